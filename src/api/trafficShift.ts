@@ -1,0 +1,152 @@
+/**
+ * A TrafficShift object: decoding a manifest (with field-level errors, including the checks a
+ * schema cannot express) and resolving its spec to the defaulted form the core uses.
+ */
+import * as E from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
+import * as t from 'io-ts';
+import { toFieldErrors } from './codecs';
+import { parseDuration } from './duration';
+import { FieldError, fieldError } from './fieldError';
+import { API_VERSION, DEFAULTS, KIND, ResolvedSpec, TrafficShiftSpec } from './spec';
+import { ShiftStatus } from './status';
+import { checkSchedule } from './scheduleCheck';
+
+export interface ObjectMeta {
+  readonly name: string;
+  readonly namespace: string;
+  readonly uid?: string;
+  readonly generation?: number;
+  readonly resourceVersion?: string;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly finalizers?: readonly string[];
+  readonly deletionTimestamp?: string;
+  readonly creationTimestamp?: string;
+}
+
+export interface TrafficShift {
+  readonly apiVersion: typeof API_VERSION;
+  readonly kind: typeof KIND;
+  readonly metadata: ObjectMeta;
+  readonly spec: TrafficShiftSpec;
+  readonly status?: ShiftStatus;
+}
+
+/** A manifest that could not be decoded: where it is and every problem in it. */
+export interface InvalidShift {
+  readonly name: string;
+  readonly namespace: string;
+  readonly errors: readonly FieldError[];
+}
+
+const Envelope = t.type({
+  apiVersion: t.literal(API_VERSION),
+  kind: t.literal(KIND),
+  metadata: t.type({ name: t.string }),
+});
+
+const metaOf = (u: unknown): { name: string; namespace: string } => {
+  const m = (u as { metadata?: { name?: unknown; namespace?: unknown } } | null)?.metadata;
+  return {
+    name: typeof m?.name === 'string' ? m.name : '(unnamed)',
+    namespace: typeof m?.namespace === 'string' ? m.namespace : 'default',
+  };
+};
+
+/** Checks that need more than one field or arithmetic: ordering of steps, windows. */
+export const checkSpec = (spec: TrafficShiftSpec): FieldError[] => {
+  const errors: FieldError[] = [];
+  if (spec.strategy.kind === 'canary') {
+    const steps = spec.strategy.value.steps;
+    if (steps.length === 0) errors.push(fieldError('spec.strategy.canary.steps', steps, 'is empty; expected at least one step'));
+    steps.forEach((w, i) => {
+      const prev = steps[i - 1];
+      if (i > 0 && prev !== undefined && w <= prev)
+        errors.push(fieldError(`spec.strategy.canary.steps[${i}]`, w, `is not greater than the previous step ${prev}`));
+    });
+  }
+  const a = spec.analysis;
+  if (a?.interval !== undefined && spec.progressDeadline !== undefined) {
+    const interval = parseDuration(a.interval)!;
+    const deadline = parseDuration(spec.progressDeadline)!;
+    if (deadline < interval)
+      errors.push(fieldError('spec.progressDeadline', spec.progressDeadline, `is shorter than spec.analysis.interval ${a.interval}; expected at least one gate interval`));
+  }
+  if (spec.schedule) errors.push(...checkSchedule(spec.schedule));
+  return errors;
+};
+
+/** Decode any JSON value as a TrafficShift, or say precisely what is wrong with it. */
+export const decodeTrafficShift = (u: unknown): E.Either<InvalidShift, TrafficShift> => {
+  const where = metaOf(u);
+  const fail = (errors: FieldError[]): E.Either<InvalidShift, TrafficShift> => E.left({ ...where, errors });
+  if (typeof u !== 'object' || u === null || Array.isArray(u)) return fail([fieldError('(document)', u, 'is not a Kubernetes object')]);
+  const env = Envelope.decode(u);
+  if (E.isLeft(env)) {
+    const obj = u as Record<string, unknown>;
+    if (obj.kind !== KIND) return fail([fieldError('kind', obj.kind, `is not ${KIND}`)]);
+    if (obj.apiVersion !== API_VERSION) return fail([fieldError('apiVersion', obj.apiVersion, `is not ${API_VERSION}`)]);
+    return fail([fieldError('metadata.name', undefined, 'is required')]);
+  }
+  const obj = u as Record<string, unknown> & { metadata: Record<string, unknown> };
+  return pipe(
+    TrafficShiftSpec.decode(obj.spec),
+    E.mapLeft((errs) => toFieldErrors(errs, 'spec')),
+    E.chain((spec) => {
+      const errors = checkSpec(spec);
+      return errors.length > 0 ? E.left(errors) : E.right(spec);
+    }),
+    E.bimap(
+      (errors) => ({ ...where, errors }),
+      (spec) => ({
+        apiVersion: API_VERSION,
+        kind: KIND,
+        metadata: { ...(obj.metadata as object), ...where } as ObjectMeta,
+        spec,
+        ...(obj.status ? { status: obj.status as ShiftStatus } : {}),
+      }),
+    ),
+  );
+};
+
+const ms = (d: string | undefined, fallback: string): number => parseDuration(d ?? fallback)!;
+
+/** Fill every default; the one place defaults are applied (the CRD carries the same ones). */
+export const resolveSpec = (spec: TrafficShiftSpec): ResolvedSpec => {
+  const a = spec.analysis ?? {};
+  const strategy: ResolvedSpec['strategy'] =
+    spec.strategy.kind === 'canary'
+      ? { kind: 'canary', steps: spec.strategy.value.steps, stepIntervalMs: ms(spec.strategy.value.stepInterval, DEFAULTS.stepInterval) }
+      : {
+          kind: 'blueGreen',
+          ...(spec.strategy.value.previewMatch ? { previewMatch: spec.strategy.value.previewMatch } : {}),
+          previewDurationMs: ms(spec.strategy.value.previewDuration, DEFAULTS.previewDuration),
+          rollbackWindowMs: ms(spec.strategy.value.rollbackWindow, DEFAULTS.rollbackWindow),
+        };
+  return {
+    service: spec.service,
+    version: spec.version,
+    hosts: spec.hosts ?? [spec.service],
+    gateways: spec.gateways ?? DEFAULTS.gateways,
+    versionLabel: spec.versionLabel ?? DEFAULTS.versionLabel,
+    strategy,
+    analysis: {
+      intervalMs: ms(a.interval, DEFAULTS.interval),
+      maxErrorRate: a.maxErrorRate ?? DEFAULTS.maxErrorRate,
+      minRequests: a.minRequests ?? DEFAULTS.minRequests,
+      failureThreshold: a.failureThreshold ?? DEFAULTS.failureThreshold,
+      noData: a.noData ?? DEFAULTS.noData,
+      ...(a.maxP99LatencyMs !== undefined ? { maxP99LatencyMs: a.maxP99LatencyMs } : {}),
+      ...(a.prometheus ? { prometheusUrl: a.prometheus.url } : {}),
+      ...(a.query ? { query: a.query } : {}),
+    },
+    manualPromotion: spec.manualPromotion ?? false,
+    progressDeadlineMs: ms(spec.progressDeadline, DEFAULTS.progressDeadline),
+    route: spec.route ?? {},
+    ...(spec.schedule
+      ? { schedule: { timeZone: spec.schedule.timeZone ?? DEFAULTS.timeZone, ...(spec.schedule.start ? { start: spec.schedule.start } : {}), ...(spec.schedule.windows ? { windows: spec.schedule.windows } : {}) } }
+      : {}),
+    adopt: spec.adopt ?? false,
+  };
+};

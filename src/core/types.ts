@@ -1,0 +1,109 @@
+/**
+ * The inputs and outputs of the pure decision core. `decide(shift, observed, now)` (decide.ts)
+ * takes these and returns a Decision: no I/O, no clock reads, no randomness. The daemon gathers
+ * Observations from its informer caches and Prometheus, and applies the Decision.
+ */
+import { ResolvedSpec } from '../api/spec';
+import { ShiftStatus, Weights } from '../api/status';
+
+/** Pods of one version behind the shift's Service, from the pod informer. */
+export interface VersionPods {
+  /** Pods that exist and are not terminating. */
+  readonly total: number;
+  /** Pods whose Ready condition is True. */
+  readonly ready: number;
+}
+
+/** What Prometheus said about one version over one window (the daemon's query result). */
+export type GateSample =
+  | {
+      readonly _tag: 'Measured';
+      /** Version measured (the candidate). */
+      readonly version: string;
+      /** End of the query window, epoch ms. */
+      readonly at: number;
+      /** Window length in ms. */
+      readonly windowMs: number;
+      /** Requests served by the version in the window (may be fractional from increase()). */
+      readonly requests: number;
+      /** 5xx responses served by the version in the window. */
+      readonly errors: number;
+      /** p99 latency in ms, when a latency limit is set and Prometheus had data. */
+      readonly p99LatencyMs?: number;
+    }
+  | {
+      readonly _tag: 'Unavailable';
+      readonly version: string;
+      readonly at: number;
+      /** Why Prometheus could not answer: network, HTTP status, PromQL error, timeout. */
+      readonly reason: string;
+    };
+
+/** The SRE commands, from the sluice.dev/* annotations (see kube/annotations.ts). */
+export type CommandVerb = 'promote' | 'abort' | 'pause' | 'resume' | 'retry' | 'set-weight' | 'shift-to';
+
+export type Command =
+  | { readonly _tag: 'Valid'; readonly id: string; readonly verb: CommandVerb; readonly weight?: number; readonly version?: string; readonly by?: string }
+  /** A command that could not be parsed (unknown word, weight 140): rejected with `reason`. */
+  | { readonly _tag: 'Invalid'; readonly id: string; readonly raw: string; readonly reason: string; readonly by?: string };
+
+/** Whether the schedule allows starting or advancing now (computed purely from spec + status + now by src/schedule). */
+export interface ScheduleView {
+  /** A waiting version may start now. */
+  readonly startDue: boolean;
+  /** Next start (epoch ms), when not due. */
+  readonly nextStart?: number;
+  /** Steps may advance now (inside an allowed window, or no windows). */
+  readonly inWindow: boolean;
+  /** When the current or next window opens/closes, for requeueing (epoch ms). */
+  readonly nextWindowChange?: number;
+}
+
+export interface Observations {
+  /** Pods per version label value behind the Service. */
+  readonly pods: Readonly<Record<string, VersionPods>>;
+  /** The most recent gate sample for the candidate, if any was taken. */
+  readonly gate?: GateSample;
+  /** A pending command (at most one per reconcile). */
+  readonly command?: Command;
+  /** Schedule eligibility; absent when the shift has no schedule. */
+  readonly schedule?: ScheduleView;
+}
+
+export interface ShiftInput {
+  readonly namespace: string;
+  readonly name: string;
+  readonly generation: number;
+  readonly spec: ResolvedSpec;
+  readonly status: ShiftStatus;
+}
+
+/** The traffic the owned Istio objects should carry. Rendered by src/istio/render.ts. */
+export interface RouteIntent {
+  readonly stable: string;
+  /** Candidate subset to keep in the DestinationRule and route to, if any. */
+  readonly candidate?: string;
+  readonly weights: Weights;
+  /** Blue-green preview: route requests matching previewMatch to the candidate. */
+  readonly preview: boolean;
+}
+
+/** A Kubernetes Event to record (type Normal or Warning), one per meaningful decision. */
+export interface DecisionEvent {
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly message: string;
+}
+
+export interface Decision {
+  readonly status: ShiftStatus;
+  /** Desired routes; undefined means "leave the Istio objects as they are" (e.g. invalid input). */
+  readonly routes?: RouteIntent;
+  /** When to reconcile again at the latest, ms from now. */
+  readonly requeueAfterMs: number;
+  readonly events: readonly DecisionEvent[];
+  /** shift-to: the daemon patches spec.version to this (then reconciles again). */
+  readonly setSpecVersion?: string;
+  /** Whether the daemon should take a gate sample for the candidate (in phases where the gate guards). */
+  readonly gateActive: boolean;
+}

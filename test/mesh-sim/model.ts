@@ -1,0 +1,96 @@
+/**
+ * The slice of Istio and Kubernetes objects the mesh simulator reads, as plain data. Only the
+ * fields the data plane acts on are typed; everything else on the real objects is ignored.
+ */
+
+/** A Kubernetes Service, named by namespace and name. */
+export interface ServiceRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** Istio's StringMatch: exactly one of the three is set. */
+export interface StringMatch {
+  readonly exact?: string;
+  readonly prefix?: string;
+  readonly regex?: string;
+}
+
+/** One entry of `http[].match[]`; all conditions inside it must hold (AND). */
+export interface HttpMatch {
+  readonly headers?: Readonly<Record<string, StringMatch>>;
+  readonly uri?: StringMatch;
+}
+
+/** One entry of `http[].route[]`. */
+export interface RouteDestination {
+  readonly destination: { readonly host: string; readonly subset?: string };
+  /** Integer weight; a lone destination without a weight gets 100. */
+  readonly weight?: number;
+}
+
+/** One entry of `spec.http[]`. Without `match` the route matches every request. */
+export interface HttpRoute {
+  readonly name?: string;
+  readonly match?: readonly HttpMatch[];
+  readonly route?: readonly RouteDestination[];
+}
+
+/** networking.istio.io/v1 VirtualService, the parts the data plane acts on. */
+export interface VirtualService {
+  readonly namespace: string;
+  readonly name: string;
+  readonly hosts: readonly string[];
+  /** Absent or containing "mesh" means the routes apply to sidecars. */
+  readonly gateways?: readonly string[];
+  readonly http: readonly HttpRoute[];
+  /** RFC 3339; the oldest VirtualService for a host wins, as in Istio. */
+  readonly creationTimestamp?: string;
+}
+
+/** One entry of a DestinationRule's `spec.subsets[]`. */
+export interface Subset {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** networking.istio.io/v1 DestinationRule, the parts the data plane acts on. */
+export interface DestinationRule {
+  readonly namespace: string;
+  readonly name: string;
+  readonly host: string;
+  readonly subsets: readonly Subset[];
+}
+
+/** A Kubernetes Service: its selector decides which pods are its endpoints. */
+export interface Service extends ServiceRef {
+  readonly selector: Readonly<Record<string, string>>;
+}
+
+/** A pod as the mesh sees it: identity, labels and readiness. */
+export interface Pod {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Condition Ready=True and not being deleted. */
+  readonly ready: boolean;
+  /** The Deployment (or other owner) name, as Istio reports it in `*_workload`. */
+  readonly workload: string;
+  readonly serviceAccount: string;
+}
+
+/** Everything the data plane knows at one instant: what Envoy has been pushed. */
+export interface MeshSnapshot {
+  readonly virtualServices: readonly VirtualService[];
+  readonly destinationRules: readonly DestinationRule[];
+  readonly services: readonly Service[];
+  readonly pods: readonly Pod[];
+}
+
+export const emptySnapshot: MeshSnapshot = { virtualServices: [], destinationRules: [], services: [], pods: [] };
+
+/** A simulated HTTP request as routing sees it. Header names are lower case. */
+export interface Request {
+  readonly uri: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
