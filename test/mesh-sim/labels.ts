@@ -1,0 +1,121 @@
+/**
+ * Istio's standard metric labels (istio_requests_total, istio_request_duration_milliseconds) for a
+ * simulated request, per reporter. Values follow what the istio/proxy stats filter emits:
+ *   - reporter="destination" (server sidecar): both peers known, connection_security_policy="mutual_tls";
+ *   - reporter="source" (client sidecar): connection_security_policy="unknown" (only the server side knows);
+ *   - a request no endpoint received (503 UH / NC, 404 NR) is reported by the source only, and every
+ *     destination_* label that comes from the upstream peer is "unknown" (canonical revision "latest");
+ *     destination_service* still name the Service, which Envoy knows from the cluster metadata.
+ */
+import { fqdn } from './hosts';
+import type { Pod, ServiceRef } from './model';
+
+export const ISTIO_LABELS = [
+  'reporter',
+  'source_workload',
+  'source_workload_namespace',
+  'source_principal',
+  'source_app',
+  'source_version',
+  'source_canonical_service',
+  'source_canonical_revision',
+  'source_cluster',
+  'destination_service',
+  'destination_service_name',
+  'destination_service_namespace',
+  'destination_workload',
+  'destination_workload_namespace',
+  'destination_principal',
+  'destination_app',
+  'destination_version',
+  'destination_canonical_service',
+  'destination_canonical_revision',
+  'destination_cluster',
+  'request_protocol',
+  'response_code',
+  'response_flags',
+  'grpc_response_status',
+  'connection_security_policy',
+] as const;
+
+export type IstioLabels = Record<(typeof ISTIO_LABELS)[number], string>;
+
+export type Reporter = 'source' | 'destination';
+
+/** The synthetic client workload (default `loadgen`). */
+export interface SourceWorkload {
+  readonly workload: string;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+}
+
+/** The peer that answered, when one did. */
+export interface DestinationPeer {
+  readonly pod: Pod;
+  /** The pod's value of the service's version label ("unknown" when absent). */
+  readonly version: string;
+}
+
+/** One reported request. */
+export interface Report {
+  readonly reporter: Reporter;
+  readonly source: SourceWorkload;
+  readonly service: ServiceRef;
+  readonly peer?: DestinationPeer;
+  readonly responseCode: number;
+  /** Envoy response flags: "-" normally, "UH", "NC", "NR" when the proxy answered itself. */
+  readonly responseFlags: string;
+}
+
+const UNKNOWN = 'unknown';
+
+const spiffe = (namespace: string, serviceAccount: string): string => `spiffe://cluster.local/ns/${namespace}/sa/${serviceAccount}`;
+
+const destinationLabels = (peer: DestinationPeer | undefined) => {
+  if (peer === undefined) {
+    return {
+      destination_workload: UNKNOWN,
+      destination_workload_namespace: UNKNOWN,
+      destination_principal: UNKNOWN,
+      destination_app: UNKNOWN,
+      destination_version: UNKNOWN,
+      destination_canonical_service: UNKNOWN,
+      destination_canonical_revision: 'latest',
+      destination_cluster: UNKNOWN,
+    };
+  }
+  const { pod, version } = peer;
+  const app = pod.labels['app'] ?? pod.labels['app.kubernetes.io/name'];
+  return {
+    destination_workload: pod.workload,
+    destination_workload_namespace: pod.namespace,
+    destination_principal: spiffe(pod.namespace, pod.serviceAccount),
+    destination_app: app ?? UNKNOWN,
+    destination_version: version,
+    destination_canonical_service: pod.labels['service.istio.io/canonical-name'] ?? app ?? pod.workload,
+    destination_canonical_revision: pod.labels['service.istio.io/canonical-revision'] ?? (version === UNKNOWN ? 'latest' : version),
+    destination_cluster: 'Kubernetes',
+  };
+};
+
+/** The full label set Istio would attach to this report. */
+export const istioLabels = (r: Report): IstioLabels => ({
+  reporter: r.reporter,
+  source_workload: r.source.workload,
+  source_workload_namespace: r.source.namespace,
+  source_principal: spiffe(r.source.namespace, r.source.serviceAccount),
+  source_app: r.source.workload,
+  source_version: UNKNOWN,
+  source_canonical_service: r.source.workload,
+  source_canonical_revision: 'latest',
+  source_cluster: 'Kubernetes',
+  destination_service: fqdn(r.service),
+  destination_service_name: r.service.name,
+  destination_service_namespace: r.service.namespace,
+  ...destinationLabels(r.peer),
+  request_protocol: 'http',
+  response_code: String(r.responseCode),
+  response_flags: r.responseFlags,
+  grpc_response_status: '',
+  connection_security_policy: r.reporter === 'destination' ? 'mutual_tls' : UNKNOWN,
+});

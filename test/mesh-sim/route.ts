@@ -1,0 +1,93 @@
+/**
+ * Pure routing, as a sidecar's Envoy does it for one request to `target`:
+ *   1. the VirtualService for the host (none: one default route to the Service),
+ *   2. the first http route whose match holds (none: 404 NR),
+ *   3. a weighted pick among its destinations,
+ *   4. the destination's subset resolved through the DestinationRule for that host (unknown
+ *      subset: 503 NC, Envoy has no such cluster),
+ *   5. a ready endpoint of that subset (none: 503 UH, no healthy upstream).
+ */
+import { readyEndpoints } from './endpoints';
+import { resolveHost, sameService } from './hosts';
+import { routeMatches } from './match';
+import type { DestinationRule, HttpRoute, Pod, Request, RouteDestination, ServiceRef, VirtualService } from './model';
+import type { Rng } from './prng';
+
+/** Where the request ended, before the workload's own behaviour (errors, latency) applies. */
+export type RouteOutcome =
+  | { readonly kind: 'served'; readonly service: ServiceRef; readonly subset?: string; readonly pod: Pod }
+  /** 503 UH: the chosen cluster has no ready endpoint. */
+  | { readonly kind: 'noHealthyUpstream'; readonly service: ServiceRef; readonly subset?: string }
+  /** 503 NC: the route names a subset no DestinationRule defines. */
+  | { readonly kind: 'noClusterFound'; readonly service: ServiceRef; readonly subset?: string }
+  /** 404 NR: a VirtualService exists but none of its routes matches. */
+  | { readonly kind: 'noRoute'; readonly service: ServiceRef };
+
+/** What routing needs to know about any destination host a route may name. */
+export interface Upstreams {
+  /** The DestinationRule that applies to the Service, if any. */
+  readonly destinationRule: (service: ServiceRef) => DestinationRule | undefined;
+  /** The pods the Service selects, ready or not. */
+  readonly pods: (service: ServiceRef) => readonly Pod[];
+}
+
+/** A destination chosen by weight; `undefined` only for an empty list. */
+export const pickWeighted = (dests: readonly RouteDestination[], u: number): RouteDestination | undefined => {
+  if (dests.length <= 1) return dests[0];
+  const total = dests.reduce((sum, d) => sum + (d.weight ?? 0), 0);
+  if (total <= 0) return dests[0];
+  let point = u * total;
+  for (const d of dests) {
+    point -= d.weight ?? 0;
+    if (point < 0) return d;
+  }
+  return dests[dests.length - 1];
+};
+
+const firstMatchingRoute = (vs: VirtualService, req: Request): HttpRoute | undefined =>
+  vs.http.find((r) => routeMatches(r, req));
+
+const pickPod = (pods: readonly Pod[], u: number): Pod => pods[Math.min(pods.length - 1, Math.floor(u * pods.length))];
+
+/** Step 4 and 5 for one destination. */
+const resolve = (service: ServiceRef, subset: string | undefined, upstreams: Upstreams, rng: Rng): RouteOutcome => {
+  let labels: Readonly<Record<string, string>> = {};
+  if (subset !== undefined) {
+    const found = upstreams.destinationRule(service)?.subsets.find((s) => s.name === subset);
+    if (found === undefined) return { kind: 'noClusterFound', service, subset };
+    labels = found.labels;
+  }
+  const ready = readyEndpoints(upstreams.pods(service), labels);
+  if (ready.length === 0) return { kind: 'noHealthyUpstream', service, subset };
+  return { kind: 'served', service, subset, pod: pickPod(ready, rng()) };
+};
+
+/** Routes one request addressed to `target` (see the module comment for the steps). */
+export const route = (target: ServiceRef, vs: VirtualService | undefined, upstreams: Upstreams, req: Request, rng: Rng): RouteOutcome => {
+  if (vs === undefined) return resolve(target, undefined, upstreams, rng);
+  const httpRoute = firstMatchingRoute(vs, req);
+  const chosen = httpRoute && pickWeighted(httpRoute.route ?? [], rng());
+  if (chosen === undefined) return { kind: 'noRoute', service: target };
+  const service = resolveHost(chosen.destination.host, vs.namespace);
+  if (service === undefined) return { kind: 'noClusterFound', service: target, subset: chosen.destination.subset };
+  return resolve(service, chosen.destination.subset, upstreams, rng);
+};
+
+const appliesToMesh = (vs: VirtualService): boolean => vs.gateways === undefined || vs.gateways.length === 0 || vs.gateways.includes('mesh');
+
+const oldestFirst = <T extends { readonly creationTimestamp?: string; readonly namespace: string; readonly name: string }>(a: T, b: T): number =>
+  (a.creationTimestamp ?? '').localeCompare(b.creationTimestamp ?? '') || `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`);
+
+/** The VirtualService sidecars use for `target`: bound to the mesh, oldest first as in Istio. */
+export const virtualServiceFor = (all: readonly VirtualService[], target: ServiceRef): VirtualService | undefined =>
+  all
+    .filter((vs) => appliesToMesh(vs) && vs.hosts.some((h) => sameServiceOrNot(resolveHost(h, vs.namespace), target)))
+    .sort(oldestFirst)[0];
+
+/** The DestinationRule for `target`, preferring one in the Service's own namespace. */
+export const destinationRuleFor = (all: readonly DestinationRule[], target: ServiceRef): DestinationRule | undefined => {
+  const matching = all.filter((dr) => sameServiceOrNot(resolveHost(dr.host, dr.namespace), target));
+  return matching.find((dr) => dr.namespace === target.namespace) ?? matching[0];
+};
+
+const sameServiceOrNot = (a: ServiceRef | undefined, b: ServiceRef): boolean => a !== undefined && sameService(a, b);

@@ -1,0 +1,110 @@
+/**
+ * One tick of simulated traffic, pure apart from advancing the seeded PRNG it is given:
+ * streams -> arrivals -> route -> the serving version's behaviour -> reports.
+ */
+import { findService, podsOf } from './endpoints';
+import { serviceKey } from './hosts';
+import type { Report, SourceWorkload } from './labels';
+import type { MeshSnapshot, Pod, Request, ServiceRef } from './model';
+import type { Rng } from './prng';
+import { profileOf, type ProfileTable } from './profiles';
+import { destinationRuleFor, route, virtualServiceFor, type RouteOutcome, type Upstreams } from './route';
+import { arrivals, sampleLatencyMs, sampleStatus } from './traffic';
+
+/** A steady stream of identical requests from the synthetic client to one host. */
+export interface Stream {
+  /** Unique name, e.g. `shop/reviews` or `shop/reviews#preview`. */
+  readonly id: string;
+  readonly target: ServiceRef;
+  readonly rps: number;
+  readonly request: Request;
+  readonly source: SourceWorkload;
+}
+
+/** A request after the mesh and the workload have answered it. */
+export interface SimulatedRequest {
+  readonly stream: string;
+  readonly source: SourceWorkload;
+  readonly outcome: RouteOutcome;
+  /** The serving pod's version label value; "unknown" when no pod answered. */
+  readonly version: string;
+  readonly status: number;
+  /** Envoy response flags. */
+  readonly flags: string;
+  readonly latencyMs: number;
+}
+
+/** What the data plane knows during a tick. */
+export interface TickContext {
+  readonly snapshot: MeshSnapshot;
+  readonly profiles: ProfileTable;
+  /** The label holding a pod's version, per Service (default `version`). */
+  readonly versionLabel: (service: ServiceRef) => string;
+}
+
+/** Upstream lookups over a snapshot, memoized for the tick. */
+export const upstreamsOf = (snapshot: MeshSnapshot): Upstreams => {
+  const podCache = new Map<string, readonly Pod[]>();
+  return {
+    destinationRule: (s) => destinationRuleFor(snapshot.destinationRules, s),
+    pods: (s) => {
+      const key = serviceKey(s);
+      const cached = podCache.get(key);
+      if (cached) return cached;
+      const svc = findService(snapshot.services, s);
+      const pods = svc ? podsOf(svc, snapshot.pods) : [];
+      podCache.set(key, pods);
+      return pods;
+    },
+  };
+};
+
+/** Status, flags and latency for one routed request. */
+export const answer = (outcome: RouteOutcome, ctx: TickContext, rng: Rng): Omit<SimulatedRequest, 'stream' | 'source' | 'outcome'> => {
+  switch (outcome.kind) {
+    case 'served': {
+      const version = outcome.pod.labels[ctx.versionLabel(outcome.service)] ?? 'unknown';
+      const profile = profileOf(ctx.profiles, outcome.service.namespace, outcome.service.name, version);
+      return { version, status: sampleStatus(profile, rng), flags: '-', latencyMs: sampleLatencyMs(profile, rng) };
+    }
+    case 'noHealthyUpstream':
+      return { version: 'unknown', status: 503, flags: 'UH', latencyMs: 0 };
+    case 'noClusterFound':
+      return { version: 'unknown', status: 503, flags: 'NC', latencyMs: 0 };
+    case 'noRoute':
+      return { version: 'unknown', status: 404, flags: 'NR', latencyMs: 0 };
+  }
+};
+
+/** The requests one stream sends in a tick of `dtMs`, and the carry for the next tick. */
+export const simulateStream = (
+  stream: Stream,
+  carry: number,
+  dtMs: number,
+  ctx: TickContext,
+  upstreams: Upstreams,
+  rng: Rng,
+): { readonly requests: readonly SimulatedRequest[]; readonly carry: number } => {
+  const due = arrivals(carry, stream.rps, dtMs);
+  const vs = virtualServiceFor(ctx.snapshot.virtualServices, stream.target);
+  const requests: SimulatedRequest[] = [];
+  for (let i = 0; i < due.count; i++) {
+    const outcome = route(stream.target, vs, upstreams, stream.request, rng);
+    requests.push({ stream: stream.id, source: stream.source, outcome, ...answer(outcome, ctx, rng) });
+  }
+  return { requests, carry: due.carry };
+};
+
+/** The service a request is booked and labelled under. */
+export const serviceOf = (r: SimulatedRequest): ServiceRef => r.outcome.service;
+
+/** What Istio's sidecars report: both sidecars for a served request, only the client's otherwise. */
+export const reportsOf = (r: SimulatedRequest): readonly Report[] => {
+  const common = { source: r.source, service: serviceOf(r), responseCode: r.status, responseFlags: r.flags };
+  if (r.outcome.kind !== 'served') return [{ reporter: 'source', ...common }];
+  const peer = { pod: r.outcome.pod, version: r.version };
+  return [
+    { reporter: 'destination', ...common, peer },
+    { reporter: 'source', ...common, peer },
+  ];
+};
