@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# All tests, from a fresh clone: install, build, type-check, unit tests, then the integration
+# tests against the real local control plane + Prometheus + mesh simulator (built and started by
+# the jest global setup through scripts/cluster.sh), then the quick demo.
+# Exits non-zero on any failure. Ends with one line "tests: N passed, N failed".
+#
+#   SLUICE_SKIP_INTEGRATION=1  unit tests only
+#   SLUICE_SKIP_DEMO=1         skip the demo run
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+results="$root/results/test"
+rm -rf "$results" && mkdir -p "$results"
+
+step() { printf '\n=== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)" >&2; }
+
+step "install (npm install with the committed lockfile; npm ci cannot work here, see README)"
+npm install --no-audit --no-fund --loglevel=error
+
+step "build"
+npm run --silent build
+
+step "type-check"
+npm run --silent typecheck
+
+passed=0; failed=0
+count() { # add the totals of a jest --json report
+  local f=$1
+  [ -f "$f" ] || return 0
+  local p q
+  p=$(node -e 'const r=require(process.argv[1]);console.log(r.numPassedTests)' "$f")
+  q=$(node -e 'const r=require(process.argv[1]);console.log(r.numFailedTests + r.numRuntimeErrorTestSuites)' "$f")
+  passed=$((passed + p)); failed=$((failed + q))
+}
+status=0
+
+step "unit tests"
+npx jest --selectProjects unit --json --outputFile="$results/unit.json" || status=1
+count "$results/unit.json"
+
+if [ "${SLUICE_SKIP_INTEGRATION:-}" != 1 ]; then
+  step "integration tests (real kube-apiserver, etcd, controllers, Istio CRDs, Prometheus, mesh simulator)"
+  export SLUICE_ENV_DIR="${SLUICE_ENV_DIR:-/tmp/sluice-env-test-$$}"
+  npx jest --selectProjects integration --runInBand --json --outputFile="$results/integration.json" || status=1
+  count "$results/integration.json"
+fi
+
+if [ "${SLUICE_SKIP_DEMO:-}" != 1 ] && [ -f scripts/demo-check.sh ]; then
+  step "demo (scripts/demo.sh --quick)"
+  if bash scripts/demo-check.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+fi
+
+echo
+echo "tests: $passed passed, $failed failed"
+exit $status
