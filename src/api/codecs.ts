@@ -86,7 +86,8 @@ export const struct = <R extends t.Props, O extends t.Props>(name: string, requi
   const known = new Set([...Object.keys(required), ...Object.keys(optional)]);
   const inner = t.intersection([t.type(required), t.partial(optional)]);
   type A = t.TypeOf<typeof inner>;
-  return new t.Type<A, A, unknown>(
+  // Encode through the members so nested alternatives ({ kind, value }) turn back into the written form.
+  return new t.Type<A, t.OutputOf<typeof inner>, unknown>(
     name,
     (u): u is A => inner.is(u),
     (u, c) => {
@@ -111,7 +112,7 @@ export const struct = <R extends t.Props, O extends t.Props>(name: string, requi
       }
       return inner.validate(u, c) as t.Validation<A>;
     },
-    t.identity,
+    (a) => inner.encode(a),
   );
 };
 
