@@ -1,0 +1,12 @@
+/** Istio rendering and ownership: pure functions over plain objects (no API calls here). */
+export * from './types';
+export { canonicalJson, sameJson, sortKeys } from './canonical';
+export { serviceFqdn, subsetName } from './names';
+export { mergeMatch, previewMatches } from './match';
+export { render, writeOrder } from './render';
+export type { CurrentRoutes, RenderOptions, ShiftRef } from './render';
+export { assertRoutesSafe, routeProblems } from './safety';
+export { decodeDestinationRule, decodeVirtualService, isManagedBySluice, owningShift } from './objects';
+export type { ExistingDestinationRule, ExistingVirtualService } from './objects';
+export { ownershipProblem, planWrites } from './writes';
+export type { CurrentObjects, Write } from './writes';

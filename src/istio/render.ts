@@ -1,0 +1,125 @@
+/**
+ * Pure rendering of a RouteIntent into the DestinationRule and VirtualService a TrafficShift
+ * owns. Same input, byte-identical output: every object is built in a fixed key order, subsets
+ * are sorted by name, and nothing depends on the clock or on iteration order of user maps.
+ *
+ * Decisions (see also names.ts and match.ts):
+ * - Hosts in the DestinationRule and in route destinations are FQDNs
+ *   (`reviews.shop.svc.cluster.local`): the same Service from any namespace, and no ambiguity
+ *   when the VirtualService is bound to a gateway. spec.hosts is written as the user gave it.
+ * - The candidate destination stays in the primary route at weight 0 (Istio accepts 0): the
+ *   subset stays referenced, and going from 0 to a step is a weight change only.
+ * - The candidate weight is authoritative: it is rounded and clamped to 0..100, and the stable
+ *   destination gets the rest, so every rendered route sums to 100 whatever the intent says.
+ */
+import { HttpMatch, ResolvedSpec } from '../api/spec';
+import { API_VERSION, KIND } from '../api/spec';
+import { RouteIntent } from '../core/types';
+import { previewMatches } from './match';
+import { serviceFqdn, subsetName } from './names';
+import {
+  DestinationRule, HttpRoute, ISTIO_API_VERSION, IstioMeta, MANAGED_BY, MANAGED_BY_LABEL, RenderedRoutes,
+  RouteDestination, SHIFT_LABEL, Subset, VirtualService, WriteOrder,
+} from './types';
+
+/** The TrafficShift being rendered: where it lives, its uid for ownerReferences, its resolved spec. */
+export interface ShiftRef {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly spec: ResolvedSpec;
+}
+
+/** The DestinationRule as it is now, if any; only its subset names matter for the write order. */
+export interface CurrentRoutes {
+  readonly destinationRule?: { readonly spec?: { readonly subsets?: readonly { readonly name: string }[] } };
+}
+
+export interface RenderOptions {
+  /** Cluster DNS domain for FQDN hosts. Default "cluster.local". */
+  readonly clusterDomain?: string;
+}
+
+const metadataFor = (shift: ShiftRef): IstioMeta => ({
+  name: shift.spec.service,
+  namespace: shift.namespace,
+  labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [SHIFT_LABEL]: shift.name },
+  ownerReferences: [{ apiVersion: API_VERSION, kind: KIND, name: shift.name, uid: shift.uid, controller: true, blockOwnerDeletion: false }],
+});
+
+/** Stable and candidate versions with their integer weights; no candidate when it equals stable. */
+const split = (intent: RouteIntent): { version: string; weight: number }[] => {
+  if (intent.candidate === undefined || intent.candidate === intent.stable) return [{ version: intent.stable, weight: 100 }];
+  const raw = Number.isFinite(intent.weights.candidate) ? Math.round(intent.weights.candidate) : 0;
+  const candidate = Math.min(100, Math.max(0, raw));
+  return [{ version: intent.stable, weight: 100 - candidate }, { version: intent.candidate, weight: candidate }];
+};
+
+const routeOptions = (route: ResolvedSpec['route']): Partial<HttpRoute> => ({
+  ...(route.timeout !== undefined ? { timeout: route.timeout } : {}),
+  ...(route.retries !== undefined ? { retries: route.retries } : {}),
+  ...(route.headers !== undefined ? { headers: route.headers } : {}),
+  ...(route.corsPolicy !== undefined ? { corsPolicy: route.corsPolicy } : {}),
+});
+
+/** Istio's JSON for a decoded match ({ kind, value } back to { exact: ... }). */
+const istioMatch = (m: HttpMatch): Record<string, unknown> => HttpMatch.encode(m) as Record<string, unknown>;
+
+const httpRoutes = (shift: ShiftRef, intent: RouteIntent, host: string): HttpRoute[] => {
+  const spec = shift.spec;
+  const options = routeOptions(spec.route);
+  const routeMatch = spec.route.match?.map(istioMatch);
+  const destination = (version: string, weight: number): RouteDestination => ({ destination: { host, subset: subsetName(version) }, weight });
+  const routes: HttpRoute[] = [];
+  const candidate = intent.candidate !== undefined && intent.candidate !== intent.stable ? intent.candidate : undefined;
+  if (intent.preview && candidate !== undefined && spec.strategy.kind === 'blueGreen' && spec.strategy.previewMatch) {
+    const match = previewMatches(istioMatch(spec.strategy.previewMatch), routeMatch);
+    if (match !== undefined) routes.push({ name: 'preview', match, route: [destination(candidate, 100)], ...options });
+  }
+  routes.push({
+    name: 'primary',
+    ...(routeMatch !== undefined && routeMatch.length > 0 ? { match: routeMatch } : {}),
+    route: split(intent).map((s) => destination(s.version, s.weight)),
+    ...options,
+  });
+  return routes;
+};
+
+/** Subsets to keep: every version the intent routes to (stable, and the candidate if any). */
+const subsetsFor = (spec: ResolvedSpec, intent: RouteIntent): Subset[] =>
+  split(intent)
+    .map((s) => ({ name: subsetName(s.version), labels: { [spec.versionLabel]: s.version } }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+/**
+ * destinationRuleFirst when the new DestinationRule adds a subset (or none exists yet): the
+ * subset must exist before a route names it, or Envoy answers 503 NC. virtualServiceFirst when
+ * it only removes subsets: routes must stop naming a subset before it goes. When it does both,
+ * planWrites (writes.ts) writes the union of subsets first, then the routes, then the final rule.
+ */
+export const writeOrder = (current: CurrentRoutes | undefined, desired: DestinationRule): WriteOrder => {
+  const before = current?.destinationRule?.spec?.subsets;
+  if (before === undefined) return 'destinationRuleFirst';
+  const names = new Set(before.map((s) => s.name));
+  const wanted = new Set(desired.spec.subsets.map((s) => s.name));
+  if (desired.spec.subsets.some((s) => !names.has(s.name))) return 'destinationRuleFirst';
+  return before.some((s) => !wanted.has(s.name)) ? 'virtualServiceFirst' : 'destinationRuleFirst';
+};
+
+/** The DestinationRule and VirtualService for `intent`, and which to write first relative to `current`. */
+export const render = (shift: ShiftRef, intent: RouteIntent, current?: CurrentRoutes, options: RenderOptions = {}): RenderedRoutes => {
+  const host = serviceFqdn(shift.spec.service, shift.namespace, options.clusterDomain);
+  const destinationRule: DestinationRule = {
+    apiVersion: ISTIO_API_VERSION,
+    kind: 'DestinationRule',
+    metadata: metadataFor(shift),
+    spec: { host, subsets: subsetsFor(shift.spec, intent) },
+  };
+  const virtualService: VirtualService = {
+    apiVersion: ISTIO_API_VERSION,
+    kind: 'VirtualService',
+    metadata: metadataFor(shift),
+    spec: { hosts: [...shift.spec.hosts], gateways: [...shift.spec.gateways], http: httpRoutes(shift, intent, host) },
+  };
+  return { destinationRule, virtualService, order: writeOrder(current, destinationRule) };
+};

@@ -1,0 +1,43 @@
+/**
+ * The two invariants of any routes sluice writes, checked on plain objects so they apply to
+ * rendered output and to what is read back from the cluster alike:
+ *   1. every http route's destination weights are integers 0..100 summing to 100;
+ *   2. every subset a route names exists in the DestinationRule (else Envoy answers 503 NC).
+ */
+
+interface RoutesLike {
+  readonly spec?: { readonly http?: readonly { readonly name?: string; readonly route?: readonly { readonly destination?: { readonly subset?: string }; readonly weight?: number }[] }[] };
+}
+interface SubsetsLike {
+  readonly spec?: { readonly subsets?: readonly { readonly name: string }[] };
+}
+
+/** Every broken invariant, as sentences; empty when the routes are safe. */
+export const routeProblems = (vs: RoutesLike, dr: SubsetsLike): string[] => {
+  const subsets = new Set((dr.spec?.subsets ?? []).map((s) => s.name));
+  const problems: string[] = [];
+  (vs.spec?.http ?? []).forEach((route, i) => {
+    const where = `spec.http[${i}]${route.name ? ` (${route.name})` : ''}`;
+    const dests = route.route ?? [];
+    if (dests.length === 0) problems.push(`${where}: has no destinations`);
+    const weights = dests.map((d) => (dests.length === 1 && d.weight === undefined ? 100 : d.weight));
+    weights.forEach((w, j) => {
+      if (!Number.isInteger(w) || (w as number) < 0 || (w as number) > 100)
+        problems.push(`${where}.route[${j}].weight: ${String(w)} is not an integer from 0 to 100`);
+    });
+    const sum = weights.reduce<number>((a, w) => a + (typeof w === 'number' ? w : 0), 0);
+    if (dests.length > 0 && sum !== 100) problems.push(`${where}: weights sum to ${sum}, expected 100`);
+    dests.forEach((d, j) => {
+      const subset = d.destination?.subset;
+      if (subset !== undefined && !subsets.has(subset))
+        problems.push(`${where}.route[${j}].destination.subset: "${subset}" is not a subset of the DestinationRule`);
+    });
+  });
+  return problems;
+};
+
+/** Throws with every problem when the routes are unsafe. Render output always passes. */
+export const assertRoutesSafe = (vs: RoutesLike, dr: SubsetsLike): void => {
+  const problems = routeProblems(vs, dr);
+  if (problems.length > 0) throw new Error(`unsafe routes: ${problems.join('; ')}`);
+};

@@ -1,0 +1,90 @@
+/**
+ * The Istio objects sluice owns, as plain data (networking.istio.io/v1). Only the fields sluice
+ * writes are typed; see objects.ts for decoding existing objects while keeping everything else.
+ */
+
+export const ISTIO_API_VERSION = 'networking.istio.io/v1';
+/** Label every object sluice writes carries; `isManagedBySluice` reads it. */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'sluice';
+/** Label naming the TrafficShift that owns the object. */
+export const SHIFT_LABEL = 'sluice.dev/shift';
+/** Kubernetes cluster DNS domain used for FQDN hosts. Default "cluster.local". */
+export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
+
+export interface OwnerReference {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly uid: string;
+  /** Always true: the TrafficShift is the managing controller. */
+  readonly controller: boolean;
+  /** Always false: deleting the shift never waits on the Istio objects. */
+  readonly blockOwnerDeletion: boolean;
+}
+
+export interface IstioMeta {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly ownerReferences: readonly OwnerReference[];
+}
+
+/** One DestinationRule subset: a version's pods, selected by the version label. */
+export interface Subset {
+  /** DNS-1123 label derived from the version (see subsetName). */
+  readonly name: string;
+  /** `{ <versionLabel>: <version> }`. */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface DestinationRule {
+  readonly apiVersion: typeof ISTIO_API_VERSION;
+  readonly kind: 'DestinationRule';
+  readonly metadata: IstioMeta;
+  readonly spec: {
+    /** FQDN of the Service: `<service>.<namespace>.svc.<clusterDomain>`. */
+    readonly host: string;
+    /** Sorted by name so the object does not change when stable and candidate swap. */
+    readonly subsets: readonly Subset[];
+  };
+}
+
+export interface RouteDestination {
+  readonly destination: { readonly host: string; readonly subset: string };
+  /** Integer percent; the destinations of a route sum to 100. */
+  readonly weight: number;
+}
+
+/** An Istio HTTPRoute as sluice generates it. Matches and route options are Istio's own JSON. */
+export interface HttpRoute {
+  /** `preview` or `primary`. */
+  readonly name: string;
+  /** OR of HTTPMatchRequests; absent means every request. */
+  readonly match?: readonly Record<string, unknown>[];
+  readonly route: readonly RouteDestination[];
+  readonly timeout?: string;
+  readonly retries?: Record<string, unknown>;
+  readonly headers?: Record<string, unknown>;
+  readonly corsPolicy?: Record<string, unknown>;
+}
+
+export interface VirtualService {
+  readonly apiVersion: typeof ISTIO_API_VERSION;
+  readonly kind: 'VirtualService';
+  readonly metadata: IstioMeta;
+  readonly spec: {
+    readonly hosts: readonly string[];
+    readonly gateways: readonly string[];
+    readonly http: readonly HttpRoute[];
+  };
+}
+
+/** Which object to write first so that no route ever names a subset the DestinationRule lacks. */
+export type WriteOrder = 'destinationRuleFirst' | 'virtualServiceFirst';
+
+export interface RenderedRoutes {
+  readonly destinationRule: DestinationRule;
+  readonly virtualService: VirtualService;
+  readonly order: WriteOrder;
+}
