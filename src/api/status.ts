@@ -91,6 +91,8 @@ export interface ShiftStatus {
   readonly stalledSince?: string;
   /** When pause began; resume moves stepStartedAt forward by the paused time. */
   readonly pausedAt?: string;
+  /** The phase resume returns to (Progressing or Promoting), while Paused. */
+  readonly pausedFrom?: 'Progressing' | 'Promoting';
   /** Since when a new version has waited for its scheduled start. */
   readonly waitingSince?: string;
   /** Next scheduled start (ISO 8601, UTC), while Waiting. */
