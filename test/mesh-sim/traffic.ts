@@ -8,8 +8,8 @@ import type { Rng } from './prng';
 /** Requests to send this tick at `rps` over `dtMs`, carrying the fraction over so the long-run rate is exact. */
 export const arrivals = (carry: number, rps: number, dtMs: number): { readonly count: number; readonly carry: number } => {
   const expected = carry + (rps * Math.max(0, dtMs)) / 1000;
-  const count = Math.floor(expected);
-  return { count, carry: expected - count };
+  const count = Math.floor(expected + 1e-9); // 6.9999999 after float sums is 7
+  return { count, carry: Math.max(0, expected - count) };
 };
 
 /** z of the 99th percentile of the standard normal distribution. */
