@@ -15,21 +15,21 @@ const OwnerRef = t.type({ apiVersion: t.string, kind: t.string, name: t.string, 
 const Metadata = t.intersection([
   t.type({ name: t.string, namespace: t.string }),
   t.partial({
-    labels: t.record(t.string, t.string),
-    annotations: t.record(t.string, t.string),
+    labels: t.record(t.string, t.string, 'map of strings'),
+    annotations: t.record(t.string, t.string, 'map of strings'),
     resourceVersion: t.string,
     uid: t.string,
-    ownerReferences: t.array(OwnerRef),
+    ownerReferences: t.array(OwnerRef, 'list of owner references'),
   }),
 ]);
 
-const ExistingSubset = t.intersection([t.type({ name: t.string }), t.partial({ labels: t.record(t.string, t.string) })]);
+const ExistingSubset = t.intersection([t.type({ name: t.string }), t.partial({ labels: t.record(t.string, t.string, 'map of strings') })]);
 
 const ExistingDestinationRuleCodec = t.type({
   apiVersion: t.string,
   kind: t.literal('DestinationRule'),
   metadata: Metadata,
-  spec: t.partial({ host: t.string, subsets: t.array(ExistingSubset) }),
+  spec: t.partial({ host: t.string, subsets: t.array(ExistingSubset, 'list of subsets') }),
 });
 
 const ExistingDestination = t.intersection([
@@ -37,13 +37,21 @@ const ExistingDestination = t.intersection([
   t.partial({ weight: t.number }),
 ]);
 
-const ExistingHttpRoute = t.partial({ name: t.string, match: t.array(t.UnknownRecord), route: t.array(ExistingDestination) });
+const ExistingHttpRoute = t.partial({
+  name: t.string,
+  match: t.array(t.UnknownRecord, 'list of matches'),
+  route: t.array(ExistingDestination, 'list of destinations'),
+});
 
 const ExistingVirtualServiceCodec = t.type({
   apiVersion: t.string,
   kind: t.literal('VirtualService'),
   metadata: Metadata,
-  spec: t.partial({ hosts: t.array(t.string), gateways: t.array(t.string), http: t.array(ExistingHttpRoute) }),
+  spec: t.partial({
+    hosts: t.array(t.string, 'list of strings'),
+    gateways: t.array(t.string, 'list of strings'),
+    http: t.array(ExistingHttpRoute, 'list of HTTP routes'),
+  }),
 });
 
 /** Index signature: the fields sluice does not manage are still there. */

@@ -1,0 +1,132 @@
+import { canonicalJson } from '../../../src/istio/canonical';
+import { render } from '../../../src/istio/render';
+import { assertRoutesSafe } from '../../../src/istio/safety';
+import { blueGreenSpec, canarySpec, intent, shiftRef } from './fixtures';
+
+const FQDN = 'reviews.shop.svc.cluster.local';
+
+describe('render snapshots', () => {
+  it('canary at the second step: 75 % stable, 25 % candidate', () => {
+    expect(render(shiftRef(canarySpec), intent('v1', 'v2', 25))).toMatchSnapshot();
+  });
+  it('blue-green with preview: preview header to the candidate first, everything else to stable', () => {
+    expect(render(shiftRef(blueGreenSpec), intent('v1', 'v2', 0, true))).toMatchSnapshot();
+  });
+  it('after promotion: one subset, the new stable at 100 %, routes written before v1 is removed', () => {
+    const current = { destinationRule: { spec: { subsets: [{ name: 'v1' }, { name: 'v2' }] } } };
+    expect(render(shiftRef(canarySpec), intent('v2', undefined, 0), current)).toMatchSnapshot();
+  });
+  it('after fallback: candidate kept at weight 0 so its subset stays referenced', () => {
+    expect(render(shiftRef(canarySpec), intent('v1', 'v2', 0))).toMatchSnapshot();
+  });
+});
+
+describe('render', () => {
+  it('is byte-identical for the same input', () => {
+    const a = render(shiftRef(blueGreenSpec), intent('v1', 'v2', 0, true));
+    const b = render(shiftRef(blueGreenSpec), intent('v1', 'v2', 0, true));
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+  });
+
+  it('names both objects after the service, owned by the shift, labelled managed-by sluice', () => {
+    const { destinationRule, virtualService } = render(shiftRef(canarySpec, 'reviews-shift'), intent('v1', 'v2', 10));
+    for (const obj of [destinationRule, virtualService]) {
+      expect(obj.metadata.name).toBe('reviews');
+      expect(obj.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'sluice', 'sluice.dev/shift': 'reviews-shift' });
+      expect(obj.metadata.ownerReferences).toEqual([
+        { apiVersion: 'sluice.dev/v1alpha1', kind: 'TrafficShift', name: 'reviews-shift', uid: '7d3c1f0e-0000-4000-8000-000000000001', controller: true, blockOwnerDeletion: false },
+      ]);
+    }
+  });
+
+  it('uses the FQDN for the DestinationRule host and every destination, the cluster domain configurable', () => {
+    const { destinationRule, virtualService } = render(shiftRef(canarySpec), intent('v1', 'v2', 10));
+    expect(destinationRule.spec.host).toBe(FQDN);
+    expect(virtualService.spec.http[0]!.route.map((d) => d.destination.host)).toEqual([FQDN, FQDN]);
+    const other = render(shiftRef(canarySpec), intent('v1', 'v2', 10), undefined, { clusterDomain: 'corp.example' });
+    expect(other.destinationRule.spec.host).toBe('reviews.shop.svc.corp.example');
+  });
+
+  it('writes default hosts and gateways, and custom ones as given', () => {
+    expect(render(shiftRef(canarySpec), intent('v1', 'v2', 10)).virtualService.spec).toMatchObject({ hosts: ['reviews'], gateways: ['mesh'] });
+    const custom = shiftRef({ ...canarySpec, hosts: ['reviews.example.com'], gateways: ['istio-system/public', 'mesh'] });
+    expect(render(custom, intent('v1', 'v2', 10)).virtualService.spec).toMatchObject({ hosts: ['reviews.example.com'], gateways: ['istio-system/public', 'mesh'] });
+  });
+
+  it('copies timeout, retries, headers and corsPolicy onto every generated route', () => {
+    const route = {
+      timeout: '3s',
+      retries: { attempts: 2, perTryTimeout: '1s' },
+      headers: { request: { set: { 'x-via': 'sluice' } } },
+      corsPolicy: { allowOrigins: [{ exact: 'https://shop.example' }] },
+    };
+    const { virtualService } = render(shiftRef({ ...blueGreenSpec, route }), intent('v1', 'v2', 0, true));
+    expect(virtualService.spec.http).toHaveLength(2);
+    for (const r of virtualService.spec.http) expect(r).toMatchObject(route);
+  });
+
+  it('combines the preview match with spec.route.match (AND), and keeps route.match on primary', () => {
+    const spec = { ...blueGreenSpec, route: { match: [{ uri: { prefix: '/api' } }, { uri: { prefix: '/v2' }, headers: { 'x-tenant': { exact: 'a' } } }] } };
+    const [preview, primary] = render(shiftRef(spec), intent('v1', 'v2', 0, true)).virtualService.spec.http;
+    expect(preview!.match).toEqual([
+      { uri: { prefix: '/api' }, headers: { 'x-preview': { exact: 'true' } } },
+      { uri: { prefix: '/v2' }, headers: { 'x-tenant': { exact: 'a' }, 'x-preview': { exact: 'true' } } },
+    ]);
+    expect(primary!.match).toEqual([{ uri: { prefix: '/api' } }, { uri: { prefix: '/v2' }, headers: { 'x-tenant': { exact: 'a' } } }]);
+  });
+
+  it('leaves out the preview route when no combination with route.match is expressible', () => {
+    const spec = { ...blueGreenSpec, route: { match: [{ headers: { 'x-preview': { exact: 'false' } } }] } };
+    const http = render(shiftRef(spec), intent('v1', 'v2', 0, true)).virtualService.spec.http;
+    expect(http.map((r) => r.name)).toEqual(['primary']);
+  });
+
+  it('has no preview route without preview, without a candidate, or without a previewMatch', () => {
+    expect(render(shiftRef(blueGreenSpec), intent('v1', 'v2', 0, false)).virtualService.spec.http.map((r) => r.name)).toEqual(['primary']);
+    expect(render(shiftRef(blueGreenSpec), intent('v1', undefined, 0, true)).virtualService.spec.http.map((r) => r.name)).toEqual(['primary']);
+    const noMatch = shiftRef({ ...blueGreenSpec, strategy: { blueGreen: {} } });
+    expect(render(noMatch, intent('v1', 'v2', 0, true)).virtualService.spec.http.map((r) => r.name)).toEqual(['primary']);
+  });
+
+  it('gives versions that are not DNS labels a valid, distinct subset name and keeps the label value', () => {
+    const { destinationRule, virtualService } = render(shiftRef({ ...canarySpec, versionLabel: 'app.kubernetes.io/version' }), intent('1.2.0', '1.3.0', 10));
+    const names = destinationRule.spec.subsets.map((s) => s.name);
+    for (const n of names) expect(n).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    expect(new Set(names).size).toBe(2);
+    expect(destinationRule.spec.subsets.map((s) => s.labels)).toEqual([{ 'app.kubernetes.io/version': '1.2.0' }, { 'app.kubernetes.io/version': '1.3.0' }]);
+    assertRoutesSafe(virtualService, destinationRule);
+  });
+
+  it('takes the candidate weight as authoritative: clamps it and gives stable the rest', () => {
+    const route = (w: number) => render(shiftRef(canarySpec), intent('v1', 'v2', w)).virtualService.spec.http[0]!.route.map((d) => d.weight);
+    expect(route(140)).toEqual([0, 100]);
+    expect(route(-5)).toEqual([100, 0]);
+    expect(route(33.4)).toEqual([67, 33]);
+  });
+
+  it('treats a candidate equal to stable as no candidate', () => {
+    const { destinationRule, virtualService } = render(shiftRef(canarySpec), intent('v1', 'v1', 40));
+    expect(destinationRule.spec.subsets.map((s) => s.name)).toEqual(['v1']);
+    expect(virtualService.spec.http[0]!.route).toEqual([{ destination: { host: FQDN, subset: 'v1' }, weight: 100 }]);
+  });
+});
+
+describe('write order', () => {
+  const dr = (...names: string[]) => ({ destinationRule: { spec: { subsets: names.map((name) => ({ name })) } } });
+  it('writes the DestinationRule first when there is none yet or a subset is added', () => {
+    expect(render(shiftRef(canarySpec), intent('v1', 'v2', 10)).order).toBe('destinationRuleFirst');
+    expect(render(shiftRef(canarySpec), intent('v1', 'v2', 10), dr('v1')).order).toBe('destinationRuleFirst');
+  });
+  it('writes the VirtualService first when subsets are only removed', () => {
+    expect(render(shiftRef(canarySpec), intent('v2', undefined, 0), dr('v1', 'v2')).order).toBe('virtualServiceFirst');
+  });
+  it('writes the DestinationRule first when the subsets are unchanged', () => {
+    expect(render(shiftRef(canarySpec), intent('v1', 'v2', 50), dr('v2', 'v1')).order).toBe('destinationRuleFirst');
+  });
+});
+
+describe('canonicalJson', () => {
+  it('sorts keys at every depth and drops undefined members', () => {
+    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: undefined, x: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[{"x":2,"z":1}]},"b":1}');
+  });
+});
