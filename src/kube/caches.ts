@@ -1,0 +1,27 @@
+/**
+ * The informer caches as the reconciler reads them: plain lookups, no I/O. Production:
+ * kube/informers.ts; tests: a map.
+ */
+import { KubeObject, Resource } from './objects';
+
+export interface Caches {
+  /** A TrafficShift by namespace and name. */
+  readonly shift: (namespace: string, name: string) => KubeObject | undefined;
+  /** Every TrafficShift seen, or those in one namespace. */
+  readonly shifts: (namespace?: string) => readonly KubeObject[];
+  /** A Service by namespace and name. */
+  readonly service: (namespace: string, name: string) => KubeObject | undefined;
+  /** Pods in a namespace. */
+  readonly pods: (namespace?: string) => readonly KubeObject[];
+  readonly virtualService: (namespace: string, name: string) => KubeObject | undefined;
+  readonly destinationRule: (namespace: string, name: string) => KubeObject | undefined;
+  /** Every watch has listed at least once. */
+  readonly synced: () => boolean;
+}
+
+/** An object was added, updated or deleted in a cache. */
+export interface CacheChange {
+  readonly type: 'add' | 'update' | 'delete';
+  readonly resource: Resource;
+  readonly obj: KubeObject;
+}

@@ -1,0 +1,104 @@
+/**
+ * The slices of Kubernetes objects sluice reads and writes. Partial on purpose: sluice decodes
+ * the fields it uses and carries the rest through untouched (own only what you own).
+ */
+import { API_GROUP, PLURAL } from '../api/spec';
+
+/** An API resource: where its objects live on the API server. */
+export interface Resource {
+  readonly group: string; // '' for the core group
+  readonly version: string;
+  readonly plural: string;
+  readonly kind: string;
+}
+
+export const TRAFFIC_SHIFTS: Resource = { group: API_GROUP, version: 'v1alpha1', plural: PLURAL, kind: 'TrafficShift' };
+/** Istio's networking API; v1 is served by every Istio since 1.22. */
+export const VIRTUAL_SERVICES: Resource = { group: 'networking.istio.io', version: 'v1', plural: 'virtualservices', kind: 'VirtualService' };
+export const DESTINATION_RULES: Resource = { group: 'networking.istio.io', version: 'v1', plural: 'destinationrules', kind: 'DestinationRule' };
+export const PODS: Resource = { group: '', version: 'v1', plural: 'pods', kind: 'Pod' };
+export const SERVICES: Resource = { group: '', version: 'v1', plural: 'services', kind: 'Service' };
+export const LEASES: Resource = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease' };
+export const EVENTS: Resource = { group: '', version: 'v1', plural: 'events', kind: 'Event' };
+
+export const apiVersionOf = (r: Resource): string => (r.group === '' ? r.version : `${r.group}/${r.version}`);
+
+/** One namespaced object of a resource. */
+export interface ObjectRef {
+  readonly resource: Resource;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export const refString = (ref: ObjectRef): string => `${ref.resource.kind} ${ref.namespace}/${ref.name}`;
+
+export interface Metadata {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly uid?: string;
+  readonly generation?: number;
+  readonly resourceVersion?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly finalizers?: readonly string[];
+  readonly deletionTimestamp?: string;
+  readonly creationTimestamp?: string;
+  readonly ownerReferences?: readonly unknown[];
+  readonly [key: string]: unknown;
+}
+
+/** Any object as the API server returns it. */
+export interface KubeObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata: Metadata;
+  readonly spec?: unknown;
+  readonly status?: unknown;
+  readonly [key: string]: unknown;
+}
+
+export interface PodCondition { readonly type: string; readonly status: string }
+export interface Pod extends KubeObject {
+  readonly status?: { readonly phase?: string; readonly conditions?: readonly PodCondition[] };
+}
+
+export interface Service extends KubeObject {
+  readonly spec?: { readonly selector?: Readonly<Record<string, string>> };
+}
+
+export interface LeaseSpec {
+  readonly holderIdentity?: string | null;
+  readonly leaseDurationSeconds?: number;
+  readonly acquireTime?: string | null;
+  readonly renewTime?: string | null;
+  readonly leaseTransitions?: number;
+}
+export interface Lease extends KubeObject {
+  readonly spec?: LeaseSpec;
+}
+
+/** A core/v1 Event about a TrafficShift. */
+export interface EventRecord {
+  readonly namespace: string;
+  /** The object the event is about. */
+  readonly involved: { readonly apiVersion: string; readonly kind: string; readonly name: string; readonly namespace: string; readonly uid?: string; readonly resourceVersion?: string };
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** sluice's marks on objects it manages. */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_VALUE = 'sluice';
+/** Which TrafficShift manages an object (the object's namespace is the shift's). */
+export const SHIFT_LABEL = 'sluice.dev/shift';
+/** The spec of an adopted object before sluice took it over, restored on deletion (JSON). */
+export const ORIGINAL_SPEC_ANNOTATION = 'sluice.dev/original-spec';
+/** Held on every TrafficShift until its traffic has been pinned or restored. */
+export const FINALIZER = 'sluice.dev/finalizer';
+/** Field manager for server-side apply and updates. */
+export const FIELD_MANAGER = 'sluice';
+/** reportingComponent of sluice's Events. */
+export const REPORTING_CONTROLLER = 'sluice.dev/controller';
+
+export const keyOf = (namespace: string, name: string): string => `${namespace}/${name}`;
