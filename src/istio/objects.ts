@@ -75,12 +75,14 @@ export const decodeDestinationRule = decodeWith(ExistingDestinationRuleCodec, 'D
 /** A VirtualService from the API server, or a one-line reason it cannot be used. */
 export const decodeVirtualService = decodeWith(ExistingVirtualServiceCodec, 'VirtualService');
 
-interface Labelled {
-  readonly metadata?: { readonly labels?: Readonly<Record<string, string>> };
-}
+const labelOf = (obj: unknown, key: string): string | undefined => {
+  const labels = (obj as { metadata?: { labels?: Record<string, unknown> } } | null | undefined)?.metadata?.labels;
+  const value = typeof labels === 'object' && labels !== null ? labels[key] : undefined;
+  return typeof value === 'string' ? value : undefined;
+};
 
-/** True when the object carries `app.kubernetes.io/managed-by: sluice`. */
-export const isManagedBySluice = (obj: Labelled | undefined): boolean => obj?.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY;
+/** True when the object (any shape) carries `app.kubernetes.io/managed-by: sluice`. */
+export const isManagedBySluice = (obj: unknown): boolean => labelOf(obj, MANAGED_BY_LABEL) === MANAGED_BY;
 
 /** The TrafficShift named by the `sluice.dev/shift` label, if any. */
-export const owningShift = (obj: Labelled | undefined): string | undefined => obj?.metadata?.labels?.[SHIFT_LABEL];
+export const owningShift = (obj: unknown): string | undefined => labelOf(obj, SHIFT_LABEL);
