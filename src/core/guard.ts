@@ -1,0 +1,110 @@
+/**
+ * What guards a running shift in every phase, before any progress is considered: a new gate
+ * sample (counted once), a candidate that lost all its ready pods while serving traffic, and the
+ * stall clock that turns "no progress for progressDeadline" into a fallback.
+ */
+import { ShiftStatus } from '../api/status';
+import { assess, gateRecord, Verdict } from './gate';
+import {
+  Ctx, currentGate, guarded, inPreview, msOf, Note, patch, podsOf, podsSentence, runningPhase, showDuration,
+} from './state';
+import { GateSample } from './types';
+
+/** The outcome of looking at this reconcile's sample. */
+export interface Guarded {
+  readonly status: ShiftStatus;
+  readonly notes: readonly Note[];
+  /** Set when consecutive failures reached failureThreshold: the fallback's sentence. */
+  readonly failed?: string;
+}
+
+const windowOf = (ctx: Ctx, sample: GateSample): number =>
+  sample._tag === 'Measured' ? sample.windowMs : ctx.spec.analysis.intervalMs;
+
+/** A sample counts once: it must be for the candidate, taken in this run, and newer than lastGate. */
+const isNewSample = (status: ShiftStatus, sample: GateSample): boolean => {
+  if (sample.version !== status.candidateVersion) return false;
+  if (sample.at < msOf(status.startedAt, Infinity)) return false;
+  const last = status.lastGate;
+  return last === undefined || last.version !== sample.version || sample.at > msOf(last.time, -Infinity);
+};
+
+/** How a verdict moves consecutiveFailures: +1, reset to 0, or unchanged (a hold). */
+const failureDelta = (ctx: Ctx, status: ShiftStatus, verdict: Verdict): 'count' | 'reset' | 'hold' => {
+  switch (verdict._tag) {
+    case 'Pass':
+      return 'reset';
+    case 'Fail':
+      return 'count';
+    case 'NoData':
+      // Preview traffic is sparse by design: no data neither blocks nor fails a preview.
+      if (inPreview(ctx.spec, status)) return 'hold';
+      return ctx.spec.analysis.noData === 'fail' ? 'count' : 'hold';
+    case 'Unavailable':
+      return 'hold';
+  }
+};
+
+/** Judge this reconcile's sample if it is new and the gate guards; count it toward failureThreshold. */
+export const observeGate = (ctx: Ctx, status: ShiftStatus): Guarded => {
+  const sample = ctx.observed.gate;
+  if (sample === undefined || !guarded(ctx.spec, status) || !isNewSample(status, sample)) return { status, notes: [] };
+  const rule = ctx.spec.analysis;
+  const window = showDuration(windowOf(ctx, sample));
+  const verdict = assess(sample, rule, window);
+  const record = gateRecord(verdict, sample.at, rule, window);
+  const before = status.consecutiveFailures ?? 0;
+  const delta = failureDelta(ctx, status, verdict);
+  const failures = delta === 'count' ? before + 1 : delta === 'reset' ? 0 : before;
+  const next = patch(status, { lastGate: record, consecutiveFailures: failures });
+  if (delta !== 'count') return { status: next, notes: [] };
+  const counted = `check failed (${failures} of ${rule.failureThreshold} allowed in a row): ${verdict.message}`;
+  const notes: Note[] = [{ event: 'GateCheckFailed', message: counted, warning: true }];
+  if (failures < rule.failureThreshold) return { status: next, notes };
+  return { status: next, notes, failed: `${verdict.version} failed ${failures} checks in a row; last: ${verdict.message}` };
+};
+
+/** A candidate serving traffic with no ready pod: its share of requests gets 503s, so fall back at once. */
+export const lostReadiness = (ctx: Ctx, status: ShiftStatus): string | undefined => {
+  const candidate = status.candidateVersion;
+  if (candidate === undefined || (status.weights?.candidate ?? 0) === 0) return undefined;
+  const pods = podsOf(ctx, candidate);
+  if (pods.ready > 0) return undefined;
+  return `${podsSentence(candidate, pods)} while serving ${status.weights?.candidate} % of traffic`;
+};
+
+/** Why the shift cannot progress, as "<head> for <duration><tail>", or undefined. */
+export interface StallCause {
+  readonly head: string;
+  readonly tail: string;
+  /** Progressing condition reason while it lasts. */
+  readonly reason: 'CandidateNotReady' | 'NoGateData';
+}
+
+/** A candidate that needs ready pods to progress and has none (canary before step 1) or not all (blue-green before the switch). */
+export const readinessStall = (ctx: Ctx, status: ShiftStatus): StallCause | undefined => {
+  const candidate = status.candidateVersion ?? '';
+  const pods = podsOf(ctx, candidate);
+  const blocked = ctx.spec.strategy.kind === 'blueGreen' && runningPhase(status) === 'Progressing'
+    ? !(pods.ready >= 1 && pods.ready === pods.total)
+    : (status.step ?? -1) < 0 && pods.ready === 0;
+  return blocked ? { head: podsSentence(candidate, pods), tail: '', reason: 'CandidateNotReady' } : undefined;
+};
+
+/** The latest check of this run holds the shift: Prometheus unavailable, or no data with noData=hold (not in preview). */
+export const gateStall = (ctx: Ctx, status: ShiftStatus): StallCause | undefined => {
+  const gate = currentGate(status);
+  if (gate === undefined || !guarded(ctx.spec, status)) return undefined;
+  const holds = gate.result === 'Unavailable' || (gate.result === 'NoData' && ctx.spec.analysis.noData === 'hold' && !inPreview(ctx.spec, status));
+  return holds ? { head: 'no gate data', tail: `: ${gate.message}`, reason: 'NoGateData' } : undefined;
+};
+
+/** Start, keep or clear the stall clock; `exceeded` carries the fallback sentence once progressDeadline passed. */
+export const runStallClock = (ctx: Ctx, status: ShiftStatus, cause: StallCause | undefined): { status: ShiftStatus; exceeded?: string } => {
+  if (cause === undefined) return { status: patch(status, { stalledSince: undefined }) };
+  const stalledSince = status.stalledSince ?? new Date(ctx.now).toISOString();
+  const next = patch(status, { stalledSince });
+  const deadline = ctx.spec.progressDeadlineMs;
+  if (ctx.now - msOf(stalledSince, ctx.now) < deadline) return { status: next };
+  return { status: next, exceeded: `${cause.head} for ${showDuration(deadline)}${cause.tail}` };
+};

@@ -1,0 +1,128 @@
+/**
+ * One handler per phase of a running shift. Each first lets the guard speak (a new gate sample,
+ * lost readiness), then the stall clock, then considers progress; whatever blocks progress becomes
+ * the Progressing condition's reason.
+ */
+import { ShiftStatus } from '../api/status';
+import { gateStall, lostReadiness, observeGate, readinessStall, runStallClock, StallCause } from './guard';
+import {
+  Ctx, currentGate, dwellMs, freshPass, inPreview, inWindow, keepCondition, msOf, Note, patch, Progress, Step, stepWeight,
+} from './state';
+import { enterStep, fallback, promote, switchOver } from './transitions';
+
+const hold = (status: ShiftStatus, reason: string, message: string, notes: readonly Note[] = []): Step => ({
+  status,
+  notes,
+  progressing: { status: 'True', reason, message },
+});
+
+const withNotes = (notes: readonly Note[], step: Step): Step => (notes.length === 0 ? step : { ...step, notes: [...notes, ...step.notes] });
+
+const stallHold = (status: ShiftStatus, cause: StallCause): Step =>
+  hold(status, cause.reason, `waiting: ${cause.head}${cause.tail}`);
+
+const dwellLeft = (ctx: Ctx, status: ShiftStatus): number =>
+  msOf(status.stepStartedAt, ctx.now) + dwellMs(ctx.spec, status.phase) - ctx.now;
+
+const outsideWindow = (status: ShiftStatus): Step =>
+  hold(status, 'OutsideWindow', `${status.candidateVersion} holds at ${status.weights?.candidate ?? 0} %: outside the schedule's windows`);
+
+/** manualPromotion: stop before the last change and say so once. */
+const awaitPromotion = (status: ShiftStatus, message: string): Step => {
+  const already = keepCondition(status, 'Progressing')?.reason === 'AwaitingPromotion';
+  return hold(status, 'AwaitingPromotion', message, already ? [] : [{ event: 'AwaitingPromotion', message }]);
+};
+
+/** Canary at step -1: the first step needs a ready candidate pod (and an open window). */
+const firstStep = (ctx: Ctx, status: ShiftStatus): Step => {
+  const cause = readinessStall(ctx, status);
+  const clock = runStallClock(ctx, status, cause);
+  if (clock.exceeded !== undefined) return fallback(ctx, clock.status, 'ProgressDeadlineExceeded', clock.exceeded);
+  if (cause !== undefined) return stallHold(clock.status, cause);
+  if (!inWindow(ctx)) return outsideWindow(clock.status);
+  return enterStep(ctx, clock.status, 0);
+};
+
+/** Canary at step i: advance after the dwell on a fresh Pass; after the last step, promote. */
+const nextStep = (ctx: Ctx, status: ShiftStatus, step: number): Step => {
+  if (ctx.spec.strategy.kind !== 'canary') return hold(status, 'StepAdvanced', `${status.candidateVersion} holds`);
+  const steps = ctx.spec.strategy.steps;
+  const cause = gateStall(ctx, status);
+  const clock = runStallClock(ctx, status, cause);
+  if (clock.exceeded !== undefined) return fallback(ctx, clock.status, 'ProgressDeadlineExceeded', clock.exceeded);
+  const s = clock.status;
+  const at = `${s.candidateVersion} at ${stepWeight(ctx.spec, step)} % (step ${Math.min(step, steps.length - 1) + 1} of ${steps.length})`;
+  if (cause !== undefined) return stallHold(s, cause);
+  if (dwellLeft(ctx, s) > 0 || !freshPass(ctx, s)) return hold(s, 'StepAdvanced', at);
+  if (!inWindow(ctx)) return outsideWindow(s);
+  if (step < steps.length - 1) return enterStep(ctx, s, step + 1);
+  if (ctx.spec.manualPromotion) return awaitPromotion(s, `${at}: passed; waiting for a promote command`);
+  return promote(ctx, s, `the last step passed (${s.lastGate?.message})`);
+};
+
+const progressCanary = (ctx: Ctx, status: ShiftStatus): Step => {
+  const step = status.step ?? -1;
+  return step < 0 ? firstStep(ctx, status) : nextStep(ctx, status, step);
+};
+
+/** A failing or unanswered preview check blocks the switch; no data does not. */
+const previewBlocked = (ctx: Ctx, status: ShiftStatus): boolean => {
+  const gate = currentGate(status);
+  return inPreview(ctx.spec, status) && gate !== undefined && (gate.result === 'Fail' || gate.result === 'Unavailable');
+};
+
+/** Blue-green before the switch: all candidate pods ready, preview long enough, preview gate not failing. */
+const progressBlueGreen = (ctx: Ctx, status: ShiftStatus): Step => {
+  const ready = readinessStall(ctx, status);
+  const cause = ready ?? gateStall(ctx, status);
+  const clock = runStallClock(ctx, status, cause);
+  if (clock.exceeded !== undefined) return fallback(ctx, clock.status, 'ProgressDeadlineExceeded', clock.exceeded);
+  const s = clock.status;
+  const previewing = `previewing ${s.candidateVersion}${inPreview(ctx.spec, s) ? ' to matching requests' : ''}; ${s.stableVersion} serves 100 %`;
+  if (ready !== undefined) return stallHold(s, ready);
+  if (dwellLeft(ctx, s) > 0) return hold(s, 'Previewing', previewing);
+  if (previewBlocked(ctx, s)) return hold(s, 'Previewing', `${previewing}; the switch waits for a passing preview check (${s.lastGate?.message})`);
+  if (!inWindow(ctx)) return outsideWindow(s);
+  if (ctx.spec.manualPromotion) return awaitPromotion(s, `${previewing}; waiting for a promote command to switch`);
+  return switchOver(ctx, s, 'preview done');
+};
+
+/** Blue-green after the switch: the rollback window, then Promoted on a fresh Pass. */
+const promoting = (ctx: Ctx, status: ShiftStatus): Step => {
+  const cause = gateStall(ctx, status);
+  const clock = runStallClock(ctx, status, cause);
+  if (clock.exceeded !== undefined) return fallback(ctx, clock.status, 'ProgressDeadlineExceeded', clock.exceeded);
+  const s = clock.status;
+  if (cause !== undefined) return stallHold(s, cause);
+  const until = new Date(msOf(s.stepStartedAt, ctx.now) + dwellMs(ctx.spec, 'Promoting')).toISOString();
+  const message = `${s.candidateVersion} serves 100 %; ${s.stableVersion} stays routable until ${until}`;
+  if (dwellLeft(ctx, s) > 0 || !freshPass(ctx, s)) return hold(s, 'Switched', message);
+  return promote(ctx, s, `the rollback window passed (${s.lastGate?.message})`);
+};
+
+/** Paused: weights and clocks frozen, no stall clock; the guard (run before) still falls back. */
+const paused = (status: ShiftStatus): Step => {
+  const kept = keepCondition(status, 'Progressing');
+  const progressing: Progress | undefined = kept && kept.status !== 'Unknown' ? { status: kept.status, reason: kept.reason, message: kept.message } : undefined;
+  return { status: patch(status, { stalledSince: undefined }), notes: [], ...(progressing ? { progressing } : {}) };
+};
+
+const byPhase = (ctx: Ctx, status: ShiftStatus): Step => {
+  switch (status.phase) {
+    case 'Paused':
+      return paused(status);
+    case 'Promoting':
+      return promoting(ctx, status);
+    default:
+      return ctx.spec.strategy.kind === 'canary' ? progressCanary(ctx, status) : progressBlueGreen(ctx, status);
+  }
+};
+
+/** A running shift whose spec.version is its candidate: guard first, then the phase's own progress. */
+export const runShift = (ctx: Ctx, status: ShiftStatus): Step => {
+  const gate = observeGate(ctx, status);
+  if (gate.failed !== undefined) return withNotes(gate.notes, fallback(ctx, gate.status, 'GateFailed', gate.failed));
+  const lost = lostReadiness(ctx, gate.status);
+  if (lost !== undefined) return withNotes(gate.notes, fallback(ctx, gate.status, 'CandidateNotReady', lost));
+  return withNotes(gate.notes, byPhase(ctx, gate.status));
+};

@@ -1,0 +1,137 @@
+/**
+ * Shared vocabulary of the decision core: the context one decision runs in, the intermediate
+ * `Step` every phase handler returns, and small pure readings of the status (clocks, readiness,
+ * whether the gate guards, whether a Pass is fresh enough to advance on).
+ */
+import { ResolvedSpec } from '../api/spec';
+import { ConditionType, Phase, ShiftStatus, Weights } from '../api/status';
+import { formatDuration } from '../api/duration';
+import { Observations, ShiftInput, VersionPods } from './types';
+
+/** Everything one decision may read. `now` is epoch ms; nothing else tells the time. */
+export interface Ctx {
+  readonly input: ShiftInput;
+  readonly spec: ResolvedSpec;
+  readonly observed: Observations;
+  readonly now: number;
+}
+
+/** A line for history and, with the same words, a Kubernetes Event. */
+export interface Note {
+  /** CamelCase word: ShiftStarted, StepAdvanced, RolledBack, CommandApplied, ... */
+  readonly event: string;
+  readonly message: string;
+  readonly by?: string;
+  /** Recorded as a Warning Event. Default Normal. */
+  readonly warning?: boolean;
+}
+
+/** The Progressing condition a handler wants; undefined keeps the current one. */
+export interface Progress {
+  readonly status: 'True' | 'False';
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** What a handler decided, before conditions, history, requeue and routes are derived from it. */
+export interface Step {
+  /** The new status (conditions, history, observedGeneration are filled in by `finish`). */
+  readonly status: ShiftStatus;
+  readonly notes: readonly Note[];
+  readonly progressing?: Progress;
+  /** Something changed that the next reconcile may build on at once: requeue in 1 s. */
+  readonly soon?: boolean;
+  readonly setSpecVersion?: string;
+}
+
+export const STEADY_RESYNC_MS = 300_000;
+export const MIN_REQUEUE_MS = 1000;
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Epoch ms of an ISO time in the status, or `fallback` when absent or unreadable. */
+export const msOf = (time: string | undefined, fallback: number): number => {
+  const ms = time === undefined ? Number.NaN : Date.parse(time);
+  return Number.isNaN(ms) ? fallback : ms;
+};
+
+export const since = (ctx: Ctx, time: string | undefined): number => ctx.now - msOf(time, ctx.now);
+
+export const showDuration = (ms: number): string => formatDuration(Math.max(0, ms));
+
+/** Merge changes into a status; keys set to undefined are removed, so statuses deep-compare cleanly. */
+export const patch = (status: ShiftStatus, changes: { readonly [K in keyof ShiftStatus]?: ShiftStatus[K] | undefined }): ShiftStatus => {
+  const merged: Record<string, unknown> = { ...status, ...changes };
+  for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
+  return merged as ShiftStatus;
+};
+
+export const ALL_STABLE: Weights = { stable: 100, candidate: 0 };
+export const ALL_CANDIDATE: Weights = { stable: 0, candidate: 100 };
+export const canaryWeights = (candidate: number): Weights => ({ stable: 100 - candidate, candidate });
+
+/** Phases in which a candidate is being shifted to (and can be paused, aborted, promoted). */
+export const isActive = (phase: Phase | undefined): boolean => phase === 'Progressing' || phase === 'Paused' || phase === 'Promoting';
+
+/** The candidate of a running shift, or undefined. */
+export const activeCandidate = (status: ShiftStatus): string | undefined =>
+  isActive(status.phase) ? status.candidateVersion : undefined;
+
+export const podsOf = (ctx: Ctx, version: string | undefined): VersionPods =>
+  (version !== undefined ? ctx.observed.pods[version] : undefined) ?? { total: 0, ready: 0 };
+
+export const podsSentence = (version: string, pods: VersionPods): string => `${version} had ${pods.ready} of ${pods.total} pods ready`;
+
+/** The phase the shift is in, or returns to when Paused. */
+export const runningPhase = (status: ShiftStatus): Phase | undefined =>
+  status.phase === 'Paused' ? (status.pausedFrom ?? 'Progressing') : status.phase;
+
+/** Blue-green before the switch, with a preview match: matching requests reach the candidate. */
+export const inPreview = (spec: ResolvedSpec, status: ShiftStatus): boolean =>
+  spec.strategy.kind === 'blueGreen' && spec.strategy.previewMatch !== undefined && runningPhase(status) === 'Progressing';
+
+/** Whether the candidate receives traffic the gate should judge (and the daemon should sample). */
+export const guarded = (spec: ResolvedSpec, status: ShiftStatus): boolean =>
+  isActive(status.phase) && ((status.weights?.candidate ?? 0) > 0 || inPreview(spec, status) || status.phase === 'Promoting');
+
+/** Canary weight of a step index; -1 (before the first step) is 0. Indices past the end clamp to the last step. */
+export const stepWeight = (spec: ResolvedSpec, step: number): number => {
+  if (spec.strategy.kind !== 'canary' || step < 0) return 0;
+  const steps = spec.strategy.steps;
+  return steps[Math.min(step, steps.length - 1)] ?? 0;
+};
+
+/** The dwell a phase must last before it may move on. */
+export const dwellMs = (spec: ResolvedSpec, phase: Phase | undefined): number => {
+  switch (spec.strategy.kind) {
+    case 'canary':
+      return phase === 'Promoting' ? 0 : spec.strategy.stepIntervalMs;
+    case 'blueGreen':
+      return phase === 'Promoting' ? spec.strategy.rollbackWindowMs : spec.strategy.previewDurationMs;
+  }
+};
+
+/**
+ * Whether status.lastGate is a Pass for the candidate taken late enough to speak for the current
+ * step: its window must end at least min(gate interval, dwell) after the step began, so the window
+ * mostly covers traffic at this step's weight rather than the previous one's.
+ */
+export const freshPass = (ctx: Ctx, status: ShiftStatus): boolean => {
+  const gate = status.lastGate;
+  if (gate === undefined || gate.result !== 'Pass' || gate.version !== status.candidateVersion) return false;
+  const stepStart = msOf(status.stepStartedAt, ctx.now);
+  const cover = Math.min(ctx.spec.analysis.intervalMs, dwellMs(ctx.spec, runningPhase(status)));
+  return msOf(gate.time, -Infinity) >= stepStart + cover;
+};
+
+/** The last gate record if it judged this run of the candidate (not an earlier shift or run). */
+export const currentGate = (status: ShiftStatus) => {
+  const gate = status.lastGate;
+  if (gate === undefined || gate.version !== status.candidateVersion) return undefined;
+  return msOf(gate.time, -Infinity) >= msOf(status.startedAt, Infinity) ? gate : undefined;
+};
+
+/** Steps may raise weights now (no schedule, or inside a window). */
+export const inWindow = (ctx: Ctx): boolean => ctx.observed.schedule?.inWindow ?? true;
+
+export const keepCondition = (status: ShiftStatus, type: ConditionType) => status.conditions?.find((c) => c.type === type);
