@@ -1,0 +1,155 @@
+/**
+ * The GateSampler: one timer per (Prometheus URL, interval) group of active shifts. Each tick
+ * sends the group's batched queries (queries.ts), maps the answers to one GateSample per shift
+ * (samples.ts), keeps the latest per shift, and calls `onSample(keys)` so the daemon enqueues
+ * those shifts. It measures; it never judges (that is the core's job).
+ */
+import { Histogram } from 'prom-client';
+import * as E from 'fp-ts/Either';
+import { GateSample } from '../core/types';
+import { Prometheus, PromError, Vector } from './client';
+import { QueryDurationLabels, prometheusQueryDuration } from './metrics';
+import { GateGroup, GateQuery, GateTarget, groupId, groupTargets, MetricQueries, planQueries } from './queries';
+import { Answers, assessAnswers, NOTHING_ASKED } from './samples';
+
+export interface GateSamplerDeps {
+  /** The client for a Prometheus URL (e.g. `prometheusPool(connections)`). */
+  readonly prometheusFor: (url: string) => Prometheus;
+  /** URL for shifts whose spec names none (the daemon's --prometheus-url). Default none: those shifts are Unavailable. */
+  readonly defaultUrl?: string;
+  /** Called after a tick with the keys of the shifts that got a new sample. */
+  readonly onSample: (keys: readonly string[]) => void;
+  /** Epoch ms now; the end of each query window. Default Date.now. */
+  readonly now?: () => number;
+  /** Where query durations are recorded. Default `prometheusQueryDuration`. */
+  readonly queryDuration?: Histogram<QueryDurationLabels>;
+}
+
+export interface GateSampler {
+  /** Replace the shifts to measure. A shift whose target changed (new candidate, new analysis) loses its old sample. */
+  readonly setActive: (targets: readonly GateTarget[]) => void;
+  /** The newest sample for a shift key ("namespace/name"), if one was taken since it became active. */
+  readonly latest: (key: string) => GateSample | undefined;
+  /** Start the group timers; the first tick of a group comes one interval after it appears. */
+  readonly start: () => void;
+  /** Stop all timers; answers still in flight are dropped. */
+  readonly stop: () => void;
+  /** Sample every group now (used at start-up and in tests); resolves with the keys that got a sample. */
+  readonly sampleNow: () => Promise<readonly string[]>;
+}
+
+interface GroupState {
+  group: GateGroup;
+  timer?: ReturnType<typeof setInterval>;
+  busy: boolean;
+}
+
+/** What makes a sample belong to a target: anything that changes the query or its meaning. */
+const fingerprint = (t: GateTarget): string => JSON.stringify([t.namespace, t.service, t.version, t.analysis]);
+
+export const createGateSampler = (deps: GateSamplerDeps): GateSampler => {
+  const now = deps.now ?? Date.now;
+  const histogram = deps.queryDuration ?? prometheusQueryDuration;
+  const targets = new Map<string, GateTarget>();
+  const samples = new Map<string, GateSample>();
+  const groups = new Map<string, GroupState>();
+  let running = false;
+  let generation = 0;
+
+  const timed = async (url: string, metric: string, expr: string, at: number): Promise<E.Either<PromError, Vector>> => {
+    const end = histogram.startTimer({ query: metric });
+    const answer = await deps.prometheusFor(url).query(expr, at)();
+    end({ outcome: E.isRight(answer) ? 'ok' : answer.left._tag });
+    return answer;
+  };
+
+  const ask = async (url: string, queries: MetricQueries, at: number): Promise<Answers> => {
+    const [requests, errors, p99] = await Promise.all([
+      timed(url, 'requests', queries.requests, at),
+      timed(url, 'errors', queries.errors, at),
+      queries.p99 === undefined ? Promise.resolve(undefined) : timed(url, 'p99', queries.p99, at),
+    ]);
+    return { requests, errors, ...(p99 ? { p99 } : {}) };
+  };
+
+  const answer = (url: string, query: GateQuery, at: number): Promise<Answers> =>
+    query._tag === 'Unqueryable' ? Promise.resolve(NOTHING_ASKED) : ask(url, query.queries, at);
+
+  const tick = async (id: string): Promise<readonly string[]> => {
+    const state = groups.get(id);
+    if (!state || state.busy) return [];
+    state.busy = true;
+    const started = generation;
+    const { group } = state;
+    const queried = new Map(group.targets.map((t) => [t.key, fingerprint(t)]));
+    try {
+      const at = now();
+      const queries = planQueries(group);
+      const answers = await Promise.all(queries.map((q) => answer(group.url, q, at)));
+      if (started !== generation) return [];
+      const keys: string[] = [];
+      queries.forEach((q, i) => {
+        for (const { key, sample } of assessAnswers(q, answers[i]!, at)) {
+          const current = targets.get(key);
+          if (!current || fingerprint(current) !== queried.get(key)) continue; // changed while we asked
+          samples.set(key, sample);
+          keys.push(key);
+        }
+      });
+      if (keys.length > 0) deps.onSample(keys);
+      return keys;
+    } finally {
+      state.busy = false;
+    }
+  };
+
+  const arm = (id: string, state: GroupState): void => {
+    state.timer = setInterval(() => void tick(id), state.group.intervalMs);
+    state.timer.unref?.();
+  };
+
+  const setActive = (next: readonly GateTarget[]): void => {
+    const byKey = new Map(next.map((t) => [t.key, t]));
+    for (const [key, old] of targets) {
+      const replacement = byKey.get(key);
+      if (!replacement || fingerprint(replacement) !== fingerprint(old)) samples.delete(key);
+    }
+    targets.clear();
+    for (const [key, t] of byKey) targets.set(key, t);
+    const wanted = new Map(groupTargets(next, deps.defaultUrl).map((g) => [groupId(g.url, g.intervalMs), g]));
+    for (const [id, state] of groups) {
+      if (wanted.has(id)) continue;
+      clearInterval(state.timer);
+      groups.delete(id);
+    }
+    for (const [id, group] of wanted) {
+      const state = groups.get(id);
+      if (state) {
+        state.group = group;
+        continue;
+      }
+      const fresh: GroupState = { group, busy: false };
+      groups.set(id, fresh);
+      if (running) arm(id, fresh);
+    }
+  };
+
+  const start = (): void => {
+    if (running) return;
+    running = true;
+    for (const [id, state] of groups) arm(id, state);
+  };
+
+  const stop = (): void => {
+    running = false;
+    generation += 1;
+    for (const state of groups.values()) {
+      clearInterval(state.timer);
+      delete state.timer;
+    }
+  };
+
+  const sampleNow = async (): Promise<readonly string[]> => (await Promise.all([...groups.keys()].map(tick))).flat();
+
+  return { setActive, latest: (key) => samples.get(key), start, stop, sampleNow };
+};

@@ -1,0 +1,103 @@
+/**
+ * From query answers to gate samples, purely. The three outcomes stay apart:
+ *   - counts (Measured), which the core judges — a verdict when requests >= minRequests;
+ *   - no data: a shift whose series is absent is Measured with 0 requests (the core says "no data");
+ *   - Unavailable: any failed query of a batch makes every shift of that batch Unavailable.
+ * Nothing here passes or fails a candidate; only the core judges.
+ */
+import * as E from 'fp-ts/Either';
+import { GateSample } from '../core/types';
+import { PromError, Vector, describePromError } from './client';
+import { GateQuery, GateTarget, seriesKey } from './queries';
+
+/** The answers to one GateQuery's metric queries (p99 only when it was asked). */
+export interface Answers {
+  readonly requests: E.Either<PromError, Vector>;
+  readonly errors: E.Either<PromError, Vector>;
+  readonly p99?: E.Either<PromError, Vector>;
+}
+
+/** A sample for the shift stored under `key`. */
+export interface KeyedSample {
+  readonly key: string;
+  readonly sample: GateSample;
+}
+
+const unavailable = (target: GateTarget, at: number, reason: string): KeyedSample => ({
+  key: target.key,
+  sample: { _tag: 'Unavailable', version: target.version, at, reason },
+});
+
+const measured = (target: GateTarget, at: number, requests: number, errors: number, p99: number | undefined): KeyedSample => ({
+  key: target.key,
+  sample: {
+    _tag: 'Measured',
+    version: target.version,
+    at,
+    windowMs: target.analysis.intervalMs,
+    requests,
+    errors,
+    ...(p99 !== undefined && Number.isFinite(p99) && target.analysis.maxP99LatencyMs !== undefined ? { p99LatencyMs: p99 } : {}),
+  },
+});
+
+/** The first failed answer, as a sentence naming the metric. */
+const firstFailure = (answers: Answers): string | undefined => {
+  for (const metric of ['requests', 'errors', 'p99'] as const) {
+    const a = answers[metric];
+    if (a && E.isLeft(a)) return `the ${metric} query failed: ${describePromError(a.left)}`;
+  }
+  return undefined;
+};
+
+/** Series value by (namespace, service, version); NaN (no traffic in a ratio) counts as absent. */
+const bySeries = (vector: Vector): ReadonlyMap<string, number> => {
+  const values = new Map<string, number>();
+  for (const s of vector) {
+    const key = seriesKey(s.labels['destination_service_namespace'] ?? '', s.labels['destination_service_name'] ?? '', s.labels['destination_version'] ?? '');
+    if (!Number.isNaN(s.value)) values.set(key, (values.get(key) ?? 0) + s.value);
+  }
+  return values;
+};
+
+/** A custom template's answer as one number: absent is 0 (or undefined for p99); more than one series is a mistake. */
+const single = (metric: string, vector: Vector): E.Either<string, number | undefined> => {
+  if (vector.length > 1)
+    return E.left(`the ${metric} query returned ${vector.length} series; expected one number (wrap the template in sum())`);
+  const value = vector[0]?.value;
+  return E.right(value === undefined || Number.isNaN(value) ? undefined : value);
+};
+
+const rightOr = (a: E.Either<PromError, Vector> | undefined): Vector => (a && E.isRight(a) ? a.right : []);
+
+/** Stands in for the answers of an Unqueryable GateQuery (nothing was sent). */
+export const NOTHING_ASKED: Answers = { requests: E.right([]), errors: E.right([]) };
+
+/** The samples one GateQuery's answers give, at tick time `at` (epoch ms). */
+export const assessAnswers = (query: GateQuery, answers: Answers, at: number): readonly KeyedSample[] => {
+  switch (query._tag) {
+    case 'Unqueryable':
+      return [unavailable(query.target, at, query.reason)];
+    case 'Batch': {
+      const failure = firstFailure(answers);
+      if (failure !== undefined) return query.targets.map((t) => unavailable(t, at, failure));
+      const requests = bySeries(rightOr(answers.requests));
+      const errors = bySeries(rightOr(answers.errors));
+      const p99 = bySeries(rightOr(answers.p99));
+      return query.targets.map((t) => {
+        const k = seriesKey(t.namespace, t.service, t.version);
+        return measured(t, at, requests.get(k) ?? 0, errors.get(k) ?? 0, p99.get(k));
+      });
+    }
+    case 'Single': {
+      const failure = firstFailure(answers);
+      if (failure !== undefined) return [unavailable(query.target, at, failure)];
+      const requests = single('requests', rightOr(answers.requests));
+      const errors = single('errors', rightOr(answers.errors));
+      const p99 = single('p99', rightOr(answers.p99));
+      for (const r of [requests, errors, p99]) if (E.isLeft(r)) return [unavailable(query.target, at, r.left)];
+      const value = (r: E.Either<string, number | undefined>): number | undefined => (E.isRight(r) ? r.right : undefined);
+      return [measured(query.target, at, value(requests) ?? 0, value(errors) ?? 0, value(p99))];
+    }
+  }
+};
