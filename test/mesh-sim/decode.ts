@@ -1,0 +1,101 @@
+/**
+ * Kubernetes and Istio objects as the API server returns them (typed client objects or raw watch
+ * JSON) -> the simulator's model. Tolerant: a malformed field reads as absent, as Envoy would
+ * simply not get a route istiod could not translate.
+ */
+import type { DestinationRule, HttpMatch, HttpRoute, Pod, RouteDestination, Service, StringMatch, VirtualService } from './model';
+
+type Obj = Record<string, unknown>;
+
+const obj = (u: unknown): Obj => (typeof u === 'object' && u !== null && !Array.isArray(u) ? (u as Obj) : {});
+const arr = (u: unknown): unknown[] => (Array.isArray(u) ? u : []);
+const str = (u: unknown): string | undefined => (typeof u === 'string' ? u : undefined);
+const strMap = (u: unknown): Record<string, string> =>
+  Object.fromEntries(Object.entries(obj(u)).filter((e): e is [string, string] => typeof e[1] === 'string'));
+/** Timestamps are Date objects from the typed client and strings in raw watch events. */
+const time = (u: unknown): string | undefined => (u instanceof Date ? u.toISOString() : str(u));
+
+const meta = (o: unknown) => {
+  const m = obj(obj(o).metadata);
+  return { namespace: str(m.namespace) ?? 'default', name: str(m.name) ?? '', m };
+};
+
+const stringMatch = (u: unknown): StringMatch => {
+  const o = obj(u);
+  return { exact: str(o.exact), prefix: str(o.prefix), regex: str(o.regex) };
+};
+
+const httpMatch = (u: unknown): HttpMatch => {
+  const o = obj(u);
+  const headers = Object.fromEntries(Object.entries(obj(o.headers)).map(([k, v]) => [k.toLowerCase(), stringMatch(v)]));
+  return { headers, uri: o.uri === undefined ? undefined : stringMatch(o.uri) };
+};
+
+const routeDestination = (u: unknown): RouteDestination => {
+  const o = obj(u);
+  const d = obj(o.destination);
+  return { destination: { host: str(d.host) ?? '', subset: str(d.subset) }, weight: typeof o.weight === 'number' ? o.weight : undefined };
+};
+
+const httpRoute = (u: unknown): HttpRoute => {
+  const o = obj(u);
+  return { name: str(o.name), match: o.match === undefined ? undefined : arr(o.match).map(httpMatch), route: arr(o.route).map(routeDestination) };
+};
+
+export const virtualServiceFromK8s = (o: unknown): VirtualService => {
+  const { namespace, name, m } = meta(o);
+  const spec = obj(obj(o).spec);
+  return {
+    namespace,
+    name,
+    hosts: arr(spec.hosts).filter((h): h is string => typeof h === 'string'),
+    gateways: spec.gateways === undefined ? undefined : arr(spec.gateways).filter((g): g is string => typeof g === 'string'),
+    http: arr(spec.http).map(httpRoute),
+    creationTimestamp: time(m.creationTimestamp),
+  };
+};
+
+export const destinationRuleFromK8s = (o: unknown): DestinationRule => {
+  const { namespace, name } = meta(o);
+  const spec = obj(obj(o).spec);
+  return {
+    namespace,
+    name,
+    host: str(spec.host) ?? '',
+    subsets: arr(spec.subsets).map((s) => ({ name: str(obj(s).name) ?? '', labels: strMap(obj(s).labels) })),
+  };
+};
+
+export const serviceFromK8s = (o: unknown): Service => {
+  const { namespace, name } = meta(o);
+  return { namespace, name, selector: strMap(obj(obj(o).spec).selector) };
+};
+
+/**
+ * The workload name Istio reports: for a ReplicaSet owner its name without the pod-template-hash
+ * suffix (the Deployment name); any other controller as named; without an owner, the pod name.
+ */
+export const workloadOf = (podName: string, labels: Readonly<Record<string, string>>, owners: readonly Obj[]): string => {
+  const owner = owners.find((r) => r.controller === true) ?? owners[0];
+  const ownerName = str(owner?.name);
+  if (owner === undefined || ownerName === undefined) return podName;
+  const hash = labels['pod-template-hash'];
+  if (owner.kind === 'ReplicaSet' && hash !== undefined && ownerName.endsWith(`-${hash}`)) return ownerName.slice(0, -(hash.length + 1));
+  return ownerName;
+};
+
+const isReady = (status: Obj): boolean =>
+  arr(status.conditions).some((c) => obj(c).type === 'Ready' && obj(c).status === 'True');
+
+export const podFromK8s = (o: unknown): Pod => {
+  const { namespace, name, m } = meta(o);
+  const labels = strMap(m.labels);
+  return {
+    namespace,
+    name,
+    labels,
+    ready: isReady(obj(obj(o).status)) && m.deletionTimestamp == null,
+    workload: workloadOf(name, labels, arr(m.ownerReferences).map(obj)),
+    serviceAccount: str(obj(obj(o).spec).serviceAccountName) ?? 'default',
+  };
+};

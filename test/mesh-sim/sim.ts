@@ -1,0 +1,173 @@
+/**
+ * The shell around the pure engine: watches the cluster, ticks the clock, books the ledger,
+ * exports Istio metrics, serves the control endpoint and registers with Prometheus.
+ *
+ *   const sim = await startMeshSim({ services: [{ namespace: 'shop', service: 'reviews', rps: 50 }] });
+ *   sim.setProfile({ namespace: 'shop', service: 'reviews', version: 'v2', errorFraction: 0.3 });
+ *   await sim.stop();
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { decodeConfig, type MeshSimConfig } from './config';
+import { initialState, observeMesh, setProfile, tick, type EngineSetup, type EngineState } from './engine';
+import { serviceKey } from './hosts';
+import { Ledger, secondOf, type LedgerJson, type VersionTotals } from './ledger';
+import { istioMetrics } from './metrics';
+import type { ServiceRef } from './model';
+import { deriveSeed, seededRng, type Rng } from './prng';
+import type { ProfileChange } from './profiles';
+import { closeServer, serveControl } from './server';
+import { reportsOf, type SimulatedRequest, type Stream } from './simulate';
+import { registerTarget, unregisterTarget, writeAtomically } from './targets';
+import { defaultKubeConfig, watchMesh } from './kube';
+
+/** A running simulator. */
+export interface MeshSim {
+  /** The loopback port of /metrics, /ledger, /healthz and POST /profiles. */
+  readonly port: number;
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** Changes one version's behaviour from the next tick on; fields left out keep their value. */
+  readonly setProfile: (change: ProfileChange) => void;
+  /** The ground-truth ledger so far. */
+  readonly ledger: () => LedgerJson;
+  /** Per-version totals of `namespace/service` over seconds [fromSecond, toSecond) since start. */
+  readonly totals: (service: string, fromSecond?: number, toSecond?: number) => Readonly<Record<string, VersionTotals>>;
+  /** The Prometheus exposition text of /metrics. */
+  readonly metrics: () => Promise<string>;
+  /** Stops ticking and watching, writes the ledger, unregisters from Prometheus, closes the port. */
+  readonly stop: () => Promise<void>;
+}
+
+export interface MeshSimOptions {
+  /** Default: from KUBECONFIG. */
+  readonly kubeConfig?: KubeConfig;
+  /** Default: stderr with a `mesh-sim:` prefix. */
+  readonly log?: (message: string) => void;
+  /** Default: process.env (SLUICE_PROM_TARGETS_DIR). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Thrown by `startMeshSim` for an invalid configuration; `errors` has one line per field. */
+export class MeshSimConfigError extends Error {
+  constructor(readonly errors: readonly string[]) {
+    super(`invalid mesh-sim config:\n  ${errors.join('\n  ')}`);
+    this.name = 'MeshSimConfigError';
+  }
+}
+
+/** The request streams a configuration asks for: one per service, plus its preview stream. */
+export const streamsOf = (c: MeshSimConfig): readonly Stream[] =>
+  c.services.flatMap((s) => {
+    const target = { namespace: s.namespace, name: s.service };
+    const source = { workload: c.client.workload, namespace: c.client.namespace ?? s.namespace, serviceAccount: c.client.serviceAccount };
+    const main: Stream = { id: serviceKey(target), target, rps: s.rps, request: { uri: s.uri, headers: s.headers }, source };
+    if (s.preview === undefined) return [main];
+    const preview: Stream = { id: `${main.id}#preview`, target, rps: s.preview.rps, request: { uri: s.preview.uri, headers: s.preview.headers }, source };
+    return [main, preview];
+  });
+
+const engineSetup = (c: MeshSimConfig): EngineSetup => {
+  const labels = new Map(c.services.map((s) => [`${s.namespace}/${s.service}`, s.versionLabel]));
+  const rngs = new Map<string, Rng>();
+  return {
+    streams: streamsOf(c),
+    schedule: c.schedule,
+    propagationDelayMs: c.propagationDelayMs,
+    versionLabel: (s: ServiceRef) => labels.get(serviceKey(s)) ?? 'version',
+    rngOf: (id) => {
+      const rng = rngs.get(id) ?? seededRng(deriveSeed(c.seed, id));
+      rngs.set(id, rng);
+      return rng;
+    },
+  };
+};
+
+const stderrLog = (m: string) => process.stderr.write(`mesh-sim: ${m}\n`);
+
+/** Validates the configuration, starts watching the cluster and simulating, and resolves once serving. */
+export const startMeshSim = async (input: unknown, options: MeshSimOptions = {}): Promise<MeshSim> => {
+  const log = options.log ?? stderrLog;
+  const decoded = decodeConfig(input, options.env ?? process.env);
+  if (!decoded.ok) throw new MeshSimConfigError(decoded.errors);
+  const config = decoded.value;
+  const setup = engineSetup(config);
+  const metrics = istioMetrics();
+
+  let state: EngineState | undefined;
+  let changeQueued = false;
+  const watch = await watchMesh(options.kubeConfig ?? defaultKubeConfig(), () => {
+    // Coalesce a burst of watch events (e.g. an initial list) into one snapshot, timed at the first.
+    if (state === undefined || changeQueued) return;
+    changeQueued = true;
+    const at = Date.now();
+    setImmediate(() => {
+      changeQueued = false;
+      if (state !== undefined) state = observeMesh(setup, state, watch.snapshot(), at);
+    });
+  }, log);
+
+  const startedAtMs = Date.now();
+  state = initialState(setup, startedAtMs, watch.snapshot(), config.profiles);
+  const ledger = new Ledger(startedAtMs);
+
+  const book = (requests: readonly SimulatedRequest[], intervalStart: number) => {
+    const second = secondOf(startedAtMs, intervalStart);
+    for (const r of requests) {
+      ledger.book({ service: serviceKey(r.outcome.service), version: r.version, second, failed: r.status >= 500 });
+      for (const report of reportsOf(r)) metrics.record(report, r.latencyMs);
+    }
+  };
+  const step = () => {
+    if (state === undefined) return;
+    const intervalStart = state.lastTickMs;
+    const r = tick(setup, state, Date.now());
+    state = r.state;
+    book(r.requests, intervalStart);
+  };
+  const writeLedger = async () => {
+    if (config.ledgerPath === undefined) return;
+    await fs.mkdir(path.dirname(config.ledgerPath), { recursive: true });
+    await writeAtomically(config.ledgerPath, `${JSON.stringify(ledger.toJSON())}\n`);
+  };
+
+  const { server, port } = await serveControl(config.port, {
+    metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+    ledger: () => ledger.toJSON(),
+    setProfile: (change) => {
+      if (state !== undefined) state = setProfile(state, change);
+      return change;
+    },
+  });
+  const targetFile = config.promTargetsDir === undefined ? undefined : await registerTarget(config.promTargetsDir, port);
+  const ticker = setInterval(step, config.tickMs);
+  const flusher = setInterval(() => writeLedger().catch((e: unknown) => log(`writing the ledger failed: ${String(e)}`)), config.ledgerFlushMs);
+  log(`serving on http://127.0.0.1:${port} (${setup.streams.length} streams${targetFile ? `, registered in ${targetFile}` : ''})`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      clearInterval(ticker);
+      clearInterval(flusher);
+      step();
+      await watch.stop();
+      if (targetFile !== undefined) await unregisterTarget(targetFile);
+      await writeLedger();
+      await closeServer(server);
+    })();
+    return stopping;
+  };
+
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    setProfile: (change) => {
+      if (state !== undefined) state = setProfile(state, change);
+    },
+    ledger: () => ledger.toJSON(),
+    totals: (service, fromSecond, toSecond) => ledger.totals(service, fromSecond, toSecond),
+    metrics: () => metrics.registry.metrics(),
+    stop,
+  };
+};
