@@ -67,11 +67,14 @@ export const checkSpec = (spec: TrafficShiftSpec): FieldError[] => {
     });
   }
   const a = spec.analysis;
-  if (a?.interval !== undefined && spec.progressDeadline !== undefined) {
-    const interval = parseDuration(a.interval)!;
-    const deadline = parseDuration(spec.progressDeadline)!;
-    if (deadline < interval)
-      errors.push(fieldError('spec.progressDeadline', spec.progressDeadline, `is shorter than spec.analysis.interval ${a.interval}; expected at least one gate interval`));
+  // Compared with defaults filled, as the API server does after defaulting (the CRD rule sees both).
+  const interval = a?.interval ?? DEFAULTS.interval;
+  const deadline = spec.progressDeadline ?? DEFAULTS.progressDeadline;
+  if (parseDuration(deadline)! < parseDuration(interval)!) {
+    if (spec.progressDeadline !== undefined)
+      errors.push(fieldError('spec.progressDeadline', deadline, `is shorter than spec.analysis.interval ${interval}${a?.interval === undefined ? ' (the default)' : ''}; expected at least one gate interval`));
+    else
+      errors.push(fieldError('spec.analysis.interval', interval, `is longer than spec.progressDeadline ${deadline} (the default); expected at most the progress deadline`));
   }
   if (spec.schedule) errors.push(...checkSchedule(spec.schedule));
   return errors;
@@ -90,6 +93,8 @@ export const decodeTrafficShift = (u: unknown): E.Either<InvalidShift, TrafficSh
     return fail([fieldError('metadata.name', undefined, 'is required')]);
   }
   const obj = u as Record<string, unknown> & { metadata: Record<string, unknown> };
+  // The name becomes the value of the sluice.dev/shift label on the Istio objects.
+  if (where.name.length > 63) return fail([fieldError('metadata.name', where.name, 'is longer than 63 characters; expected a name that fits a label value')]);
   return pipe(
     TrafficShiftSpec.decode(obj.spec),
     E.mapLeft((errs) => toFieldErrors(errs, 'spec')),
