@@ -1,0 +1,108 @@
+/**
+ * Schedule eligibility, purely from spec + status + now (ADR 0006): whether a waiting version may
+ * start, when it will, and whether steps may advance. Nothing here reads a clock or keeps state,
+ * so a restarted or failed-over daemon reaches the same answer from the same status.
+ *
+ * Starts are the fires of `start` that fall inside a window (every fire when no windows are set).
+ * A version waiting since W (status.waitingSince) may start at `now` when
+ *   - no windows: some start lies in (W, now] - however late; a start missed while no leader ran
+ *     is taken at once, because `start` says "not before" and nothing else limits it;
+ *   - windows: `now` is inside a window and some start lies in (W, now] at or after the moment
+ *     that window opened - a missed start is taken while its own window is still open, otherwise
+ *     the version waits for the next start;
+ *   - no `start`: at once when there are no windows, else as soon as a window is open.
+ * See docs/scheduling.md for examples.
+ */
+import { DEFAULTS, Window } from '../api/spec';
+import { ShiftStatus } from '../api/status';
+import { ScheduleView } from '../core/types';
+import { nextFire } from './cron';
+import { inWindow, lastWindowChange, nextWindowChange } from './windows';
+import { DAY_MS, wallOf } from './zone';
+
+/** A schedule as resolved (ResolvedSpec.schedule) or as written (spec.schedule, zone defaulting to UTC). */
+export interface ScheduleSpec {
+  /** Cron expression for starts (checked by checkStart). Default: no scheduled start. */
+  readonly start?: string;
+  /** IANA zone for `start` and `windows`. Default UTC. */
+  readonly timeZone?: string;
+  /** Periods in which steps may advance. Default (or empty): always. */
+  readonly windows?: readonly Window[];
+}
+
+const zoneOf = (s: ScheduleSpec): string => s.timeZone ?? DEFAULTS.timeZone;
+const windowsOf = (s: ScheduleSpec): readonly Window[] | undefined => (s.windows && s.windows.length > 0 ? s.windows : undefined);
+
+/** A start further away than this is reported as none (e.g. a start that never falls inside a window). */
+const HORIZON_MS = 400 * DAY_MS;
+
+/**
+ * The first start strictly after `afterMs`: a fire of `schedule.start` inside a window. Undefined
+ * without `start`, for an invalid expression or zone, or when none comes within 400 days.
+ */
+export const nextStart = (schedule: ScheduleSpec, afterMs: number): number | undefined => {
+  if (schedule.start === undefined) return undefined;
+  const zone = zoneOf(schedule);
+  const windows = windowsOf(schedule);
+  try {
+    let after = afterMs;
+    for (let i = 0; i < 1000; i++) {
+      const fire = nextFire(schedule.start, zone, after);
+      if (fire === undefined || fire > afterMs + HORIZON_MS) return undefined;
+      if (inWindow(windows, zone, fire)) return fire;
+      // Outside every window: no fire counts until the next window opens.
+      const opens = nextWindowChange(windows, zone, fire);
+      if (opens === undefined) return undefined;
+      after = opens - 1;
+    }
+  } catch {
+    // An unknown zone: decoding reports it; here nothing is scheduled.
+  }
+  return undefined;
+};
+
+const isDue = (schedule: ScheduleSpec, waitingSinceMs: number, nowMs: number, open: boolean): boolean => {
+  const zone = zoneOf(schedule);
+  const windows = windowsOf(schedule);
+  if (schedule.start === undefined) return open;
+  if (!open) return false;
+  // With windows, only a start inside the window open now counts (at or after it opened).
+  const openedAt = windows === undefined ? undefined : lastWindowChange(windows, zone, nowMs);
+  const from = openedAt === undefined ? waitingSinceMs : Math.max(waitingSinceMs, openedAt - 1);
+  const fire = nextFire(schedule.start, zone, from);
+  return fire !== undefined && fire <= nowMs;
+};
+
+const parseTime = (iso: string | undefined): number | undefined => {
+  const ms = iso === undefined ? NaN : Date.parse(iso);
+  return Number.isNaN(ms) ? undefined : ms;
+};
+
+/**
+ * What the core needs from the schedule at `nowMs`. Without status.waitingSince (the version has
+ * not entered Waiting yet) it waits from now, so a new version never starts on a fire already past.
+ */
+export const scheduleView = (schedule: ScheduleSpec, status: Pick<ShiftStatus, 'waitingSince'>, nowMs: number): ScheduleView => {
+  const zone = zoneOf(schedule);
+  const windows = windowsOf(schedule);
+  try {
+    const open = inWindow(windows, zone, nowMs);
+    const change = nextWindowChange(windows, zone, nowMs);
+    const window = { inWindow: open, ...(change !== undefined ? { nextWindowChange: change } : {}) };
+    const waitingSince = Math.min(parseTime(status.waitingSince) ?? nowMs, nowMs);
+    if (isDue(schedule, waitingSince, nowMs, open)) return { startDue: true, ...window };
+    // Not due: the next start, or without `start` the next opening of a window.
+    const next = schedule.start !== undefined ? nextStart(schedule, nowMs) : change;
+    return { startDue: false, ...(next !== undefined ? { nextStart: next } : {}), ...window };
+  } catch {
+    // An unknown zone (decoding reports it): nothing starts or advances.
+    return { startDue: false, inWindow: false };
+  }
+};
+
+/** An instant for people: `2026-11-24 02:00 Europe/Berlin (2026-11-24T01:00:00Z)`, for `sluice status` and `sluice plan`. */
+export const describeInstant = (ms: number, timeZone: string): string => {
+  const local = new Date(wallOf(ms, timeZone)).toISOString();
+  const seconds = local.slice(17, 19) === '00' ? '' : local.slice(16, 19);
+  return `${local.slice(0, 10)} ${local.slice(11, 16)}${seconds} ${timeZone} (${new Date(ms).toISOString().replace('.000Z', 'Z')})`;
+};
