@@ -11,12 +11,13 @@
  * Daylight saving (docs/scheduling.md): a fire whose wall time is skipped (02:30 when clocks jump
  * from 02:00 to 03:00) happens once, at the instant of the jump (03:00 local). cron-parser moves it
  * by the length of the gap instead (03:30) or drops it (30-minute gaps), so `nextFire` corrects it.
- * A repeated wall time fires at its first occurrence only, unless the hour field is `*` (then both
- * passes are real hours and both fire) - cron-parser's own behaviour, kept.
+ * A repeated wall time fires at its first occurrence only. cron-parser does so too when it starts
+ * before the repeated hour, but fires the second occurrence when asked from inside it (and fires
+ * both passes for `*` hours), which would make the answer depend on when it is asked.
  */
 import { CronExpressionParser } from 'cron-parser';
 import { validateDetailed } from 'node-cron';
-import { DAY_MS, transitionsIn, wallOf } from './zone';
+import { DAY_MS, instantsOfWall, transitionsIn, wallOf } from './zone';
 
 const NOT_CRON = 'is not a cron expression (expected 5 or 6 fields, e.g. "0 2 * * 1-5")';
 const NAMES = /jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|sun|mon|tue|wed|thu|fri|sat/gi;
@@ -72,7 +73,7 @@ const matchesWallIn = (expr: string, fromWall: number, toWall: number): boolean 
 /** Fires are looked for this far ahead; an expression that fires less often than yearly has no next fire. */
 const HORIZON_MS = 400 * DAY_MS;
 
-/** The first genuine (wall time matching) fire cron-parser gives after `afterMs`, or undefined within the horizon. */
+/** The first genuine fire (its wall time matches, at its first occurrence) cron-parser gives after `afterMs`, or undefined within the horizon. */
 const nextMatchingFire = (expr: string, zone: string, afterMs: number): number | undefined => {
   const it = CronExpressionParser.parse(expr, { tz: zone, currentDate: new Date(afterMs), endDate: new Date(afterMs + HORIZON_MS) });
   for (let i = 0; i < 10_000; i++) {
@@ -82,7 +83,8 @@ const nextMatchingFire = (expr: string, zone: string, afterMs: number): number |
     } catch {
       return undefined; // past the horizon
     }
-    if (fire > afterMs && matchesWall(expr, wallOf(fire, zone))) return fire;
+    const wall = wallOf(fire, zone);
+    if (fire > afterMs && matchesWall(expr, wall) && instantsOfWall(wall, zone)[0] === fire) return fire;
   }
   return undefined;
 };
