@@ -49,6 +49,8 @@ const ENV = {
 /** The environment variables read by `connectionsFromEnv`, for `--help` texts. */
 export const PROMETHEUS_ENV = ENV;
 
+const isHttpUrl = (u: unknown): u is string => typeof u === 'string' && URL.canParse(u) && /^https?:$/.test(new URL(u).protocol);
+
 const isStringMap = (u: unknown): u is Record<string, string> =>
   typeof u === 'object' && u !== null && !Array.isArray(u) && Object.values(u).every((v) => typeof v === 'string');
 
@@ -63,7 +65,7 @@ const parseJson = (name: string, text: string): E.Either<string, unknown> => {
 const checkOther = (u: unknown, i: number): E.Either<string, PrometheusConfig> => {
   const c = u as Partial<Record<keyof PrometheusConfig, unknown>> | null;
   const where = `${ENV.others}[${i}]`;
-  if (typeof c !== 'object' || c === null || typeof c.url !== 'string' || !URL.canParse(c.url))
+  if (typeof c !== 'object' || c === null || !isHttpUrl(c.url))
     return E.left(`${where}: expected an object with a "url" (e.g. {"url":"http://thanos:9090","bearerToken":"…"})`);
   if (c.timeoutMs !== undefined && !(Number.isInteger(c.timeoutMs) && (c.timeoutMs as number) > 0)) return E.left(`${where}.timeoutMs: is not a positive integer`);
   if (c.bearerToken !== undefined && typeof c.bearerToken !== 'string') return E.left(`${where}.bearerToken: is not a string`);
@@ -81,7 +83,7 @@ const checkOther = (u: unknown, i: number): E.Either<string, PrometheusConfig> =
  */
 export const connectionsFromEnv = (env: Readonly<Record<string, string | undefined>>): E.Either<string, PrometheusConnections> => {
   const url = env[ENV.url];
-  if (url !== undefined && url !== '' && !URL.canParse(url)) return E.left(`${ENV.url}: ${JSON.stringify(url)} is not a URL`);
+  if (url !== undefined && url !== '' && !isHttpUrl(url)) return E.left(`${ENV.url}: ${JSON.stringify(url)} is not an http(s) URL`);
   const timeoutText = env[ENV.timeout];
   const timeoutMs = timeoutText ? parseDuration(timeoutText) : undefined;
   if (timeoutText && !timeoutMs) return E.left(`${ENV.timeout}: ${JSON.stringify(timeoutText)} is not a duration (expected e.g. "10s")`);

@@ -1,0 +1,112 @@
+import * as E from 'fp-ts/Either';
+import { Fetch, describePromError, displayUrl, prometheusClient } from '../../../src/prometheus/client';
+
+type Call = Parameters<Fetch>;
+
+/** A fetch that records its calls and answers with `status` and `body` (or throws `error`). */
+const fakeFetch = (answer: { status?: number; body?: string; error?: unknown }) => {
+  const calls: Call[] = [];
+  const fetchFn: Fetch = async (url, init) => {
+    calls.push([url, init]);
+    if (answer.error !== undefined) throw answer.error;
+    return { status: answer.status ?? 200, text: async () => answer.body ?? '' };
+  };
+  return { fetchFn, calls };
+};
+
+const vectorBody = JSON.stringify({
+  status: 'success',
+  data: {
+    resultType: 'vector',
+    result: [
+      { metric: { destination_version: 'v2' }, value: [1763776800, '12.5'] },
+      { metric: { destination_version: 'v3' }, value: [1763776800, 'NaN'] },
+    ],
+  },
+});
+
+describe('prometheusClient.query', () => {
+  it('posts the query and time as a form to /api/v1/query under the URL path', async () => {
+    const { fetchFn, calls } = fakeFetch({ body: vectorBody });
+    const result = await prometheusClient({ url: 'http://prom:9090/prefix/' }, fetchFn).query('up', 1_763_776_800_500)();
+    expect(result).toEqual(E.right([{ labels: { destination_version: 'v2' }, value: 12.5 }, { labels: { destination_version: 'v3' }, value: NaN }]));
+    const [url, init] = calls[0]!;
+    expect(url).toBe('http://prom:9090/prefix/api/v1/query');
+    expect(init.method).toBe('POST');
+    expect(init.body).toBe('query=up&time=1763776800.500');
+  });
+
+  it('sends the bearer token and custom headers', async () => {
+    const { fetchFn, calls } = fakeFetch({ body: vectorBody });
+    await prometheusClient({ url: 'http://prom:9090', bearerToken: 't0k', headers: { 'X-Scope-OrgID': 'team-a' } }, fetchFn).query('up')();
+    expect(calls[0]![1].headers).toMatchObject({ Authorization: 'Bearer t0k', 'X-Scope-OrgID': 'team-a' });
+  });
+
+  it('turns credentials in the URL into basic auth and never shows them', async () => {
+    const { fetchFn, calls } = fakeFetch({ status: 502, body: '<html>Bad Gateway</html>' });
+    const result = await prometheusClient({ url: 'http://ann:s3cret@prom:9090' }, fetchFn).query('up')();
+    expect(calls[0]![0]).toBe('http://prom:9090/api/v1/query');
+    expect(calls[0]![1].headers['Authorization']).toBe(`Basic ${Buffer.from('ann:s3cret').toString('base64')}`);
+    expect(result).toEqual(E.left({ _tag: 'Http', url: 'http://prom:9090', status: 502, body: '<html>Bad Gateway</html>' }));
+  });
+
+  it('reads a scalar as one series without labels', async () => {
+    const { fetchFn } = fakeFetch({ body: JSON.stringify({ status: 'success', data: { resultType: 'scalar', result: [1, '+Inf'] } }) });
+    expect(await prometheusClient({ url: 'http://p' }, fetchFn).query('x')()).toEqual(E.right([{ labels: {}, value: Infinity }]));
+  });
+
+  it('classifies a PromQL error from its error document, whatever the HTTP status', async () => {
+    const { fetchFn } = fakeFetch({ status: 400, body: JSON.stringify({ status: 'error', errorType: 'bad_data', error: 'parse error at char 5' }) });
+    const result = await prometheusClient({ url: 'http://p' }, fetchFn).query('sum(')();
+    expect(result).toEqual(E.left({ _tag: 'PromQL', url: 'http://p', errorType: 'bad_data', error: 'parse error at char 5' }));
+  });
+
+  it('classifies an answer it cannot read as Decode', async () => {
+    const { fetchFn } = fakeFetch({ body: JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [] } }) });
+    expect(await prometheusClient({ url: 'http://p' }, fetchFn).query('x[5m]')()).toEqual(
+      E.left({ _tag: 'Decode', url: 'http://p', message: 'expected an instant vector or a scalar, got matrix' }),
+    );
+  });
+
+  it('classifies a refused connection as Network, with the cause', async () => {
+    const { fetchFn } = fakeFetch({ error: Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:9' } }) });
+    expect(await prometheusClient({ url: 'http://127.0.0.1:9' }, fetchFn).query('up')()).toEqual(
+      E.left({ _tag: 'Network', url: 'http://127.0.0.1:9', message: 'connect ECONNREFUSED 127.0.0.1:9' }),
+    );
+  });
+
+  it('aborts a request that takes longer than the timeout and says Timeout', async () => {
+    jest.useFakeTimers();
+    try {
+      const hanging: Fetch = (_url, init) =>
+        new Promise((_resolve, reject) => init.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+      const pending = prometheusClient({ url: 'http://p', timeoutMs: 2000 }, hanging).query('up')();
+      await jest.advanceTimersByTimeAsync(2000);
+      expect(await pending).toEqual(E.left({ _tag: 'Timeout', url: 'http://p', timeoutMs: 2000 }));
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('prometheusClient.isOnline', () => {
+  it('is true when vector(1) returns 1', async () => {
+    const { fetchFn, calls } = fakeFetch({ body: JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [0, '1'] }] } }) });
+    expect(await prometheusClient({ url: 'http://p' }, fetchFn).isOnline()()).toEqual(E.right(true));
+    expect(calls[0]![1].body).toBe('query=vector%281%29');
+  });
+});
+
+describe('describePromError', () => {
+  it('says what happened in one sentence per case', () => {
+    expect(describePromError({ _tag: 'Network', url: 'http://p', message: 'getaddrinfo ENOTFOUND p' })).toBe('Prometheus at http://p could not be reached: getaddrinfo ENOTFOUND p');
+    expect(describePromError({ _tag: 'Timeout', url: 'http://p', timeoutMs: 500 })).toBe('Prometheus at http://p did not answer within 500 ms');
+    expect(describePromError({ _tag: 'Http', url: 'http://p', status: 401, body: 'Unauthorized' })).toBe('Prometheus at http://p answered HTTP 401: Unauthorized');
+    expect(describePromError({ _tag: 'PromQL', url: 'http://p', errorType: 'execution', error: 'query timed out' })).toBe('Prometheus at http://p rejected the query (execution): query timed out');
+    expect(describePromError({ _tag: 'Decode', url: 'http://p', message: 'the body is not JSON: <html>' })).toBe('Prometheus at http://p sent an answer sluice cannot read: the body is not JSON: <html>');
+  });
+
+  it('shows URLs without credentials or query strings', () => {
+    expect(displayUrl('https://u:p@thanos.example:443/q/?x=1')).toBe('https://thanos.example/q');
+  });
+});

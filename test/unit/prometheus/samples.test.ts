@@ -1,0 +1,78 @@
+import { GateQuery, builtinQueries } from '../../../src/prometheus/queries';
+import { NOTHING_ASKED, assessAnswers } from '../../../src/prometheus/samples';
+import { fails, ok, promQlError, series, target } from './fixtures';
+
+const AT = Date.UTC(2026, 10, 22, 2, 0, 0);
+const reviews = target('shop', 'reviews', 'v2');
+const ledger = target('pay', 'ledger', 'v7', { maxP99LatencyMs: 300 });
+const batch: GateQuery = { _tag: 'Batch', targets: [reviews, ledger], queries: builtinQueries([reviews, ledger], '30s') };
+
+describe('assessAnswers for a batch', () => {
+  it('gives each shift the counts of its own candidate series', () => {
+    const samples = assessAnswers(
+      batch,
+      {
+        requests: ok([series('shop', 'reviews', 'v1', 900), series('shop', 'reviews', 'v2', 100), series('pay', 'ledger', 'v7', 42.5)]),
+        errors: ok([series('shop', 'reviews', 'v2', 3)]),
+        p99: ok([series('pay', 'ledger', 'v7', 180), series('shop', 'reviews', 'v2', 90)]),
+      },
+      AT,
+    );
+    expect(samples).toEqual([
+      { key: 'shop/reviews', sample: { _tag: 'Measured', version: 'v2', at: AT, windowMs: 30_000, requests: 100, errors: 3 } },
+      { key: 'pay/ledger', sample: { _tag: 'Measured', version: 'v7', at: AT, windowMs: 30_000, requests: 42.5, errors: 0, p99LatencyMs: 180 } },
+    ]);
+  });
+
+  it('measures 0 requests for a shift whose series is absent, so the core says "no data" rather than unavailable', () => {
+    const [first] = assessAnswers(batch, { requests: ok([series('shop', 'reviews', 'v1', 900)]), errors: ok([]), p99: ok([]) }, AT);
+    expect(first).toEqual({ key: 'shop/reviews', sample: { _tag: 'Measured', version: 'v2', at: AT, windowMs: 30_000, requests: 0, errors: 0 } });
+  });
+
+  it('leaves out a p99 that is NaN (no requests in the window)', () => {
+    const [, second] = assessAnswers(batch, { requests: ok([]), errors: ok([]), p99: ok([series('pay', 'ledger', 'v7', NaN)]) }, AT);
+    expect(second?.sample).not.toHaveProperty('p99LatencyMs');
+  });
+
+  it('makes every shift of the batch unavailable when any of its queries fails', () => {
+    const samples = assessAnswers(batch, { requests: ok([series('shop', 'reviews', 'v2', 100)]), errors: ok([]), p99: fails(promQlError) }, AT);
+    const reason = 'the p99 query failed: Prometheus at http://prom:9090 rejected the query (bad_data): parse error';
+    expect(samples).toEqual([
+      { key: 'shop/reviews', sample: { _tag: 'Unavailable', version: 'v2', at: AT, reason } },
+      { key: 'pay/ledger', sample: { _tag: 'Unavailable', version: 'v7', at: AT, reason } },
+    ]);
+  });
+});
+
+describe('assessAnswers for a shift with templates', () => {
+  const custom = target('pay', 'ledger', 'v7', { query: { requests: 'r', errors: 'e' } });
+  const single: GateQuery = { _tag: 'Single', target: custom, queries: { requests: 'r', errors: 'e' } };
+
+  it('reads one number per query, an empty answer being 0', () => {
+    expect(assessAnswers(single, { requests: ok([{ labels: {}, value: 57 }]), errors: ok([]) }, AT)).toEqual([
+      { key: 'pay/ledger', sample: { _tag: 'Measured', version: 'v7', at: AT, windowMs: 30_000, requests: 57, errors: 0 } },
+    ]);
+  });
+
+  it('is unavailable when a template returns several series, and says how to fix it', () => {
+    const [only] = assessAnswers(single, { requests: ok([series('a', 'b', 'v1', 1), series('a', 'b', 'v2', 2)]), errors: ok([]) }, AT);
+    expect(only?.sample).toEqual({
+      _tag: 'Unavailable', version: 'v7', at: AT,
+      reason: 'the requests query returned 2 series; expected one number (wrap the template in sum())',
+    });
+  });
+
+  it('is unavailable when its query times out', () => {
+    const [only] = assessAnswers(single, { requests: ok([]), errors: fails({ _tag: 'Timeout', url: 'http://prom:9090', timeoutMs: 10_000 }) }, AT);
+    expect(only?.sample).toEqual({ _tag: 'Unavailable', version: 'v7', at: AT, reason: 'the errors query failed: Prometheus at http://prom:9090 did not answer within 10000 ms' });
+  });
+});
+
+describe('assessAnswers for an unqueryable shift', () => {
+  it('is unavailable with the plan\'s reason', () => {
+    const q: GateQuery = { _tag: 'Unqueryable', target: reviews, reason: 'no Prometheus is configured' };
+    expect(assessAnswers(q, NOTHING_ASKED, AT)).toEqual([
+      { key: 'shop/reviews', sample: { _tag: 'Unavailable', version: 'v2', at: AT, reason: 'no Prometheus is configured' } },
+    ]);
+  });
+});
