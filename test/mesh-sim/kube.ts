@@ -19,16 +19,20 @@ type Log = (message: string) => void;
 type Watched = Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
 
 const ISTIO = { group: 'networking.istio.io', version: 'v1' };
+const FIRST_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 10_000;
+/** An error this long after the previous one starts the backoff afresh. */
+const CALM_MS = 30_000;
 
-/** Starts an informer and restarts it after every error until `isStopped()`. */
+/** Starts an informer and restarts it after every error, with backoff, until `isStopped()`. */
 const keepRunning = (name: string, informer: Watched, isStopped: () => boolean, log: Log): Promise<void> => {
-  let backoffMs = 500;
-  informer.on('connect', () => {
-    backoffMs = 500;
-  });
+  let backoffMs = FIRST_BACKOFF_MS;
+  let lastErrorAt = 0;
   informer.on('error', (err: unknown) => {
     if (isStopped()) return;
+    const now = Date.now();
+    if (now - lastErrorAt > CALM_MS) backoffMs = FIRST_BACKOFF_MS;
+    lastErrorAt = now;
     log(`watch ${name} failed (${err instanceof Error ? err.message : String(err)}); restarting in ${backoffMs} ms`);
     const delay = backoffMs;
     backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
