@@ -88,11 +88,12 @@ export const requeueFor = (ctx: Ctx, status: ShiftStatus, soon: boolean): number
   const strategy = ctx.spec.strategy;
   const dwell = strategy.kind === 'canary' ? strategy.stepIntervalMs : status.phase === 'Promoting' ? strategy.rollbackWindowMs : strategy.previewDurationMs;
   const running = status.phase === 'Progressing' || status.phase === 'Promoting';
+  const dwelling = running && (strategy.kind === 'blueGreen' || (status.step ?? -1) >= 0);
   const schedule = ctx.observed.schedule;
   const timers = [
     guarded(ctx.spec, status) ? ctx.spec.analysis.intervalMs : Number.NaN,
     at(status.stalledSince, ctx.spec.progressDeadlineMs),
-    running ? at(status.stepStartedAt, dwell) : Number.NaN,
+    dwelling ? at(status.stepStartedAt, dwell) : Number.NaN,
     status.phase === 'Waiting' && schedule?.nextStart !== undefined ? schedule.nextStart - ctx.now : Number.NaN,
     running && schedule?.nextWindowChange !== undefined ? schedule.nextWindowChange - ctx.now : Number.NaN,
   ].filter((t) => Number.isFinite(t) && t > 0);
