@@ -1,0 +1,444 @@
+/**
+ * The demo driver: plays the three stories against a running control plane, Prometheus, mesh
+ * simulator and `sluice run` (scripts/demo.sh starts them), narrates each with a live view, then
+ * writes a chart per story and a summary table. Exits 0 only if every story ended as described.
+ *
+ *   node dist/demo/main.js --results DIR --mesh-url http://127.0.0.1:PORT [--quick] [--app istio/samples/app.yaml]
+ *
+ * Needs KUBECONFIG, and kubectl plus kubectl-sluice on PATH.
+ */
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type { ShiftStatus } from '../src/api/status';
+import { deploymentFor, parseManifests, sampleApp, type Obj } from './app';
+import { renderChart, type Marker, type RateSeries, type WeightSample } from './chart';
+import { firstFailureMs, ratePoints, totalsBetween, type LedgerJson } from './ledger';
+import {
+  blueGreenPatch, canaryShift, durationSeconds, fallbackWriteMs, judgeBlueGreenAbort, judgeFallback, judgePromoted,
+  MAX_ERROR_RATE, resultOf, timingsFor, V3_ERROR_FRACTION, viewStateOf, type App, type StoryObservation, type Timings,
+} from './stories';
+import { renderSummary, type StoryResult } from './summary';
+import { LiveView } from './view';
+
+interface Args {
+  readonly quick: boolean;
+  readonly results: string;
+  readonly meshUrl: string;
+  readonly appFile: string;
+}
+
+const parseArgs = (argv: readonly string[]): Args | string => {
+  const value = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+  };
+  const results = value('--results');
+  const meshUrl = value('--mesh-url');
+  if (!results) return '--results DIR is required';
+  if (!meshUrl) return '--mesh-url URL (the mesh simulator control endpoint) is required';
+  return { quick: argv.includes('--quick'), results, meshUrl, appFile: value('--app') ?? 'istio/samples/app.yaml' };
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Runs kubectl (or a plugin through it); resolves with stdout, rejects with its stderr. */
+const kubectl = (args: readonly string[], stdin?: string): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const child = execFile('kubectl', [...args], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`kubectl ${args.join(' ')}: ${(stderr || err.message).trim()}`)) : resolve(stdout));
+    if (stdin !== undefined) child.stdin?.end(stdin);
+  });
+
+const applyObjects = (objs: readonly unknown[]): Promise<string> =>
+  kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }));
+
+/** The command line a person would type, for the narration. */
+const shellQuote = (args: readonly string[]): string => args.map((a) => (/^[\w./:=@-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+
+/** Everything a story needs to act and observe. */
+interface Ctx {
+  readonly args: Args;
+  readonly t: Timings;
+  readonly app: App;
+  readonly template: Obj;
+  readonly templateVersion: string;
+  readonly view: LiveView;
+  readonly readStatus: () => Promise<ShiftStatus | undefined>;
+  readonly ledger: () => Promise<LedgerJson>;
+  readonly setProfile: (version: string, errorFraction: number) => Promise<void>;
+}
+
+const makeCtx = async (args: Args, view: LiveView): Promise<Ctx> => {
+  const objs = parseManifests(await fs.readFile(args.appFile, 'utf8'));
+  const sample = sampleApp(objs);
+  if (typeof sample === 'string') throw new Error(sample);
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const { app } = sample;
+  return {
+    args,
+    t: timingsFor(args.quick),
+    app,
+    template: sample.deployment,
+    templateVersion: sample.version,
+    view,
+    readStatus: async () => {
+      try {
+        const o = (await custom.getNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: app.namespace, plural: 'trafficshifts', name: app.service })) as { status?: ShiftStatus };
+        return o.status;
+      } catch {
+        return undefined; // not there yet, or the API server is busy: the next poll tells
+      }
+    },
+    ledger: async () => {
+      const res = await fetch(`${args.meshUrl}/ledger`);
+      if (!res.ok) throw new Error(`mesh simulator GET /ledger: HTTP ${res.status}`);
+      return (await res.json()) as LedgerJson;
+    },
+    setProfile: async (version, errorFraction) => {
+      const res = await fetch(`${args.meshUrl}/profiles`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ namespace: app.namespace, service: app.service, version, errorFraction }),
+      });
+      if (!res.ok) throw new Error(`mesh simulator POST /profiles: HTTP ${res.status}: ${await res.text()}`);
+    },
+  };
+};
+
+/** What one story records while it watches: the status over time, for the view, the chart and the verdict. */
+class Recorder {
+  readonly weights: WeightSample[] = [];
+  readonly gate: { t: number; rate: number }[] = [];
+  readonly markers: Marker[] = [];
+  private lastGateTime = '';
+  maxCandidate = 0;
+  last: ShiftStatus | undefined;
+  /** Unix ms at which the candidate was first seen at weight 0 after having traffic. */
+  zeroSeenMs: number | undefined;
+
+  constructor(readonly title: string, readonly startMs: number, readonly stepCount: number | undefined) {}
+
+  at(ms: number): number {
+    return (ms - this.startMs) / 1000;
+  }
+
+  mark(label: string, ms = Date.now()): void {
+    this.markers.push({ t: this.at(ms), label });
+  }
+
+  record(s: ShiftStatus | undefined, nowMs: number): void {
+    if (s === undefined) return;
+    if (s.weights) {
+      if (s.weights.candidate === 0 && this.maxCandidate > 0 && this.zeroSeenMs === undefined) this.zeroSeenMs = nowMs;
+      this.maxCandidate = Math.max(this.maxCandidate, s.weights.candidate);
+      this.weights.push({ t: this.at(nowMs), stable: s.weights.stable, candidate: s.weights.candidate });
+    }
+    const g = s.lastGate;
+    if (g && g.time !== this.lastGateTime && g.errorRate !== undefined && Date.parse(g.time) >= this.startMs) {
+      this.gate.push({ t: this.at(Date.parse(g.time)), rate: g.errorRate });
+    }
+    if (g) this.lastGateTime = g.time;
+    this.last = s;
+  }
+}
+
+/** Polls the status and redraws the view until `done` holds or the time runs out; true if it held. */
+const watch = async (ctx: Ctx, rec: Recorder, done: (s: ShiftStatus) => boolean | Promise<boolean>, timeoutS: number): Promise<boolean> => {
+  const until = Date.now() + timeoutS * 1000;
+  for (;;) {
+    const s = await ctx.readStatus();
+    const now = Date.now();
+    rec.record(s, now);
+    ctx.view.update(viewStateOf(rec.title, rec.last, rec.stepCount, rec.at(now)));
+    if (s !== undefined && (await done(s))) return true;
+    if (now > until) return false;
+    await sleep(500);
+  }
+};
+
+/** Rolls out a Deployment for `version` and waits until it is available. */
+const deployVersion = async (ctx: Ctx, version: string): Promise<void> => {
+  const d = deploymentFor(ctx.template, ctx.templateVersion, version);
+  ctx.view.say(`  $ kubectl apply -f deployment ${d.metadata?.name} (pods labelled version=${version})`);
+  await applyObjects([d]);
+  await kubectl(['-n', ctx.app.namespace, 'rollout', 'status', `deployment/${d.metadata?.name}`, '--timeout=180s']);
+};
+
+/** Sets the TrafficShift's version (and, for story 3, its strategy), showing the command. */
+const patchShift = async (ctx: Ctx, patch: object): Promise<number> => {
+  const args = ['-n', ctx.app.namespace, 'patch', 'trafficshift', ctx.app.service, '--type', 'merge', '-p', JSON.stringify(patch)];
+  ctx.view.say(`  $ kubectl ${shellQuote(args)}`);
+  const startMs = Date.now();
+  await kubectl(args);
+  return startMs;
+};
+
+const secondsBetween = (fromMs: number | undefined, toMs: number | undefined): number | undefined =>
+  fromMs === undefined || toMs === undefined ? undefined : Math.max(0, (toMs - fromMs) / 1000);
+
+const isTerminal = (s: ShiftStatus): boolean => s.phase === 'Promoted' || s.phase === 'RolledBack' || s.phase === 'Failed';
+
+/** The finished story's chart input and summary row. */
+interface Played {
+  readonly result: StoryResult;
+  readonly chart: Parameters<typeof renderChart>[0];
+}
+
+const candidateRates = async (ctx: Ctx, rec: Recorder, version: string, endMs: number): Promise<RateSeries[]> => {
+  const bucket = Math.max(2, Math.round(durationSeconds(ctx.t.analysisInterval) / 3));
+  const gateLabel = `gate: Prometheus, ${ctx.t.analysisInterval} window`;
+  const truth = ratePoints(await ctx.ledger(), `${ctx.app.namespace}/${ctx.app.service}`, version, rec.startMs, endMs, bucket);
+  return [
+    { label: gateLabel, style: 'dots', points: rec.gate },
+    { label: `served by ${version} (mesh ledger, per ${bucket} s)`, points: truth },
+  ];
+};
+
+const finishChart = (rec: Recorder, endMs: number): void => {
+  if (rec.last?.weights) rec.weights.push({ t: rec.at(endMs), stable: rec.last.weights.stable, candidate: rec.last.weights.candidate });
+};
+
+const say = (ctx: Ctx, line: string): void => ctx.view.say(line);
+const pct = (r: number): string => `${Math.round(r * 1000) / 10} %`;
+const svcKey = (ctx: Ctx): string => `${ctx.app.namespace}/${ctx.app.service}`;
+
+/** Before the stories: the sample app at v1 under a canary TrafficShift, stable at 100 %. */
+const setUp = async (ctx: Ctx): Promise<void> => {
+  const v = ctx.templateVersion;
+  say(ctx, `Deploying the sample app (${ctx.args.appFile}): Service ${svcKey(ctx)}, ${ctx.template.metadata?.name} at ${v}.`);
+  await kubectl(['apply', '-f', ctx.args.appFile]);
+  await kubectl(['-n', ctx.app.namespace, 'rollout', 'status', `deployment/${ctx.template.metadata?.name}`, '--timeout=180s']);
+  say(ctx, `Handing its traffic to sluice with a canary TrafficShift at ${v}:`);
+  say(ctx, `  $ kubectl apply -f trafficshift ${ctx.app.service} (steps ${ctx.t.steps.join(' → ')} %, every ${ctx.t.stepInterval}, gate: errors ≤ ${pct(MAX_ERROR_RATE)} over ${ctx.t.analysisInterval})`);
+  await applyObjects([canaryShift(ctx.app, ctx.t, v)]);
+  const rec = new Recorder(`Setup · ${svcKey(ctx)} at ${v}`, Date.now(), ctx.t.steps.length);
+  const ok = await watch(ctx, rec, (s) => s.stableVersion === v && s.weights?.stable === 100, 120);
+  ctx.view.done();
+  if (!ok) throw new Error(`the TrafficShift did not adopt ${v} at 100 % within 120 s (phase ${rec.last?.phase ?? 'none'}); see sluice.log`);
+  say(ctx, `sluice owns the routes now: ${v} at 100 %.`);
+};
+
+/** Story 1: a healthy canary goes through every step. */
+const storyCanary = async (ctx: Ctx, stable: string, candidate: string): Promise<Played> => {
+  const name = `1 canary ${stable} → ${candidate}`;
+  const title = `Story 1/3 · canary ${stable} → ${candidate} (healthy)`;
+  say(ctx, `\n━━ ${title}`);
+  say(ctx, `  ${stable} serves ${svcKey(ctx)}; the mesh simulator sends it ${ctx.t.rps} requests/s. We deploy ${candidate} and ask for it.`);
+  await deployVersion(ctx, candidate);
+  const startMs = await patchShift(ctx, { spec: { version: candidate } });
+  say(ctx, `  sluice shifts ${ctx.t.steps.join(' → ')} → 100 %, holding each step ${ctx.t.stepInterval} while ${candidate}'s error rate in Prometheus stays ≤ ${pct(MAX_ERROR_RATE)}.`);
+  const rec = new Recorder(title, startMs, ctx.t.steps.length);
+  rec.mark(`spec.version: ${candidate}`, startMs);
+  const ok = await watch(ctx, rec, isTerminal, ctx.t.storyTimeoutS);
+  const endMs = Date.now();
+  ctx.view.done();
+  rec.mark(rec.last?.phase ?? 'timeout', endMs);
+  const totals = totalsBetween(await ctx.ledger(), svcKey(ctx), candidate, startMs);
+  const o: StoryObservation = { final: rec.last, maxCandidateWeight: rec.maxCandidate, candidate: totals, timedOut: !ok };
+  const reasons = judgePromoted(o, candidate);
+  say(ctx, reasons.length === 0
+    ? `  ✔ ${candidate} promoted in ${rec.at(endMs).toFixed(1)} s: it served ${totals.requests} requests, ${totals.failures} failed, and is now stable at 100 %.`
+    : `  ✘ ${reasons.join('; ')}`);
+  finishChart(rec, endMs);
+  return {
+    result: resultOf(name, o, reasons, { durationS: rec.at(endMs) }),
+    chart: {
+      title, subtitle: `${o.final?.phase ?? 'no status'} after ${rec.at(endMs).toFixed(0)} s; ${candidate} failed ${totals.failures} of ${totals.requests} requests`,
+      stableLabel: stable, candidateLabel: candidate, threshold: MAX_ERROR_RATE, weights: rec.weights,
+      errorRates: await candidateRates(ctx, rec, candidate, endMs), markers: rec.markers,
+    },
+  };
+};
+
+/** Story 2: a candidate that fails 20 % of requests is sent back to 0 % without anyone's help. */
+const storyFallback = async (ctx: Ctx, stable: string, candidate: string): Promise<Played> => {
+  const name = `2 canary ${stable} → ${candidate}`;
+  const title = `Story 2/3 · canary ${stable} → ${candidate} (${candidate} fails ${pct(V3_ERROR_FRACTION)} of requests)`;
+  say(ctx, `\n━━ ${title}`);
+  say(ctx, `  ${candidate} has a bug: the mesh simulator answers ${pct(V3_ERROR_FRACTION)} of its requests with 500.`);
+  say(ctx, `  $ curl -X POST ${ctx.args.meshUrl}/profiles -d '{"service":"${ctx.app.service}","version":"${candidate}","errorFraction":${V3_ERROR_FRACTION}}'`);
+  await ctx.setProfile(candidate, V3_ERROR_FRACTION);
+  await deployVersion(ctx, candidate);
+  const startMs = await patchShift(ctx, { spec: { version: candidate } });
+  say(ctx, `  sluice gives ${candidate} ${ctx.t.steps[0]} %; after ${ctx.t.failureThreshold} failed checks in a row it puts ${stable} back at 100 % in one write.`);
+  const rec = new Recorder(title, startMs, ctx.t.steps.length);
+  rec.mark(`spec.version: ${candidate}`, startMs);
+  const ok = await watch(ctx, rec, isTerminal, ctx.t.storyTimeoutS);
+  const endMs = Date.now();
+  ctx.view.done();
+  const ledger = await ctx.ledger();
+  const totals = totalsBetween(ledger, svcKey(ctx), candidate, startMs);
+  const firstFail = firstFailureMs(ledger, svcKey(ctx), candidate, startMs);
+  const zeroMs = fallbackWriteMs(rec.last, startMs) ?? rec.zeroSeenMs;
+  const fallbackS = secondsBetween(firstFail, zeroMs);
+  if (firstFail !== undefined) rec.mark(`first ${candidate} failure`, firstFail);
+  if (zeroMs !== undefined) rec.mark(`${candidate} at 0 %${fallbackS !== undefined ? ` (${fallbackS.toFixed(1)} s later)` : ''}`, zeroMs);
+  const o: StoryObservation = { final: rec.last, maxCandidateWeight: rec.maxCandidate, candidate: totals, timedOut: !ok };
+  const reasons = judgeFallback(o, stable, candidate);
+  say(ctx, reasons.length === 0
+    ? `  ✔ rolled back: ${candidate} failed ${totals.failures} of the ${totals.requests} requests it served; ${fallbackS?.toFixed(1) ?? '?'} s from its first failure to weight 0.`
+    : `  ✘ ${reasons.join('; ')}`);
+  finishChart(rec, endMs);
+  return {
+    result: resultOf(name, o, reasons, { durationS: rec.at(endMs), fallbackS, fallbackFrom: `first ${candidate} failure` }),
+    chart: {
+      title, subtitle: `${o.final?.phase ?? 'no status'}: ${candidate} failed ${totals.failures} requests; ${fallbackS?.toFixed(1) ?? '?'} s from its first failure to weight 0`,
+      stableLabel: stable, candidateLabel: candidate, threshold: MAX_ERROR_RATE, weights: rec.weights,
+      errorRates: await candidateRates(ctx, rec, candidate, endMs), markers: rec.markers,
+    },
+  };
+};
+
+/** Story 3: blue-green with a preview, the 0/100 switch, and an SRE abort inside the rollback window. */
+const storyBlueGreen = async (ctx: Ctx, stable: string, candidate: string): Promise<Played> => {
+  const name = `3 blue-green ${stable} → ${candidate}`;
+  const title = `Story 3/3 · blue-green ${stable} → ${candidate}, aborted by an SRE`;
+  const key = svcKey(ctx);
+  say(ctx, `\n━━ ${title}`);
+  say(ctx, `  ${candidate} is deployed beside ${stable}. Before any user sees it, only requests with header x-sluice-preview: true reach it (the simulator sends ${ctx.t.previewRps}/s).`);
+  await deployVersion(ctx, candidate);
+  const startMs = await patchShift(ctx, blueGreenPatch(ctx.t, candidate));
+  const rec = new Recorder(title, startMs, undefined);
+  rec.mark(`spec.version: ${candidate}`, startMs);
+
+  // Preview: the candidate answers requests while its weight is 0, so they can only be preview requests.
+  let previewAnswered = 0;
+  let lastLedgerMs = 0;
+  const previewing = async (s: ShiftStatus): Promise<boolean> => {
+    if (s.candidateVersion !== candidate || s.weights?.candidate !== 0 || s.phase !== 'Progressing') return s.phase === 'RolledBack' || s.phase === 'Failed' || (s.weights?.candidate ?? 0) > 0;
+    if (Date.now() - lastLedgerMs < 1000) return false;
+    lastLedgerMs = Date.now();
+    previewAnswered = totalsBetween(await ctx.ledger(), key, candidate, startMs).requests;
+    return previewAnswered > 0;
+  };
+  const okPreview = await watch(ctx, rec, previewing, ctx.t.storyTimeoutS);
+  if (previewAnswered > 0) {
+    rec.mark(`preview answered by ${candidate}`);
+    ctx.view.say(`  ✔ preview: ${candidate} answered ${previewAnswered} preview requests while every other request stayed on ${stable}.`);
+    ctx.view.say(`  After ${ctx.t.previewDuration} of preview sluice switches 0/100; ${stable} stays routable for the ${ctx.t.rollbackWindow} rollback window.`);
+  }
+
+  let abortApplied = false;
+  let abortMs: number | undefined;
+  const switched = okPreview && (await watch(ctx, rec, (s) => s.weights?.candidate === 100 || isTerminal(s), ctx.t.storyTimeoutS)) && rec.last?.weights?.candidate === 100;
+  if (switched) {
+    rec.mark(`switch: ${candidate} at 100 %`);
+    ctx.view.say(`  ✔ switched: ${candidate} serves 100 % (phase ${rec.last?.phase}). ${ctx.t.abortAfterS} s later an SRE sees something they do not like:`);
+    await watch(ctx, rec, () => false, ctx.t.abortAfterS);
+    const args = ['sluice', 'abort', ctx.app.service, '-n', ctx.app.namespace];
+    ctx.view.say(`  $ kubectl ${shellQuote(args)}`);
+    abortMs = Date.now();
+    rec.mark('kubectl sluice abort', abortMs);
+    try {
+      const out = await kubectl(args);
+      abortApplied = true;
+      if (out.trim()) ctx.view.say(`    ${out.trim().split('\n').join('\n    ')}`);
+    } catch (e) {
+      ctx.view.say(`  ✘ ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const ok = abortApplied && (await watch(ctx, rec, isTerminal, ctx.t.storyTimeoutS));
+  const endMs = Date.now();
+  ctx.view.done();
+  const totals = totalsBetween(await ctx.ledger(), key, candidate, startMs);
+  const zeroMs = abortMs === undefined ? undefined : (fallbackWriteMs(rec.last, abortMs) ?? rec.zeroSeenMs);
+  const fallbackS = secondsBetween(abortMs, zeroMs);
+  if (zeroMs !== undefined) rec.mark(`${stable} at 100 % again`, zeroMs);
+  const o: StoryObservation = { final: rec.last, maxCandidateWeight: rec.maxCandidate, candidate: totals, previewAnswered, abortApplied, timedOut: !ok };
+  const reasons = judgeBlueGreenAbort(o, stable, candidate);
+  say(ctx, reasons.length === 0
+    ? `  ✔ aborted: ${stable} serves 100 % again, ${fallbackS?.toFixed(1) ?? '?'} s after the abort.`
+    : `  ✘ ${reasons.join('; ')}`);
+  finishChart(rec, endMs);
+  return {
+    result: resultOf(name, o, reasons, { durationS: rec.at(endMs), fallbackS, fallbackFrom: 'abort' }),
+    chart: {
+      title, subtitle: `${o.final?.phase ?? 'no status'}: preview answered by ${candidate} (${previewAnswered} requests), switch to 100 %, abort back to ${stable}`,
+      stableLabel: stable, candidateLabel: candidate, threshold: MAX_ERROR_RATE, weights: rec.weights,
+      errorRates: await candidateRates(ctx, rec, candidate, endMs), markers: rec.markers,
+    },
+  };
+};
+
+const hasCommand = (cmd: string): Promise<boolean> =>
+  new Promise((resolve) => execFile('sh', ['-c', `command -v ${cmd}`], (err) => resolve(!err)));
+
+/** Writes story-N.svg (and .png when rsvg-convert is there); returns the paths written. */
+const writeChart = async (dir: string, n: number, chart: Parameters<typeof renderChart>[0], png: boolean): Promise<string[]> => {
+  const svg = path.join(dir, `story-${n}.svg`);
+  await fs.writeFile(svg, renderChart(chart));
+  if (!png) return [svg];
+  const out = path.join(dir, `story-${n}.png`);
+  await new Promise<void>((resolve, reject) => execFile('rsvg-convert', ['-o', out, svg], (err) => (err ? reject(err) : resolve())));
+  return [svg, out];
+};
+
+const notRun = (story: string, why: string): StoryResult => ({ story, outcome: '-', ok: false, reasons: [`not run: ${why}`] });
+
+const main = async (): Promise<number> => {
+  const args = parseArgs(process.argv.slice(2));
+  if (typeof args === 'string') {
+    process.stderr.write(`demo: ${args}\nusage: node dist/demo/main.js --results DIR --mesh-url URL [--quick] [--app FILE]\n`);
+    return 2;
+  }
+  await fs.mkdir(args.results, { recursive: true });
+  const view = new LiveView(process.stdout);
+  const ctx = await makeCtx(args, view);
+  const base = ctx.templateVersion;
+  const plan: readonly { readonly name: string; readonly play: () => Promise<Played> }[] = [
+    { name: `1 canary ${base} → v2`, play: () => storyCanary(ctx, base, 'v2') },
+    { name: '2 canary v2 → v3', play: () => storyFallback(ctx, 'v2', 'v3') },
+    { name: '3 blue-green v2 → v4', play: () => storyBlueGreen(ctx, 'v2', 'v4') },
+  ];
+  const results: StoryResult[] = [];
+  const charts: string[] = [];
+  const png = await hasCommand('rsvg-convert');
+  let broken: string | undefined;
+  try {
+    await setUp(ctx);
+  } catch (e) {
+    broken = e instanceof Error ? e.message : String(e);
+    say(ctx, `✘ setup: ${broken}`);
+  }
+  for (const [i, story] of plan.entries()) {
+    if (broken !== undefined) {
+      results.push(notRun(story.name, broken));
+      continue;
+    }
+    try {
+      const played = await story.play();
+      results.push(played.result);
+      charts.push(...(await writeChart(args.results, i + 1, played.chart, png)));
+      if (!played.result.ok && i < plan.length - 1) broken = `story ${i + 1} did not end as described`;
+    } catch (e) {
+      broken = e instanceof Error ? e.message : String(e);
+      say(ctx, `  ✘ ${broken}`);
+      results.push({ story: story.name, outcome: '-', ok: false, reasons: [broken] });
+    }
+  }
+  const table = renderSummary(results);
+  await fs.writeFile(path.join(args.results, 'summary.md'), `# sluice demo${args.quick ? ' (--quick)' : ''}\n\n${table}`);
+  await fs.writeFile(path.join(args.results, 'summary.json'), `${JSON.stringify(results, null, 2)}\n`);
+  say(ctx, `\n━━ Summary\n${table}`);
+  if (!png) say(ctx, 'rsvg-convert is not installed, so the charts are SVG only (Debian: apt-get install librsvg2-bin).');
+  say(ctx, `Charts: ${charts.map((c) => path.relative(process.cwd(), c)).join(', ') || 'none'}`);
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length > 0) {
+    say(ctx, `✘ ${failed.length} of ${results.length} stories did not end as described: ${failed.map((r) => `story ${r.story}: ${r.reasons.join('; ')}`).join(' | ')}`);
+    return 1;
+  }
+  say(ctx, '✔ all three stories ended as described.');
+  return 0;
+};
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`demo: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

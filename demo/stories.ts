@@ -1,0 +1,217 @@
+/**
+ * The three stories the demo plays, as data: the TrafficShift each one writes, the timings of the
+ * quick and the full run, and what "ended as described" means for each. Pure; demo/main.ts
+ * performs them.
+ */
+import type { ShiftStatus } from '../src/api/status';
+import type { StoryResult } from './summary';
+import type { ViewState } from './view';
+
+/** The sample app the stories shift (istio/samples/app.yaml). */
+export interface App {
+  readonly namespace: string;
+  readonly service: string;
+}
+
+/** Header that marks the mesh simulator's preview stream; the blue-green previewMatch selects it. */
+export const PREVIEW_HEADER = 'x-sluice-preview';
+
+/** The error fraction of v3 in story 2. */
+export const V3_ERROR_FRACTION = 0.2;
+
+/** The gate's threshold in every story (the TrafficShift default, written out for the reader). */
+export const MAX_ERROR_RATE = 0.01;
+
+/** How fast the stories run. */
+export interface Timings {
+  /** Requests per second of the simulated client's main stream. */
+  readonly rps: number;
+  /** Requests per second carrying the preview header. */
+  readonly previewRps: number;
+  /** Prometheus scrape interval (cluster.sh reads SLUICE_SCRAPE_INTERVAL). */
+  readonly scrapeInterval: string;
+  /** Canary weights. */
+  readonly steps: readonly number[];
+  readonly stepInterval: string;
+  /** Gate check period and query window. */
+  readonly analysisInterval: string;
+  /** Fewest requests in one window for a verdict. */
+  readonly minRequests: number;
+  /** Consecutive failed checks before fallback. */
+  readonly failureThreshold: number;
+  readonly previewDuration: string;
+  readonly rollbackWindow: string;
+  /** Seconds after the blue-green switch at which the SRE aborts (well inside the rollback window). */
+  readonly abortAfterS: number;
+  readonly progressDeadline: string;
+  /** Longest a story may take before the demo gives up on it. */
+  readonly storyTimeoutS: number;
+}
+
+/** `--quick`: a few minutes in all, for tests. The full run gives each step time to be watched. */
+export const timingsFor = (quick: boolean): Timings =>
+  quick
+    ? {
+        rps: 40, previewRps: 4, scrapeInterval: '2s', steps: [10, 30, 60], stepInterval: '10s', analysisInterval: '6s',
+        minRequests: 10, failureThreshold: 2, previewDuration: '10s', rollbackWindow: '3m', abortAfterS: 8,
+        progressDeadline: '2m', storyTimeoutS: 180,
+      }
+    : {
+        rps: 40, previewRps: 4, scrapeInterval: '5s', steps: [10, 25, 50, 75], stepInterval: '30s', analysisInterval: '15s',
+        minRequests: 20, failureThreshold: 2, previewDuration: '30s', rollbackWindow: '10m', abortAfterS: 30,
+        progressDeadline: '5m', storyTimeoutS: 600,
+      };
+
+const analysis = (t: Timings) => ({
+  interval: t.analysisInterval,
+  maxErrorRate: MAX_ERROR_RATE,
+  minRequests: t.minRequests,
+  failureThreshold: t.failureThreshold,
+});
+
+/** The TrafficShift of the sample app as first applied: canary, serving `version`. */
+export const canaryShift = (app: App, t: Timings, version: string) => ({
+  apiVersion: 'sluice.dev/v1alpha1',
+  kind: 'TrafficShift',
+  metadata: { name: app.service, namespace: app.namespace },
+  spec: {
+    service: app.service,
+    version,
+    strategy: { canary: { steps: t.steps, stepInterval: t.stepInterval } },
+    analysis: analysis(t),
+    progressDeadline: t.progressDeadline,
+  },
+});
+
+/** Merge patch for story 3: switch the strategy to blue-green and ask for `version`. */
+export const blueGreenPatch = (t: Timings, version: string) => ({
+  spec: {
+    version,
+    strategy: {
+      canary: null,
+      blueGreen: {
+        previewMatch: { headers: { [PREVIEW_HEADER]: { exact: 'true' } } },
+        previewDuration: t.previewDuration,
+        rollbackWindow: t.rollbackWindow,
+      },
+    },
+  },
+});
+
+/** The mesh simulator's configuration for the demo. */
+export const meshSimConfig = (app: App, t: Timings, opts: { port: number; ledgerPath: string; promTargetsDir?: string }) => ({
+  port: opts.port,
+  ledgerPath: opts.ledgerPath,
+  ledgerFlushMs: 2000,
+  ...(opts.promTargetsDir ? { promTargetsDir: opts.promTargetsDir } : {}),
+  services: [{
+    namespace: app.namespace,
+    service: app.service,
+    rps: t.rps,
+    preview: { headers: { [PREVIEW_HEADER]: 'true' }, rps: t.previewRps },
+  }],
+});
+
+/** Seconds in a duration like "6s", "2m", "1h". */
+export const durationSeconds = (d: string): number => {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(d);
+  if (!m) return Number.NaN;
+  return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+};
+
+/** The live view's state from a TrafficShift status. */
+export const viewStateOf = (title: string, status: ShiftStatus | undefined, stepCount: number | undefined, elapsedS: number): ViewState => {
+  const last = status?.history?.[status.history.length - 1];
+  const g = status?.lastGate;
+  return {
+    title,
+    elapsedS,
+    ...(stepCount !== undefined ? { stepCount } : {}),
+    phase: status?.phase,
+    stableVersion: status?.stableVersion,
+    candidateVersion: status?.candidateVersion,
+    weights: status?.weights,
+    step: status?.step,
+    gate: g && { result: g.result, errorRate: g.errorRate, threshold: g.threshold, requests: g.requests, errors: g.errors, window: g.window },
+    lastEvent: last && `${last.event}: ${last.message}`,
+  };
+};
+
+/** What the demo saw of one story, enough to judge it. */
+export interface StoryObservation {
+  /** The status when the story stopped watching. */
+  readonly final?: ShiftStatus;
+  /** Highest candidate weight seen. */
+  readonly maxCandidateWeight: number;
+  /** Requests and failures the candidate served during the story, per the ledger. */
+  readonly candidate: { readonly requests: number; readonly failures: number };
+  /** Story 3: requests the candidate answered while its weight was still 0 (only preview requests can reach it then). */
+  readonly previewAnswered?: number;
+  /** Story 3: whether the abort command succeeded. */
+  readonly abortApplied?: boolean;
+  /** Whether the story stopped because it ran out of time. */
+  readonly timedOut: boolean;
+}
+
+const phaseIs = (o: StoryObservation, phase: string): string[] =>
+  o.final?.phase === phase ? [] : [`phase is ${o.final?.phase ?? 'unknown'}, expected ${phase}${o.timedOut ? ' (timed out waiting)' : ''}`];
+
+const stableAt100 = (o: StoryObservation, version: string): string[] => {
+  const out: string[] = [];
+  if (o.final?.stableVersion !== version) out.push(`stable version is ${o.final?.stableVersion ?? 'unknown'}, expected ${version}`);
+  if (o.final?.weights?.stable !== 100) out.push(`stable weight is ${o.final?.weights?.stable ?? 'unknown'}, expected 100`);
+  return out;
+};
+
+/** Story 1: promoted through every step, the candidate now stable at 100 %. */
+export const judgePromoted = (o: StoryObservation, candidate: string): string[] => [
+  ...phaseIs(o, 'Promoted'),
+  ...stableAt100(o, candidate),
+];
+
+/** Story 2: fell back on its own; the failing candidate at 0 % after failing real requests. */
+export const judgeFallback = (o: StoryObservation, stable: string, candidate: string): string[] => [
+  ...phaseIs(o, 'RolledBack'),
+  ...stableAt100(o, stable),
+  ...(o.final?.weights?.candidate === 0 ? [] : [`${candidate} weight is ${o.final?.weights?.candidate ?? 'unknown'}, expected 0`]),
+  ...(o.candidate.failures > 0 ? [] : [`${candidate} failed no request per the ledger, so the fallback proves nothing`]),
+];
+
+/** Story 3: preview answered by the candidate, switch to 100 %, abort back to the stable version at 100 %. */
+export const judgeBlueGreenAbort = (o: StoryObservation, stable: string, candidate: string): string[] => [
+  ...((o.previewAnswered ?? 0) > 0 ? [] : [`no preview request was answered by ${candidate} before the switch`]),
+  ...(o.maxCandidateWeight === 100 ? [] : [`${candidate} never reached 100 % (highest ${o.maxCandidateWeight} %)`]),
+  ...(o.abortApplied ? [] : ['the abort command did not succeed']),
+  ...phaseIs(o, 'RolledBack'),
+  ...stableAt100(o, stable),
+];
+
+/** A story's summary row. */
+export const resultOf = (
+  story: string,
+  o: StoryObservation,
+  reasons: readonly string[],
+  timing: { durationS?: number; fallbackS?: number; fallbackFrom?: string },
+): StoryResult => ({
+  story,
+  outcome: o.final?.phase ?? '-',
+  ...timing,
+  candidateRequests: o.candidate.requests,
+  candidateFailures: o.candidate.failures,
+  ok: reasons.length === 0,
+  reasons,
+});
+
+/**
+ * When the candidate's weight was written back to 0 after `sinceMs`, per the status history: the
+ * first entry at 0 that follows one where the candidate had traffic. Undefined if not recorded.
+ */
+export const fallbackWriteMs = (status: ShiftStatus | undefined, sinceMs: number): number | undefined => {
+  let hadTraffic = false;
+  for (const h of status?.history ?? []) {
+    if (Date.parse(h.time) < sinceMs - 1000 || h.weights === undefined) continue;
+    if (h.weights.candidate > 0) hadTraffic = true;
+    else if (hadTraffic) return Date.parse(h.time);
+  }
+  return undefined;
+};

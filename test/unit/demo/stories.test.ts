@@ -1,0 +1,99 @@
+import type { ShiftStatus } from '../../../src/api/status';
+import {
+  blueGreenPatch, canaryShift, durationSeconds, fallbackWriteMs, judgeBlueGreenAbort, judgeFallback, judgePromoted,
+  StoryObservation, timingsFor, viewStateOf,
+} from '../../../demo/stories';
+
+const app = { namespace: 'shop', service: 'reviews' };
+const obs = (final: Partial<ShiftStatus>, over: Partial<StoryObservation> = {}): StoryObservation => ({
+  final: final as ShiftStatus, maxCandidateWeight: 0, candidate: { requests: 0, failures: 0 }, timedOut: false, ...over,
+});
+
+describe('story manifests', () => {
+  it('writes a canary TrafficShift with every timing spelled out', () => {
+    const t = timingsFor(true);
+    expect(canaryShift(app, t, 'v1')).toEqual({
+      apiVersion: 'sluice.dev/v1alpha1', kind: 'TrafficShift', metadata: { name: 'reviews', namespace: 'shop' },
+      spec: {
+        service: 'reviews', version: 'v1', strategy: { canary: { steps: [10, 30, 60], stepInterval: '10s' } },
+        analysis: { interval: '6s', maxErrorRate: 0.01, minRequests: 10, failureThreshold: 2 }, progressDeadline: '2m',
+      },
+    });
+  });
+
+  it('switches to blue-green in one merge patch that removes the canary strategy', () => {
+    expect(blueGreenPatch(timingsFor(true), 'v4')).toEqual({
+      spec: { version: 'v4', strategy: { canary: null, blueGreen: { previewMatch: { headers: { 'x-sluice-preview': { exact: 'true' } } }, previewDuration: '10s', rollbackWindow: '3m' } } },
+    });
+  });
+
+  it('aborts story 3 well inside the rollback window in both modes', () => {
+    for (const q of [true, false]) {
+      const t = timingsFor(q);
+      expect(t.abortAfterS * 3).toBeLessThan(durationSeconds(t.rollbackWindow));
+      expect(t.previewRps * durationSeconds(t.analysisInterval)).toBeGreaterThanOrEqual(t.minRequests);
+    }
+  });
+
+  it('reads durations', () => {
+    expect(durationSeconds('6s')).toBe(6);
+    expect(durationSeconds('3m')).toBe(180);
+    expect(durationSeconds('500ms')).toBe(0.5);
+    expect(durationSeconds('soon')).toBeNaN();
+  });
+});
+
+describe('judging the stories', () => {
+  it('story 1 passes only when the candidate is Promoted and stable at 100 %', () => {
+    expect(judgePromoted(obs({ phase: 'Promoted', stableVersion: 'v2', weights: { stable: 100, candidate: 0 } }), 'v2')).toEqual([]);
+    expect(judgePromoted(obs({ phase: 'Progressing', stableVersion: 'v1', weights: { stable: 40, candidate: 60 } }, { timedOut: true }), 'v2')).toEqual([
+      'phase is Progressing, expected Promoted (timed out waiting)',
+      'stable version is v1, expected v2',
+      'stable weight is 40, expected 100',
+    ]);
+  });
+
+  it('story 2 needs the fallback and real failures behind it', () => {
+    const rolledBack = { phase: 'RolledBack' as const, stableVersion: 'v2', candidateVersion: 'v3', weights: { stable: 100, candidate: 0 } };
+    expect(judgeFallback(obs(rolledBack, { candidate: { requests: 40, failures: 7 } }), 'v2', 'v3')).toEqual([]);
+    expect(judgeFallback(obs(rolledBack), 'v2', 'v3')).toEqual(['v3 failed no request per the ledger, so the fallback proves nothing']);
+    expect(judgeFallback(obs({ phase: 'Promoted', stableVersion: 'v3', weights: { stable: 100, candidate: 0 } }, { candidate: { requests: 9, failures: 1 } }), 'v2', 'v3'))
+      .toEqual(['phase is Promoted, expected RolledBack', 'stable version is v3, expected v2']);
+  });
+
+  it('story 3 needs the preview, the switch, the abort and the return to the stable version', () => {
+    const back = { phase: 'RolledBack' as const, stableVersion: 'v2', weights: { stable: 100, candidate: 0 } };
+    expect(judgeBlueGreenAbort(obs(back, { previewAnswered: 12, maxCandidateWeight: 100, abortApplied: true }), 'v2', 'v4')).toEqual([]);
+    expect(judgeBlueGreenAbort(obs(back, { previewAnswered: 0, maxCandidateWeight: 0, abortApplied: false }), 'v2', 'v4')).toEqual([
+      'no preview request was answered by v4 before the switch',
+      'v4 never reached 100 % (highest 0 %)',
+      'the abort command did not succeed',
+    ]);
+  });
+});
+
+describe('reading the status', () => {
+  const history = (entries: [string, number][]) => ({
+    history: entries.map(([time, candidate]) => ({ time, event: 'E', message: 'm', weights: { stable: 100 - candidate, candidate } })),
+  });
+
+  it('finds the write that put the candidate back at 0 after it had traffic', () => {
+    const s = history([['2026-01-01T00:00:00Z', 0], ['2026-01-01T00:00:05Z', 0], ['2026-01-01T00:00:06Z', 10], ['2026-01-01T00:00:20Z', 0]]);
+    expect(fallbackWriteMs(s, Date.parse('2026-01-01T00:00:04Z'))).toBe(Date.parse('2026-01-01T00:00:20Z'));
+    expect(fallbackWriteMs(s, Date.parse('2026-01-01T00:00:30Z'))).toBeUndefined();
+  });
+
+  it('turns a status into the live view state', () => {
+    const s: ShiftStatus = {
+      phase: 'Progressing', stableVersion: 'v2', candidateVersion: 'v3', weights: { stable: 90, candidate: 10 }, step: 0,
+      lastGate: { result: 'Fail', version: 'v3', requests: 30, errors: 6, errorRate: 0.2, threshold: 0.01, window: '6s', time: '2026-01-01T00:00:00Z', message: 'x' },
+      history: [{ time: '2026-01-01T00:00:00Z', event: 'GateFailed', message: 'v3 failed 6 of 30' }],
+    };
+    expect(viewStateOf('T', s, 3, 12)).toEqual({
+      title: 'T', elapsedS: 12, stepCount: 3, phase: 'Progressing', stableVersion: 'v2', candidateVersion: 'v3',
+      weights: { stable: 90, candidate: 10 }, step: 0,
+      gate: { result: 'Fail', errorRate: 0.2, threshold: 0.01, requests: 30, errors: 6, window: '6s' },
+      lastEvent: 'GateFailed: v3 failed 6 of 30',
+    });
+  });
+});
