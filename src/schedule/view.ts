@@ -18,7 +18,7 @@ import { ShiftStatus } from '../api/status';
 import { ScheduleView } from '../core/types';
 import { nextFire } from './cron';
 import { inWindow, lastWindowChange, nextWindowChange } from './windows';
-import { DAY_MS, wallOf } from './zone';
+import { DAY_MS, isKnownZone, wallOf } from './zone';
 
 /** A schedule as resolved (ResolvedSpec.schedule) or as written (spec.schedule, zone defaulting to UTC). */
 export interface ScheduleSpec {
@@ -85,6 +85,8 @@ const parseTime = (iso: string | undefined): number | undefined => {
 export const scheduleView = (schedule: ScheduleSpec, status: Pick<ShiftStatus, 'waitingSince'>, nowMs: number): ScheduleView => {
   const zone = zoneOf(schedule);
   const windows = windowsOf(schedule);
+  // An unknown zone (decoding reports it as a condition): nothing starts or advances.
+  if (!isKnownZone(zone)) return { startDue: false, inWindow: false };
   try {
     const open = inWindow(windows, zone, nowMs);
     const change = nextWindowChange(windows, zone, nowMs);
@@ -95,7 +97,6 @@ export const scheduleView = (schedule: ScheduleSpec, status: Pick<ShiftStatus, '
     const next = schedule.start !== undefined ? nextStart(schedule, nowMs) : change;
     return { startDue: false, ...(next !== undefined ? { nextStart: next } : {}), ...window };
   } catch {
-    // An unknown zone (decoding reports it): nothing starts or advances.
     return { startDue: false, inWindow: false };
   }
 };

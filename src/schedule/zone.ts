@@ -33,6 +33,16 @@ const formatterFor = (zone: string): Intl.DateTimeFormat => {
   return f;
 };
 
+/** Whether the runtime knows the IANA zone. */
+export const isKnownZone = (zone: string): boolean => {
+  try {
+    formatterFor(zone);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const floorToSecond = (ms: number): number => Math.floor(ms / SECOND_MS) * SECOND_MS;
 
 /** The wall time (whole seconds, encoded as UTC ms) an instant shows in `zone`. Throws RangeError for an unknown zone. */
