@@ -30,9 +30,6 @@ export const makeKube = (kc: KubeConfig): Kube => {
         objects.read({ apiVersion: apiVersionOf(ref.resource), kind: ref.resource.kind, metadata: { name: ref.name, namespace: ref.namespace } })),
     create: (resource, obj) => call(refOf(resource, obj), 'create', () => objects.create(header(resource, obj), undefined, undefined, FIELD_MANAGER)),
     replace: (resource, obj) => call(refOf(resource, obj), 'update', () => objects.replace(header(resource, obj), undefined, undefined, FIELD_MANAGER)),
-    apply: (resource, obj) =>
-      call(refOf(resource, obj), 'apply', () =>
-        objects.patch(header(resource, obj), undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)),
     mergePatch: (ref, patch) =>
       call(ref, 'patch', () =>
         objects.patch(

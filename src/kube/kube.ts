@@ -15,12 +15,6 @@ export interface Kube {
   readonly create: (resource: Resource, obj: KubeObject) => TaskEither<KubeError, KubeObject>;
   /** PUT the whole object, guarded by obj.metadata.resourceVersion (Conflict when it moved). */
   readonly replace: (resource: Resource, obj: KubeObject) => TaskEither<KubeError, KubeObject>;
-  /**
-   * Server-side apply with field manager `sluice` and force: sluice becomes the owner of every
-   * field in `obj` and fields it applied before but left out now are removed. Only for objects
-   * sluice manages (the caller checks ownership first).
-   */
-  readonly apply: (resource: Resource, obj: KubeObject) => TaskEither<KubeError, KubeObject>;
   /** JSON merge patch (RFC 7386). Put metadata.resourceVersion in the patch to guard it. */
   readonly mergePatch: (ref: ObjectRef, patch: Record<string, unknown>) => TaskEither<KubeError, KubeObject>;
   /** PUT the status subresource of a TrafficShift, guarded by obj.metadata.resourceVersion. */

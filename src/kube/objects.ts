@@ -87,16 +87,12 @@ export interface EventRecord {
   readonly message: string;
 }
 
-/** sluice's marks on objects it manages. */
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY_VALUE = 'sluice';
-/** Which TrafficShift manages an object (the object's namespace is the shift's). */
-export const SHIFT_LABEL = 'sluice.dev/shift';
+/** sluice's marks on objects (the managed-by and shift labels live in istio/types.ts). */
 /** The spec of an adopted object before sluice took it over, restored on deletion (JSON). */
 export const ORIGINAL_SPEC_ANNOTATION = 'sluice.dev/original-spec';
 /** Held on every TrafficShift until its traffic has been pinned or restored. */
 export const FINALIZER = 'sluice.dev/finalizer';
-/** Field manager for server-side apply and updates. */
+/** Field manager for sluice's writes (shown in managedFields). */
 export const FIELD_MANAGER = 'sluice';
 /** reportingComponent of sluice's Events. */
 export const REPORTING_CONTROLLER = 'sluice.dev/controller';

@@ -1,0 +1,160 @@
+/**
+ * Deleting a TrafficShift never drops or splits live traffic (ADR 0004). While the finalizer
+ * sluice.dev/finalizer holds the object, the daemon releases the Istio objects it manages:
+ *   - an adopted object (it carries sluice.dev/original-spec) gets its original spec, labels and
+ *     annotations back;
+ *   - an object sluice created stays, pinned 100 % to the stable version (or to the candidate
+ *     when it already has 100 %, so nothing moves), without sluice's ownerReference, so the
+ *     garbage collector does not delete it once the shift is gone.
+ * The VirtualService changes in ONE write. A subset is removed only after no route names it, so
+ * the DestinationRule is written with the union of subsets before the VirtualService and with the
+ * final ones after. Then the finalizer is removed.
+ */
+import * as E from 'fp-ts/Either';
+import { decodeTrafficShift, resolveSpec } from '../api/trafficShift';
+import { ResolvedSpec } from '../api/spec';
+import { ShiftStatus } from '../api/status';
+import {
+  ExistingDestinationRule, ExistingVirtualService, isManagedBySluice, owningShift, render, sameJson, MANAGED_BY_LABEL, SHIFT_LABEL,
+} from '../istio';
+import { DESTINATION_RULES, FINALIZER, KubeObject, ORIGINAL_SPEC_ANNOTATION, VIRTUAL_SERVICES, keyOf } from '../kube/objects';
+import { CurrentRoutes, currentRoutes, done, onShiftWrite, ORIGINAL_MANAGED_BY_ANNOTATION, Pass, ReconcileDeps, recordEvents, shiftRef } from './reconcile';
+
+type Spec = Record<string, unknown>;
+interface Release {
+  readonly kind: 'VirtualService' | 'DestinationRule';
+  readonly object: KubeObject;
+}
+
+interface Subset { readonly name: string; readonly [k: string]: unknown }
+
+const subsetsNamed = (vsSpec: Spec | undefined): Set<string> => {
+  const names = new Set<string>();
+  const http = (vsSpec?.http ?? []) as { route?: { destination?: { subset?: string } }[] }[];
+  for (const r of http) for (const d of r.route ?? []) if (d.destination?.subset) names.add(d.destination.subset);
+  return names;
+};
+
+/** `spec` with every subset in `needed` that `from` defines added (a route still names it). */
+const withSubsets = (spec: Spec, needed: Set<string>, from: readonly Subset[]): Spec => {
+  const subsets = [...((spec.subsets ?? []) as Subset[])];
+  for (const s of from) if (needed.has(s.name) && !subsets.some((x) => x.name === s.name)) subsets.push(s);
+  return { ...spec, subsets };
+};
+
+const originalOf = (o: { metadata: { annotations?: Readonly<Record<string, string>> } }): Spec | undefined => {
+  const raw = o.metadata.annotations?.[ORIGINAL_SPEC_ANNOTATION];
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw) as Spec;
+  } catch {
+    return undefined;
+  }
+};
+
+/** The object's metadata without sluice's ownerReference; for a restored object also without sluice's labels and marks. */
+const releasedMeta = (o: ExistingVirtualService | ExistingDestinationRule, uid: string, restore: boolean): KubeObject['metadata'] => {
+  const { managedFields: _m, ownerReferences, labels, annotations, ...rest } = o.metadata as KubeObject['metadata'];
+  const owners = (ownerReferences as { uid?: string }[] | undefined)?.filter((r) => r.uid !== uid) ?? [];
+  const keptLabels: Record<string, string> = { ...labels };
+  const keptAnnotations: Record<string, string> = { ...annotations };
+  if (restore) {
+    delete keptLabels[MANAGED_BY_LABEL];
+    delete keptLabels[SHIFT_LABEL];
+    const before = keptAnnotations[ORIGINAL_MANAGED_BY_ANNOTATION];
+    if (before !== undefined) keptLabels[MANAGED_BY_LABEL] = before;
+    delete keptAnnotations[ORIGINAL_SPEC_ANNOTATION];
+    delete keptAnnotations[ORIGINAL_MANAGED_BY_ANNOTATION];
+  }
+  return {
+    ...rest,
+    ...(Object.keys(keptLabels).length > 0 ? { labels: keptLabels } : {}),
+    ...(Object.keys(keptAnnotations).length > 0 ? { annotations: keptAnnotations } : {}),
+    ...(owners.length > 0 ? { ownerReferences: owners } : {}),
+  } as KubeObject['metadata'];
+};
+
+/** The version deletion pins to: the candidate if it already has 100 %, else the stable version. */
+export const pinVersion = (status: ShiftStatus): string | undefined =>
+  status.candidateVersion !== undefined && status.weights?.candidate === 100 ? status.candidateVersion : status.stableVersion;
+
+/** The ordered writes that release a deleted shift's objects (pure). Objects not managed by this shift are not in `current`. */
+export const planRelease = (
+  shift: { readonly namespace: string; readonly name: string; readonly uid: string; readonly spec?: ResolvedSpec; readonly status: ShiftStatus },
+  current: CurrentRoutes,
+): Release[] => {
+  const { virtualService: vs, destinationRule: dr } = current;
+  const pin = pinVersion(shift.status);
+  const pinned =
+    shift.spec && pin !== undefined
+      ? render({ namespace: shift.namespace, name: shift.name, uid: shift.uid, spec: shift.spec }, { stable: pin, weights: { stable: 100, candidate: 0 }, preview: false })
+      : undefined;
+  const vsOriginal = vs ? originalOf(vs) : undefined;
+  const drOriginal = dr ? originalOf(dr) : undefined;
+  const finalVs: Spec | undefined = vs
+    ? (vsOriginal ?? (pinned ? { ...vs.spec, hosts: pinned.virtualService.spec.hosts, gateways: pinned.virtualService.spec.gateways, http: pinned.virtualService.spec.http } : vs.spec))
+    : undefined;
+  const writes: Release[] = [];
+  const drSubsets = (dr?.spec.subsets ?? []) as Subset[];
+  const stillNamed = new Set([...subsetsNamed(vs?.spec), ...subsetsNamed(finalVs)]);
+  const finalNamed = subsetsNamed(finalVs);
+  const finalDr: Spec | undefined = dr
+    ? (drOriginal ?? (pinned ? { ...dr.spec, host: pinned.destinationRule.spec.host, subsets: pinned.destinationRule.spec.subsets.map((s) => ({ ...drSubsets.find((x) => x.name === s.name), ...s })) } : dr.spec))
+    : undefined;
+  const push = (kind: Release['kind'], cur: ExistingVirtualService | ExistingDestinationRule, object: KubeObject) => {
+    if (!sameJson(object, cur)) writes.push({ kind, object });
+  };
+  if (dr && finalDr) {
+    // Before the routes move: every subset a route names now or will name.
+    const union = withSubsets(finalDr, stillNamed, drSubsets);
+    const object = { ...dr, metadata: dr.metadata, spec: union } as KubeObject;
+    if (!sameJson(union, dr.spec)) push('DestinationRule', dr, object);
+  }
+  if (vs && finalVs) push('VirtualService', vs, { ...vs, metadata: releasedMeta(vs, shift.uid, vsOriginal !== undefined), spec: finalVs } as KubeObject);
+  if (dr && finalDr)
+    push('DestinationRule', dr, { ...dr, metadata: releasedMeta(dr, shift.uid, drOriginal !== undefined), spec: withSubsets(finalDr, finalNamed, drSubsets) } as KubeObject);
+  return writes;
+};
+
+/** Release the shift's objects, then remove the finalizer. */
+export const finalize = async (deps: ReconcileDeps, obj: KubeObject): Promise<Pass> => {
+  const namespace = obj.metadata.namespace ?? '';
+  const name = obj.metadata.name;
+  deps.trackGate(keyOf(namespace, name), undefined);
+  if (!(obj.metadata.finalizers ?? []).includes(FINALIZER)) return done();
+  const decoded = decodeTrafficShift(obj);
+  const spec = E.isRight(decoded) ? resolveSpec(decoded.right.spec) : undefined;
+  const service = spec?.service ?? (obj.spec as { service?: unknown } | undefined)?.service;
+  const status = (obj.status ?? {}) as ShiftStatus;
+  const mine = <T extends ExistingVirtualService | ExistingDestinationRule>(o: T | undefined): T | undefined =>
+    o && isManagedBySluice(o) && owningShift(o) === name ? o : undefined;
+  let message = `${namespace}/${name} deleted: no Istio objects to release`;
+  if (typeof service === 'string') {
+    const current = currentRoutes(deps.caches, namespace, service);
+    const owned: CurrentRoutes = E.isRight(current)
+      ? { ...(mine(current.right.virtualService) ? { virtualService: current.right.virtualService! } : {}), ...(mine(current.right.destinationRule) ? { destinationRule: current.right.destinationRule! } : {}) }
+      : {};
+    const writes = planRelease({ namespace, name, uid: obj.metadata.uid ?? '', ...(spec ? { spec } : {}), status }, owned);
+    const versions = new Map<string, string>();
+    for (const w of writes) {
+      const rv = versions.get(w.kind);
+      const object = rv ? { ...w.object, metadata: { ...w.object.metadata, resourceVersion: rv } } : w.object;
+      const r = await deps.kube.replace(w.kind === 'VirtualService' ? VIRTUAL_SERVICES : DESTINATION_RULES, object)();
+      if (E.isLeft(r)) return r.left._tag === 'Conflict' ? done(500) : { _tag: 'Error', error: r.left };
+      if (r.right.metadata.resourceVersion) versions.set(w.kind, r.right.metadata.resourceVersion);
+    }
+    const restored = [owned.virtualService, owned.destinationRule].filter((o) => o && originalOf(o)).map((o) => `${o!.kind} ${o!.metadata.name}`);
+    const pin = pinVersion(status);
+    if (owned.virtualService || owned.destinationRule)
+      message = restored.length > 0
+        ? `${namespace}/${name} deleted: restored the original ${restored.join(' and ')}`
+        : `${namespace}/${name} deleted: routes left pinned 100 % to ${pin ?? 'the current version'} and released from the shift (delete the VirtualService and DestinationRule ${service} to remove them)`;
+  }
+  await recordEvents(deps, obj, [{ type: 'Normal', reason: 'Released', message }]);
+  const removed = await deps.kube.mergePatch(shiftRef(namespace, name), {
+    metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers: (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER) },
+  })();
+  if (E.isLeft(removed)) return removed.left._tag === 'NotFound' ? done() : onShiftWrite(removed.left);
+  deps.log.info('released', { shift: name, namespace, phase: 'Deleted', reason: 'Released', message });
+  return done();
+};
