@@ -32,6 +32,8 @@ export interface MeshSim {
   readonly setProfile: (change: ProfileChange) => void;
   /** The ground-truth ledger so far. */
   readonly ledger: () => LedgerJson;
+  /** Requests sent so far per stream: `shop/reviews` and, with preview traffic, `shop/reviews#preview`. */
+  readonly sent: () => Readonly<Record<string, number>>;
   /** Per-version totals of `namespace/service` over seconds [fromSecond, toSecond) since start. */
   readonly totals: (service: string, fromSecond?: number, toSecond?: number) => Readonly<Record<string, VersionTotals>>;
   /** The Prometheus exposition text of /metrics. */
@@ -111,10 +113,12 @@ export const startMeshSim = async (input: unknown, options: MeshSimOptions = {})
   const startedAtMs = Date.now();
   state = initialState(setup, startedAtMs, watch.snapshot(), config.profiles);
   const ledger = new Ledger(startedAtMs);
+  const sent = new Map<string, number>();
 
   const book = (requests: readonly SimulatedRequest[], intervalStart: number) => {
     const second = secondOf(startedAtMs, intervalStart);
     for (const r of requests) {
+      sent.set(r.stream, (sent.get(r.stream) ?? 0) + 1);
       ledger.book({ service: serviceKey(r.outcome.service), version: r.version, second, failed: r.status >= 500 });
       for (const report of reportsOf(r)) metrics.record(report, r.latencyMs);
     }
@@ -166,6 +170,7 @@ export const startMeshSim = async (input: unknown, options: MeshSimOptions = {})
       if (state !== undefined) state = setProfile(state, change);
     },
     ledger: () => ledger.toJSON(),
+    sent: () => Object.fromEntries(sent),
     totals: (service, fromSecond, toSecond) => ledger.totals(service, fromSecond, toSecond),
     metrics: () => metrics.registry.metrics(),
     stop,
