@@ -5,7 +5,7 @@
  * `stratgy` that a structural schema would silently prune.
  */
 import * as t from 'io-ts';
-import { parseDuration } from './duration';
+import { formatDuration, parseDuration } from './duration';
 import { FieldError, fieldError } from './fieldError';
 
 const leaf = <A>(name: string, expected: string, check: (u: unknown) => u is A): t.Type<A, A, unknown> =>
@@ -56,7 +56,7 @@ export const oneOfWords = <W extends string>(words: readonly W[]) =>
 export const duration = (minMs = 0) =>
   leaf(
     'duration',
-    minMs > 0 ? `is not a duration of at least ${minMs / 1000}s (expected e.g. "30s", "1m", "1h30m")` : 'is not a duration (expected e.g. "30s", "1m", "1h30m")',
+    minMs > 0 ? `is not a duration of at least ${formatDuration(minMs)} (expected e.g. "30s", "1m", "1h30m")` : 'is not a duration (expected e.g. "30s", "1m", "1h30m")',
     (u): u is string => typeof u === 'string' && (parseDuration(u) ?? -1) >= minMs,
   );
 

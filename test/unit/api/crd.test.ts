@@ -1,0 +1,133 @@
+import * as E from 'fp-ts/Either';
+import { decodeTrafficShift, resolveSpec } from '../../../src/api/trafficShift';
+import { applyDefaults, structuralProblems } from './structural';
+import { CEL, codecErrors, crd, crdErrors, manifest, minimalCanary, sampleDocuments, sampleShifts, schema } from './fixtures';
+
+const resolved = (m: unknown) => {
+  const d = decodeTrafficShift(m);
+  if (E.isLeft(d)) throw new Error(JSON.stringify(d.left));
+  return resolveSpec(d.right.spec);
+};
+
+describe('the TrafficShift CRD', () => {
+  it('defines sluice.dev/v1alpha1 TrafficShift, namespaced, short name ts, with a status subresource', () => {
+    expect(crd.metadata.name).toBe('trafficshifts.sluice.dev');
+    expect(crd.spec).toMatchObject({ group: 'sluice.dev', scope: 'Namespaced', names: { kind: 'TrafficShift', plural: 'trafficshifts', shortNames: ['ts'] } });
+    expect(crd.spec.versions).toHaveLength(1);
+    expect(crd.spec.versions[0]).toMatchObject({ name: 'v1alpha1', served: true, storage: true, subresources: { status: {} } });
+  });
+
+  it('prints Service, Stable, Candidate, Weight, Phase and Age', () => {
+    expect(crd.spec.versions[0].additionalPrinterColumns.map((c: { name: string; jsonPath: string }) => `${c.name}=${c.jsonPath}`)).toEqual([
+      'Service=.spec.service', 'Stable=.status.stableVersion', 'Candidate=.status.candidateVersion',
+      'Weight=.status.weights.candidate', 'Phase=.status.phase', 'Age=.metadata.creationTimestamp',
+    ]);
+  });
+
+  it('has a structural schema whose defaults validate and whose CEL rules all have a tested meaning', () => {
+    expect(structuralProblems(schema, CEL)).toEqual([]);
+  });
+
+  it('fills the same defaults resolveSpec does', () => {
+    const defaulted = applyDefaults(schema, manifest(minimalCanary)) as { spec: unknown };
+    expect(defaulted.spec).toEqual({
+      ...minimalCanary,
+      strategy: { canary: { steps: [10, 50], stepInterval: '1m' } },
+      gateways: ['mesh'],
+      versionLabel: 'version',
+      analysis: { interval: '30s', maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold' },
+      manualPromotion: false,
+      progressDeadline: '10m',
+      adopt: false,
+    });
+    const blueGreen = applyDefaults(schema, manifest({ ...minimalCanary, strategy: { blueGreen: {} }, schedule: {} })) as { spec: Record<string, unknown> };
+    expect(blueGreen.spec.strategy).toEqual({ blueGreen: { previewDuration: '0s', rollbackWindow: '10m' } });
+    expect(blueGreen.spec.schedule).toEqual({ timeZone: 'UTC' });
+  });
+});
+
+describe('the samples', () => {
+  it('are all readable, and the TrafficShifts are canary, blue-green, manual and scheduled', () => {
+    expect(sampleShifts().map((s) => s.file)).toEqual(['blue-green.yaml', 'canary.yaml', 'manual-promotion.yaml', 'scheduled-canary.yaml']);
+    expect(sampleDocuments().filter((d) => d.file === 'app.yaml').map((d) => `${d.doc.kind}`)).toEqual(['Namespace', 'Service', 'Deployment', 'Deployment']);
+  });
+
+  it.each(sampleShifts().map((s) => [s.file, s.doc] as const))('%s decodes with the codec and validates against the CRD', (_file, doc) => {
+    expect(codecErrors(doc)).toEqual([]);
+    expect(crdErrors(doc)).toEqual([]);
+  });
+
+  it.each(sampleShifts().map((s) => [s.file, s.doc] as const))('%s resolves the same before and after the API server fills defaults', (_file, doc) => {
+    expect(resolved(applyDefaults(schema, doc))).toEqual(resolved(doc));
+  });
+});
+
+/** Broken manifests: each is refused by the CRD and by the codec, with exactly this text. */
+const broken: [string, Record<string, unknown>, string[]][] = [
+  ['steps out of order', { ...minimalCanary, strategy: { canary: { steps: [10, 50, 40] } } },
+    ['shop/reviews: spec.strategy.canary.steps[2]: 40 is not greater than the previous step 50']],
+  ['a repeated step', { ...minimalCanary, strategy: { canary: { steps: [10, 10] } } },
+    ['shop/reviews: spec.strategy.canary.steps[1]: 10 is not greater than the previous step 10']],
+  ['a step of 100', { ...minimalCanary, strategy: { canary: { steps: [50, 100] } } },
+    ['shop/reviews: spec.strategy.canary.steps[1]: 100 is not an integer from 1 to 99']],
+  ['no steps', { ...minimalCanary, strategy: { canary: { steps: [] } } },
+    ['shop/reviews: spec.strategy.canary.steps: [] is empty; expected at least one step']],
+  ['both strategies', { ...minimalCanary, strategy: { canary: { steps: [10] }, blueGreen: {} } },
+    ['shop/reviews: spec.strategy: {"canary":{"steps":[10]},"blueGreen":{}} has canary and blueGreen; expected exactly one of canary, blueGreen']],
+  ['no strategy', { ...minimalCanary, strategy: {} },
+    ['shop/reviews: spec.strategy: {} has none; expected exactly one of canary, blueGreen']],
+  ['a Service name with capitals', { ...minimalCanary, service: 'Reviews' },
+    ['shop/reviews: spec.service: "Reviews" is not a valid name (expected lower-case letters, digits and "-", at most 63 characters)']],
+  ['no version', { service: 'reviews', strategy: minimalCanary.strategy },
+    ['shop/reviews: spec.version: (missing) is required']],
+  ['a misspelt field', { ...minimalCanary, stepInterval: '1m' },
+    ['shop/reviews: spec.stepInterval: "1m" is not a known field (known: service, version, strategy, hosts, gateways, versionLabel, analysis, manualPromotion, progressDeadline, route, schedule, adopt)']],
+  ['an error rate above 1', { ...minimalCanary, analysis: { maxErrorRate: 5 } },
+    ['shop/reviews: spec.analysis.maxErrorRate: 5 is not a number from 0 to 1']],
+  ['a step interval under a second', { ...minimalCanary, strategy: { canary: { steps: [10], stepInterval: '500ms' } } },
+    ['shop/reviews: spec.strategy.canary.stepInterval: "500ms" is not a duration of at least 1s (expected e.g. "30s", "1m", "1h30m")']],
+  ['a duration in days', { ...minimalCanary, analysis: { interval: '1d' } },
+    ['shop/reviews: spec.analysis.interval: "1d" is not a duration of at least 1s (expected e.g. "30s", "1m", "1h30m")']],
+  ['an unknown noData word', { ...minimalCanary, analysis: { noData: 'skip' } },
+    ['shop/reviews: spec.analysis.noData: "skip" is not one of hold, fail']],
+  ['a deadline shorter than the default interval', { ...minimalCanary, progressDeadline: '10s' },
+    ['shop/reviews: spec.progressDeadline: "10s" is shorter than spec.analysis.interval 30s (the default); expected at least one gate interval']],
+  ['an interval longer than the default deadline', { ...minimalCanary, analysis: { interval: '20m' } },
+    ['shop/reviews: spec.analysis.interval: "20m" is longer than spec.progressDeadline 10m (the default); expected at most the progress deadline']],
+  ['a preview match with two string matches', { ...minimalCanary, strategy: { blueGreen: { previewMatch: { uri: { exact: '/a', prefix: '/' } } } } },
+    ['shop/reviews: spec.strategy.blueGreen.previewMatch.uri: {"exact":"/a","prefix":"/"} has exact and prefix; expected exactly one of exact, prefix, regex']],
+  ['a zero route timeout', { ...minimalCanary, route: { timeout: '0s' } },
+    ['shop/reviews: spec.route.timeout: "0s" is not a duration of at least 1ms (expected e.g. "30s", "1m", "1h30m")']],
+  ['a window without days', { ...minimalCanary, schedule: { windows: [{ days: [], from: '02:00', to: '05:00' }] } },
+    ['shop/reviews: spec.schedule.windows[0].days: [] is empty; expected at least one day']],
+  ['a window of no length', { ...minimalCanary, schedule: { windows: [{ days: ['Mon'], from: '02:00', to: '02:00' }] } },
+    ['shop/reviews: spec.schedule.windows[0].to: "02:00" equals from; expected a window of some length']],
+  ['a window at 24:00', { ...minimalCanary, schedule: { windows: [{ days: ['Mon'], from: '24:00', to: '05:00' }] } },
+    ['shop/reviews: spec.schedule.windows[0].from: "24:00" is not a time of day (expected "HH:MM", 00:00 to 23:59)']],
+];
+
+describe('broken manifests', () => {
+  it.each(broken)('%s: refused by the CRD and by the codec with exact text', (_what, spec, lines) => {
+    expect(crdErrors(manifest(spec))).not.toEqual([]);
+    expect(codecErrors(manifest(spec))).toEqual(lines);
+  });
+
+  it('a name longer than 63 characters is refused by both', () => {
+    const name = 'r'.repeat(64);
+    expect(crdErrors(manifest(minimalCanary, name))).not.toEqual([]);
+    expect(codecErrors(manifest(minimalCanary, name))).toEqual([`shop/${name}: metadata.name: "${name}" is longer than 63 characters; expected a name that fits a label value`]);
+  });
+
+  it('cron syntax and time zones are checked by the codec only (no schema can)', () => {
+    const spec = { ...minimalCanary, schedule: { start: 'at two', timeZone: 'Mars/Olympus' } };
+    expect(crdErrors(manifest(spec))).toEqual([]);
+    expect(codecErrors(manifest(spec))).toEqual([
+      'shop/reviews: spec.schedule.start: "at two" is not a cron expression (expected 5 or 6 fields, e.g. "0 2 * * 1-5")',
+      'shop/reviews: spec.schedule.timeZone: "Mars/Olympus" is not an IANA time zone (expected e.g. "Europe/Berlin" or "UTC")',
+    ]);
+  });
+
+  it('a document that is not a TrafficShift says so', () => {
+    expect(codecErrors({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'reviews', namespace: 'shop' } })).toEqual(['shop/reviews: kind: "Service" is not TrafficShift']);
+  });
+});

@@ -1,0 +1,58 @@
+/** Shared by the api tests: the CRD's schema, the CEL rules' JS equivalents, the samples, and a manifest builder. */
+import * as E from 'fp-ts/Either';
+import { readdirSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { parseAllDocuments, parse } from 'yaml';
+import { parseDuration } from '../../../src/api/duration';
+import { formatFor } from '../../../src/api/fieldError';
+import { decodeTrafficShift } from '../../../src/api/trafficShift';
+import { applyDefaults, CelEquivalents, Schema, SchemaError, validate } from './structural';
+
+const ROOT = join(__dirname, '..', '..', '..');
+export const CRD_PATH = join(ROOT, 'charts', 'sluice', 'crds', 'trafficshift.yaml');
+export const SAMPLES_DIR = join(ROOT, 'istio', 'samples');
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const crd: any = parse(readFileSync(CRD_PATH, 'utf8'));
+export const schema: Schema = crd.spec.versions[0].schema.openAPIV3Schema;
+
+const ms = (d: unknown): number => (typeof d === 'string' ? parseDuration(d) ?? NaN : NaN);
+
+/** What each CEL rule in the CRD means, in JS. structuralProblems fails on a rule missing here. */
+export const CEL: CelEquivalents = {
+  'size(self.metadata.name) <= 63': (self) => String(self.metadata?.name ?? '').length <= 63,
+  'duration(self.progressDeadline) >= duration(self.analysis.interval)': (self) => ms(self.progressDeadline) >= ms(self.analysis.interval),
+  'has(self.canary) != has(self.blueGreen)': (self) => (self.canary !== undefined) !== (self.blueGreen !== undefined),
+  'self.isSorted() && self.all(x, self.exists_one(y, y == x))': (self: number[]) => self.every((x, i) => i === 0 || x > self[i - 1]!),
+  "duration(self) >= duration('1s')": (self) => ms(self) >= 1000,
+  "duration(self) >= duration('1ms')": (self) => ms(self) >= 1,
+  'self.from != self.to': (self) => self.from !== self.to,
+};
+
+/** Validation as the API server does it: defaults first, then schema and CEL rules. */
+export const crdErrors = (manifest: unknown): SchemaError[] => validate(schema, applyDefaults(schema, manifest), CEL);
+
+/** The codec's lines for a manifest, as `sluice plan` prints them; [] when it decodes. */
+export const codecErrors = (manifest: unknown): string[] => {
+  const decoded = decodeTrafficShift(manifest);
+  return E.isLeft(decoded) ? decoded.left.errors.map((e) => formatFor(decoded.left.namespace, decoded.left.name, e)) : [];
+};
+
+/** Every document of every sample file, with its file name. */
+export const sampleDocuments = (): { file: string; doc: Record<string, unknown> }[] =>
+  readdirSync(SAMPLES_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((file) => parseAllDocuments(readFileSync(join(SAMPLES_DIR, file), 'utf8')).map((d) => ({ file, doc: d.toJSON() as Record<string, unknown> })));
+
+export const sampleShifts = () => sampleDocuments().filter((d) => d.doc.kind === 'TrafficShift');
+
+/** shop/reviews with the given spec. */
+export const manifest = (spec: Record<string, unknown>, name = 'reviews'): Record<string, unknown> => ({
+  apiVersion: 'sluice.dev/v1alpha1',
+  kind: 'TrafficShift',
+  metadata: { name, namespace: 'shop' },
+  spec,
+});
+
+export const minimalCanary = { service: 'reviews', version: 'v2', strategy: { canary: { steps: [10, 50] } } };
