@@ -4,6 +4,7 @@
  * writes a chart per story and a summary table. Exits 0 only if every story ended as described.
  *
  *   node dist/demo/main.js --results DIR --mesh-url http://127.0.0.1:PORT [--quick] [--app istio/samples/app.yaml]
+ *   node dist/demo/main.js --print-mesh-config --ledger FILE [--quick]    (the mesh simulator's config)
  *
  * Needs KUBECONFIG, and kubectl plus kubectl-sluice on PATH.
  */
@@ -17,7 +18,7 @@ import { renderChart, type Marker, type RateSeries, type WeightSample } from './
 import { firstFailureMs, ratePoints, totalsBetween, type LedgerJson } from './ledger';
 import {
   blueGreenPatch, canaryShift, durationSeconds, fallbackWriteMs, judgeBlueGreenAbort, judgeFallback, judgePromoted,
-  MAX_ERROR_RATE, resultOf, timingsFor, V3_ERROR_FRACTION, viewStateOf, type App, type StoryObservation, type Timings,
+  MAX_ERROR_RATE, meshSimConfig, resultOf, timingsFor, V3_ERROR_FRACTION, viewStateOf, type App, type StoryObservation, type Timings,
 } from './stories';
 import { renderSummary, type StoryResult } from './summary';
 import { LiveView } from './view';
@@ -379,7 +380,22 @@ const writeChart = async (dir: string, n: number, chart: Parameters<typeof rende
 
 const notRun = (story: string, why: string): StoryResult => ({ story, outcome: '-', ok: false, reasons: [`not run: ${why}`] });
 
+/** `--print-mesh-config --ledger FILE [--quick] [--app FILE]`: the mesh simulator's config for the sample app, as JSON. */
+const printMeshConfig = async (argv: readonly string[]): Promise<number> => {
+  const i = argv.indexOf('--ledger');
+  const j = argv.indexOf('--app');
+  const sample = sampleApp(parseManifests(await fs.readFile(j >= 0 ? argv[j + 1] : 'istio/samples/app.yaml', 'utf8')));
+  if (typeof sample === 'string' || i < 0) {
+    process.stderr.write(`demo: ${typeof sample === 'string' ? sample : '--ledger FILE is required'}\n`);
+    return 2;
+  }
+  const config = meshSimConfig(sample.app, timingsFor(argv.includes('--quick')), { port: 0, ledgerPath: argv[i + 1] });
+  process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+  return 0;
+};
+
 const main = async (): Promise<number> => {
+  if (process.argv.includes('--print-mesh-config')) return printMeshConfig(process.argv.slice(2));
   const args = parseArgs(process.argv.slice(2));
   if (typeof args === 'string') {
     process.stderr.write(`demo: ${args}\nusage: node dist/demo/main.js --results DIR --mesh-url URL [--quick] [--app FILE]\n`);

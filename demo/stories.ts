@@ -28,8 +28,6 @@ export interface Timings {
   readonly rps: number;
   /** Requests per second carrying the preview header. */
   readonly previewRps: number;
-  /** Prometheus scrape interval (cluster.sh reads SLUICE_SCRAPE_INTERVAL). */
-  readonly scrapeInterval: string;
   /** Canary weights. */
   readonly steps: readonly number[];
   readonly stepInterval: string;
@@ -48,16 +46,19 @@ export interface Timings {
   readonly storyTimeoutS: number;
 }
 
-/** `--quick`: a few minutes in all, for tests. The full run gives each step time to be watched. */
+/**
+ * `--quick`: a few minutes in all, for tests. The full run gives each step time to be watched.
+ * scripts/demo.sh sets the matching Prometheus scrape interval (2s quick, 5s full).
+ */
 export const timingsFor = (quick: boolean): Timings =>
   quick
     ? {
-        rps: 40, previewRps: 4, scrapeInterval: '2s', steps: [10, 30, 60], stepInterval: '10s', analysisInterval: '6s',
+        rps: 40, previewRps: 4, steps: [10, 30, 60], stepInterval: '10s', analysisInterval: '6s',
         minRequests: 10, failureThreshold: 2, previewDuration: '10s', rollbackWindow: '3m', abortAfterS: 8,
         progressDeadline: '2m', storyTimeoutS: 180,
       }
     : {
-        rps: 40, previewRps: 4, scrapeInterval: '5s', steps: [10, 25, 50, 75], stepInterval: '30s', analysisInterval: '15s',
+        rps: 40, previewRps: 4, steps: [10, 25, 50, 75], stepInterval: '30s', analysisInterval: '15s',
         minRequests: 20, failureThreshold: 2, previewDuration: '30s', rollbackWindow: '10m', abortAfterS: 30,
         progressDeadline: '5m', storyTimeoutS: 600,
       };
@@ -98,12 +99,11 @@ export const blueGreenPatch = (t: Timings, version: string) => ({
   },
 });
 
-/** The mesh simulator's configuration for the demo. */
-export const meshSimConfig = (app: App, t: Timings, opts: { port: number; ledgerPath: string; promTargetsDir?: string }) => ({
+/** The mesh simulator's configuration for the demo; it registers with Prometheus through $SLUICE_PROM_TARGETS_DIR. */
+export const meshSimConfig = (app: App, t: Timings, opts: { port: number; ledgerPath: string }) => ({
   port: opts.port,
   ledgerPath: opts.ledgerPath,
   ledgerFlushMs: 2000,
-  ...(opts.promTargetsDir ? { promTargetsDir: opts.promTargetsDir } : {}),
   services: [{
     namespace: app.namespace,
     service: app.service,

@@ -1,6 +1,7 @@
 import type { ShiftStatus } from '../../../src/api/status';
+import { decodeConfig } from '../../mesh-sim/config';
 import {
-  blueGreenPatch, canaryShift, durationSeconds, fallbackWriteMs, judgeBlueGreenAbort, judgeFallback, judgePromoted,
+  blueGreenPatch, canaryShift, meshSimConfig, durationSeconds, fallbackWriteMs, judgeBlueGreenAbort, judgeFallback, judgePromoted,
   StoryObservation, timingsFor, viewStateOf,
 } from '../../../demo/stories';
 
@@ -95,5 +96,13 @@ describe('reading the status', () => {
       gate: { result: 'Fail', errorRate: 0.2, threshold: 0.01, requests: 30, errors: 6, window: '6s' },
       lastEvent: 'GateFailed: v3 failed 6 of 30',
     });
+  });
+});
+
+describe('mesh simulator config', () => {
+  it('sends the main stream and a preview stream carrying the header the blue-green story matches', () => {
+    const c = meshSimConfig(app, timingsFor(true), { port: 0, ledgerPath: '/tmp/l.json' });
+    expect(decodeConfig(c).ok).toBe(true);
+    expect(c.services).toEqual([{ namespace: 'shop', service: 'reviews', rps: 40, preview: { headers: { 'x-sluice-preview': 'true' }, rps: 4 } }]);
   });
 });

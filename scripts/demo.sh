@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# One command to see sluice do its job on this machine: a real Kubernetes control plane and
+# Prometheus (scripts/cluster.sh), the mesh simulator standing in for Istio's data plane, and
+# `sluice run` shifting the sample app's traffic through three stories:
+#   1. canary v1 -> v2, healthy: promoted through every step;
+#   2. canary v2 -> v3, v3 fails 20 % of requests: automatic fallback;
+#   3. blue-green v2 -> v4: preview, the 0/100 switch, and an SRE abort (`kubectl sluice abort`).
+# Ends with a summary table and a chart per story under a results folder it prints.
+#
+#   bash scripts/demo.sh [--quick] [--keep] [--results DIR]
+#   bash scripts/demo.sh --down        stop what a --keep run left running
+#
+#   --quick   short intervals: the stories take about 3 minutes (after the first build)
+#   --keep    leave everything running and print the exports to play by hand
+#
+# Exits 0 only if all three stories end as described; otherwise non-zero with the reason.
+# Everything listens on 127.0.0.1 only. No prompts; without a terminal it logs plain lines.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+t_start=$(date +%s)
+
+quick=0 keep=0 down=0 results=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) quick=1 ;;
+    --keep) keep=1 ;;
+    --down) down=1 ;;
+    --results) results=${2:?--results needs a folder}; shift ;;
+    --results=*) results=${1#*=} ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "demo: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+# The demo's own environment folder, so it never collides with a test run's.
+export SLUICE_ENV_DIR=${SLUICE_DEMO_ENV_DIR:-/tmp/sluice-demo}
+pids_file=$SLUICE_ENV_DIR/demo.pids
+say() { printf '%s\n' "$*"; }
+step() { printf '\n==> %s\n' "$*"; }
+die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
+
+stop_processes() {
+  [ -f "$pids_file" ] || return 0
+  local pid
+  while read -r pid; do
+    [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
+  done <"$pids_file"
+  # Give them a moment to write their last words (the mesh simulator flushes its ledger).
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    local alive=0
+    while read -r pid; do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && alive=1; done <"$pids_file"
+    [ $alive = 0 ] && break
+    sleep 0.5
+  done
+  while read -r pid; do [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true; done <"$pids_file"
+  rm -f "$pids_file"
+}
+
+tear_down() {
+  stop_processes
+  if [ -f scripts/cluster.sh ]; then bash scripts/cluster.sh down >/dev/null 2>&1 || true; fi
+}
+
+if [ $down = 1 ]; then
+  tear_down
+  say "demo: stopped (environment $SLUICE_ENV_DIR)"
+  exit 0
+fi
+
+# --- cleanup on every exit, including Ctrl-C --------------------------------------------------
+status=1
+cleanup() {
+  trap - EXIT INT TERM
+  if [ $keep = 1 ] && [ "${ready:-0}" = 1 ]; then return; fi
+  step "cleaning up (daemon, mesh simulator, control plane, Prometheus)"
+  tear_down
+}
+trap cleanup EXIT
+trap 'say ""; say "demo: interrupted"; exit 130' INT TERM
+
+# --- what is missing ---------------------------------------------------------------------------
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "installing dependencies (npm install with the committed lockfile)"
+  npm install --no-audit --no-fund --loglevel=error
+fi
+# The project's Node (the `node` devDependency) comes first: the system one may be older.
+export PATH="$root/node_modules/.bin:$PATH"
+
+if [ ! -f dist/demo/main.js ] || [ -n "$(find src demo test/mesh-sim package.json tsconfig.json tsconfig.build.json -newer dist/demo/main.js -print -quit 2>/dev/null)" ]; then
+  step "building (tsc)"
+  npm run --silent build
+fi
+
+if ! command -v rsvg-convert >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    step "installing rsvg-convert (Debian librsvg2-bin) to turn the SVG charts into PNG"
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq librsvg2-bin >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq librsvg2-bin >/dev/null 2>&1; }; } ||
+      say "demo: could not install librsvg2-bin; charts will be SVG only"
+  else
+    say "demo: rsvg-convert is missing (Debian: librsvg2-bin); charts will be SVG only"
+  fi
+fi
+
+# --- control plane + Prometheus ----------------------------------------------------------------
+if [ $quick = 1 ]; then export SLUICE_SCRAPE_INTERVAL=${SLUICE_SCRAPE_INTERVAL:-2s}; else export SLUICE_SCRAPE_INTERVAL=${SLUICE_SCRAPE_INTERVAL:-5s}; fi
+cache=${SLUICE_CACHE_DIR:-$HOME/.cache/sluice}
+if [ ! -d "$cache" ] || [ -z "$(ls -A "$cache" 2>/dev/null)" ]; then
+  step "first run: building the control plane and Prometheus from source into $cache"
+  say "    This is a one-time cold build; expect about 25 minutes on a 2-core machine. Later runs start in seconds."
+fi
+step "starting the control plane and Prometheus (scripts/cluster.sh up, environment $SLUICE_ENV_DIR, scrape every $SLUICE_SCRAPE_INTERVAL)"
+t_cluster=$(date +%s)
+stop_processes # a previous run's leftovers, if it was killed hard
+bash scripts/cluster.sh up
+[ -f "$SLUICE_ENV_DIR/env.sh" ] || die "scripts/cluster.sh up did not write $SLUICE_ENV_DIR/env.sh"
+# shellcheck disable=SC1091
+. "$SLUICE_ENV_DIR/env.sh"
+export PATH="$root/node_modules/.bin:$PATH"
+t_cluster=$(( $(date +%s) - t_cluster ))
+
+results=${results:-$root/results/demo-$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$results" "$SLUICE_ENV_DIR"
+: >"$pids_file"
+
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.5 s
+  local secs=$1 what=$2; shift 2
+  local until=$(( $(date +%s) + secs ))
+  until "$@" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$until" ] || return 1
+    sleep 0.5
+  done
+}
+
+# --- mesh simulator ----------------------------------------------------------------------------
+step "starting the mesh simulator (synthetic client traffic, Istio metrics for Prometheus)"
+node dist/demo/main.js --print-mesh-config --ledger "$results/ledger.json" $([ $quick = 1 ] && echo --quick) >"$results/mesh-sim.json"
+node dist/test/mesh-sim/main.js --config "$results/mesh-sim.json" >"$results/mesh-sim.out" 2>"$results/mesh-sim.log" &
+echo $! >>"$pids_file"
+mesh_pid=$!
+wait_for 60 "mesh simulator" grep -q '"url"' "$results/mesh-sim.out" ||
+  die "the mesh simulator did not start within 60 s; see $results/mesh-sim.log: $(tail -n 5 "$results/mesh-sim.log" 2>/dev/null)"
+mesh_url=$(node -e 'const l=require("fs").readFileSync(process.argv[1],"utf8").split("\n")[0];console.log(JSON.parse(l).url)' "$results/mesh-sim.out")
+say "    control endpoint $mesh_url (GET /ledger, POST /profiles), pid $mesh_pid"
+
+# --- CRD and the daemon ------------------------------------------------------------------------
+step "applying the TrafficShift CRD"
+kubectl apply -f charts/sluice/crds/trafficshift.yaml >/dev/null
+kubectl wait --for condition=established --timeout=60s crd/trafficshifts.sluice.dev >/dev/null
+
+metrics_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+step "starting sluice run (metrics on 127.0.0.1:$metrics_port, log $results/sluice.log)"
+node dist/src/cli/main.js run --kubeconfig "$KUBECONFIG" --prometheus-url "$SLUICE_PROMETHEUS_URL" \
+  --metrics-addr "127.0.0.1:$metrics_port" --leader-elect=false --log-format json >"$results/sluice.log" 2>&1 &
+echo $! >>"$pids_file"
+sluice_pid=$!
+metrics_up() { kill -0 "$sluice_pid" && node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "http://127.0.0.1:$metrics_port/metrics"; }
+wait_for 60 "sluice" metrics_up || die "sluice run did not come up within 60 s; see $results/sluice.log: $(tail -n 5 "$results/sluice.log")"
+
+# `kubectl sluice ...`: kubectl finds plugins named kubectl-* on PATH.
+mkdir -p "$SLUICE_ENV_DIR/bin"
+ln -sf "$root/dist/src/cli/main.js" "$SLUICE_ENV_DIR/bin/kubectl-sluice"
+export PATH="$SLUICE_ENV_DIR/bin:$PATH"
+ready=1
+
+# --- the stories -------------------------------------------------------------------------------
+step "playing the stories$([ $quick = 1 ] && echo ' (--quick)')"
+t_stories=$(date +%s)
+set +e
+node dist/demo/main.js --results "$results" --mesh-url "$mesh_url" $([ $quick = 1 ] && echo --quick)
+status=$?
+set -e
+t_stories=$(( $(date +%s) - t_stories ))
+
+say ""
+say "Results: $results (summary.md, story-N.svg/.png, sluice.log, mesh-sim.log)"
+say "Timings: control plane up ${t_cluster}s, stories ${t_stories}s, total $(( $(date +%s) - t_start ))s"
+if [ $keep = 1 ]; then
+  cat <<EOF
+
+Everything is still running. To play by hand, in another shell:
+  export KUBECONFIG='$KUBECONFIG'
+  export PATH='$SLUICE_ENV_DIR/bin:$root/node_modules/.bin:$(dirname "$(command -v kubectl)"):\$PATH'
+  export SLUICE_PROMETHEUS_URL='$SLUICE_PROMETHEUS_URL'
+  kubectl get trafficshifts -A
+  kubectl sluice status reviews -n shop
+  kubectl -n shop patch trafficshift reviews --type merge -p '{"spec":{"version":"v2"}}'
+  curl -s $mesh_url/ledger        # what each version served
+  curl -s -X POST $mesh_url/profiles -d '{"namespace":"shop","service":"reviews","version":"v2","errorFraction":0.3}'
+Stop it all with: bash scripts/demo.sh --down
+EOF
+fi
+exit $status
