@@ -1,0 +1,172 @@
+import { reconcile } from '../../../src/daemon/reconcile';
+import { conflict } from '../../../src/kube/errors';
+import { DESTINATION_RULES, FINALIZER, ORIGINAL_SPEC_ANNOTATION, PODS, TRAFFIC_SHIFTS, VIRTUAL_SERVICES } from '../../../src/kube/objects';
+import { NS, pod, seedShift, world, World } from './fixtures';
+
+const KEY = `${NS}/reviews`;
+const istioWrites = (w: World) => w.mem.writes.filter((x) => x.kind === 'VirtualService' || x.kind === 'DestinationRule');
+const statusOf = (w: World) => w.mem.read(TRAFFIC_SHIFTS, NS, 'reviews')?.status as Record<string, any>;
+const vsRoute = (w: World) => (w.mem.read(VIRTUAL_SERVICES, NS, 'reviews')?.spec as any).http.at(-1).route.map((r: any) => [r.destination.subset, r.weight]);
+
+/** Reconcile until the shift settles into the state a first version reaches (Idle at v1). */
+const settle = async (w: World) => {
+  await reconcile(w.deps, KEY);
+  w.mem.writes.length = 0;
+  w.events.length = 0;
+};
+
+describe('reconcile', () => {
+  it('adds the finalizer, creates the DestinationRule before the VirtualService and records status', async () => {
+    const w = world(['v1']);
+    seedShift(w);
+    await reconcile(w.deps, KEY);
+    const shift = w.mem.read(TRAFFIC_SHIFTS, NS, 'reviews')!;
+    expect(shift.metadata.finalizers).toEqual([FINALIZER]);
+    expect(istioWrites(w).map((x) => `${x.verb} ${x.kind}`)).toEqual(['create DestinationRule', 'create VirtualService']);
+    expect(statusOf(w).stableVersion).toBe('v1');
+    expect(vsRoute(w)).toEqual([['v1', 100]]);
+  });
+
+  it('does not rewrite unchanged objects or status on a second pass', async () => {
+    const w = world(['v1']);
+    seedShift(w);
+    await settle(w);
+    await reconcile(w.deps, KEY);
+    expect(w.mem.writes).toEqual([]);
+  });
+
+  it('writes the DestinationRule with the new subset before the VirtualService routes to it', async () => {
+    const w = world(['v1', 'v2']);
+    seedShift(w);
+    await settle(w);
+    w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, spec: { ...(o.spec as object), version: 'v2' } }));
+    for (let i = 0; i < 3 && !(vsRoute(w).length === 2 && vsRoute(w)[1][1] > 0); i++) {
+      w.mem.advance(1000);
+      await reconcile(w.deps, KEY);
+    }
+    const order = istioWrites(w).map((x) => x.kind);
+    expect(order[0]).toBe('DestinationRule');
+    expect(order.indexOf('DestinationRule')).toBeLessThan(order.indexOf('VirtualService'));
+    const dr = w.mem.read(DESTINATION_RULES, NS, 'reviews')!.spec as any;
+    expect(dr.subsets.map((s: any) => s.name)).toEqual(['v1', 'v2']);
+    expect(statusOf(w).candidateVersion).toBe('v2');
+    expect(w.tracked.get(KEY)?.version ?? 'v2').toBe('v2');
+  });
+
+  it('never writes a VirtualService it does not manage: Failed / NotOwned with a Warning Event', async () => {
+    const w = world(['v1']);
+    w.mem.seed(VIRTUAL_SERVICES, { metadata: { name: 'reviews', namespace: NS }, spec: { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews' } }] }] } });
+    seedShift(w);
+    await reconcile(w.deps, KEY);
+    expect(istioWrites(w)).toEqual([]);
+    const s = statusOf(w);
+    expect(s.phase).toBe('Failed');
+    const ready = s.conditions.find((c: any) => c.type === 'Ready');
+    expect(ready).toMatchObject({ status: 'False', reason: 'NotOwned' });
+    expect(ready.message).toBe(
+      'shop/reviews: VirtualService shop/reviews exists and is not managed by sluice; set spec.adopt: true to take it over, or delete or rename it',
+    );
+    expect(w.events).toEqual([{ type: 'Warning', reason: 'NotOwned', message: ready.message }]);
+    // A second pass says nothing new.
+    await reconcile(w.deps, KEY);
+    expect(w.events).toHaveLength(1);
+  });
+
+  it('reports an invalid spec field by field, with a Warning Event and no traffic change', async () => {
+    const w = world(['v1']);
+    seedShift(w, { spec: { strategy: { canary: { steps: [50, 40] } } } });
+    await reconcile(w.deps, KEY);
+    expect(istioWrites(w)).toEqual([]);
+    const s = statusOf(w);
+    expect(s.phase).toBe('Failed');
+    const ready = s.conditions.find((c: any) => c.type === 'Ready');
+    expect(ready.reason).toBe('InvalidSpec');
+    expect(ready.message).toBe('shop/reviews: spec.strategy.canary.steps[1]: 40 is not greater than the previous step 50');
+    expect(w.events[0]).toEqual({ type: 'Warning', reason: 'InvalidSpec', message: ready.message });
+  });
+
+  it('recovers from an invalid spec once it is fixed', async () => {
+    const w = world(['v1']);
+    seedShift(w, { spec: { strategy: { canary: { steps: [50, 40] } } } });
+    await reconcile(w.deps, KEY);
+    w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, spec: { ...(o.spec as object), strategy: { canary: { steps: [10, 50] } } } }));
+    await reconcile(w.deps, KEY);
+    expect(statusOf(w).phase).not.toBe('Failed');
+    expect(vsRoute(w)).toEqual([['v1', 100]]);
+  });
+
+  it('re-reads and decides again when the status write conflicts', async () => {
+    const w = world(['v1']);
+    seedShift(w);
+    let edited = false;
+    w.mem.failNext('replaceStatus', (ref) => conflict(ref, 'changed'), () => {
+      edited = true;
+      w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, metadata: { ...o.metadata, labels: { team: 'a' } } }));
+    });
+    await reconcile(w.deps, KEY);
+    expect(edited).toBe(true);
+    const shift = w.mem.read(TRAFFIC_SHIFTS, NS, 'reviews')!;
+    expect(shift.metadata.labels).toEqual({ team: 'a' });
+    expect(statusOf(w).stableVersion).toBe('v1');
+    expect(w.mem.writes.filter((x) => x.verb === 'replaceStatus')).toHaveLength(1);
+  });
+
+  it('adopts an unmanaged VirtualService with spec.adopt and restores it when the shift is deleted', async () => {
+    const w = world(['v1']);
+    const original = { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews' } }], timeout: '3s' }] };
+    w.mem.seed(VIRTUAL_SERVICES, { metadata: { name: 'reviews', namespace: NS, labels: { team: 'a' } }, spec: original });
+    seedShift(w, { spec: { adopt: true } });
+    await reconcile(w.deps, KEY);
+    const adopted = w.mem.read(VIRTUAL_SERVICES, NS, 'reviews')!;
+    expect(adopted.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'sluice', team: 'a' });
+    expect(JSON.parse(adopted.metadata.annotations![ORIGINAL_SPEC_ANNOTATION]!)).toEqual(original);
+
+    w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, metadata: { ...o.metadata, deletionTimestamp: new Date(w.mem.now()).toISOString() } }));
+    w.mem.writes.length = 0;
+    await reconcile(w.deps, KEY);
+    const restored = w.mem.read(VIRTUAL_SERVICES, NS, 'reviews')!;
+    expect(restored.spec).toEqual(original);
+    expect(restored.metadata.labels).toEqual({ team: 'a' });
+    expect(restored.metadata.annotations).toBeUndefined();
+    expect(restored.metadata.ownerReferences).toBeUndefined();
+    expect(w.mem.read(TRAFFIC_SHIFTS, NS, 'reviews')).toBeUndefined();
+    expect(istioWrites(w).filter((x) => x.kind === 'VirtualService')).toHaveLength(1);
+  });
+
+  it('on deletion mid-shift pins 100 % to stable in one VirtualService write and releases the objects', async () => {
+    const w = world(['v1', 'v2']);
+    seedShift(w);
+    await settle(w);
+    w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, spec: { ...(o.spec as object), version: 'v2' } }));
+    for (let i = 0; i < 3; i++) {
+      w.mem.advance(1000);
+      await reconcile(w.deps, KEY);
+    }
+    expect(vsRoute(w)).toEqual([['v1', 90], ['v2', 10]]);
+    w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, metadata: { ...o.metadata, deletionTimestamp: new Date(w.mem.now()).toISOString() } }));
+    w.mem.writes.length = 0;
+    await reconcile(w.deps, KEY);
+    const vsWrites = istioWrites(w).filter((x) => x.kind === 'VirtualService');
+    expect(vsWrites).toHaveLength(1);
+    expect(vsRoute(w)).toEqual([['v1', 100]]);
+    const vs = w.mem.read(VIRTUAL_SERVICES, NS, 'reviews')!;
+    const dr = w.mem.read(DESTINATION_RULES, NS, 'reviews')!;
+    expect(vs.metadata.ownerReferences).toBeUndefined();
+    expect(dr.metadata.ownerReferences).toBeUndefined();
+    expect(istioWrites(w).map((x) => x.kind)).toEqual(['VirtualService', 'DestinationRule']);
+    expect(w.mem.read(TRAFFIC_SHIFTS, NS, 'reviews')).toBeUndefined();
+    expect(w.tracked.has(KEY)).toBe(false);
+  });
+
+  it('counts only ready, non-terminating pods selected by the Service', async () => {
+    const w = world(['v1']);
+    w.mem.seed(PODS, pod('reviews-v2-a', 'v2', false));
+    seedShift(w, { version: 'v1' });
+    await settle(w);
+    const seen: unknown[] = [];
+    const decide = w.deps.decide;
+    const deps = { ...w.deps, decide: (i: any, o: any, n: number) => (seen.push(o.pods), decide(i, o, n)) };
+    await reconcile(deps, KEY);
+    expect(seen[0]).toEqual({ v1: { total: 1, ready: 1 }, v2: { total: 1, ready: 0 } });
+  });
+});
