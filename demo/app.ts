@@ -20,15 +20,34 @@ interface PodTemplate {
 
 const podLabels = (d: Obj): Record<string, string> => ((d.spec?.template as PodTemplate | undefined)?.metadata?.labels) ?? {};
 
-/** The sample's Service and its versioned Deployment; a sentence if the file is not as expected. */
-export const sampleApp = (objs: readonly Obj[], versionLabel = 'version'): { app: App; deployment: Obj; version: string } | string => {
+/** The sample as the demo uses it. */
+export interface Sample {
+  readonly app: App;
+  /** The first versioned Deployment: the version the demo starts from. */
+  readonly base: { readonly version: string; readonly deployment: Obj };
+  /** Every versioned Deployment of the sample, by version. */
+  readonly deployments: ReadonlyMap<string, Obj>;
+  /** Everything else in the file (Namespace, Service, ...). */
+  readonly others: readonly Obj[];
+}
+
+/** The sample's Service and versioned Deployments; a sentence if the file is not as expected. */
+export const sampleApp = (objs: readonly Obj[], versionLabel = 'version'): Sample | string => {
   const service = objs.find((o) => o.kind === 'Service');
   if (!service?.metadata?.name) return 'istio/samples/app.yaml: no Service with a name';
-  const deployment = objs.find((o) => o.kind === 'Deployment' && podLabels(o)[versionLabel] !== undefined);
-  if (!deployment) return `istio/samples/app.yaml: no Deployment whose pods carry the label "${versionLabel}"`;
-  const namespace = service.metadata.namespace ?? deployment.metadata?.namespace ?? 'default';
-  return { app: { namespace, service: service.metadata.name }, deployment, version: podLabels(deployment)[versionLabel] };
+  const versioned = objs.filter((o) => o.kind === 'Deployment' && podLabels(o)[versionLabel] !== undefined);
+  if (versioned.length === 0) return `istio/samples/app.yaml: no Deployment whose pods carry the label "${versionLabel}"`;
+  const namespace = service.metadata.namespace ?? versioned[0].metadata?.namespace ?? 'default';
+  return {
+    app: { namespace, service: service.metadata.name },
+    base: { version: podLabels(versioned[0])[versionLabel], deployment: versioned[0] },
+    deployments: new Map(versioned.map((d) => [podLabels(d)[versionLabel], d])),
+    others: objs.filter((o) => !versioned.includes(o)),
+  };
 };
+
+/** The Deployment of `version`: the sample's own if it has one, else a clone of the base. */
+export const deploymentOf = (s: Sample, version: string): Obj => s.deployments.get(version) ?? deploymentFor(s.base.deployment, s.base.version, version);
 
 /**
  * The template Deployment for another version: the name has its version replaced (or gains a

@@ -13,12 +13,12 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { ShiftStatus } from '../src/api/status';
-import { deploymentFor, parseManifests, sampleApp, type Obj } from './app';
+import { deploymentOf, parseManifests, sampleApp, type Sample } from './app';
 import { renderChart, type Marker, type RateSeries, type WeightSample } from './chart';
 import { firstFailureMs, ratePoints, totalsBetween, type LedgerJson } from './ledger';
 import {
   blueGreenPatch, canaryShift, durationSeconds, fallbackWriteMs, judgeBlueGreenAbort, judgeFallback, judgePromoted,
-  MAX_ERROR_RATE, meshSimConfig, resultOf, timingsFor, V3_ERROR_FRACTION, viewStateOf, type App, type StoryObservation, type Timings,
+  MAX_ERROR_RATE, meshSimConfig, PREVIEW_HEADER, resultOf, timingsFor, V3_ERROR_FRACTION, viewStateOf, type App, type StoryObservation, type Timings,
 } from './stories';
 import { renderSummary, type StoryResult } from './summary';
 import { LiveView } from './view';
@@ -63,8 +63,7 @@ interface Ctx {
   readonly args: Args;
   readonly t: Timings;
   readonly app: App;
-  readonly template: Obj;
-  readonly templateVersion: string;
+  readonly sample: Sample;
   readonly view: LiveView;
   readonly readStatus: () => Promise<ShiftStatus | undefined>;
   readonly ledger: () => Promise<LedgerJson>;
@@ -83,8 +82,7 @@ const makeCtx = async (args: Args, view: LiveView): Promise<Ctx> => {
     args,
     t: timingsFor(args.quick),
     app,
-    template: sample.deployment,
-    templateVersion: sample.version,
+    sample,
     view,
     readStatus: async () => {
       try {
@@ -163,7 +161,7 @@ const watch = async (ctx: Ctx, rec: Recorder, done: (s: ShiftStatus) => boolean 
 
 /** Rolls out a Deployment for `version` and waits until it is available. */
 const deployVersion = async (ctx: Ctx, version: string): Promise<void> => {
-  const d = deploymentFor(ctx.template, ctx.templateVersion, version);
+  const d = deploymentOf(ctx.sample, version);
   ctx.view.say(`  $ kubectl apply -f deployment ${d.metadata?.name} (pods labelled version=${version})`);
   await applyObjects([d]);
   await kubectl(['-n', ctx.app.namespace, 'rollout', 'status', `deployment/${d.metadata?.name}`, '--timeout=180s']);
@@ -209,10 +207,11 @@ const svcKey = (ctx: Ctx): string => `${ctx.app.namespace}/${ctx.app.service}`;
 
 /** Before the stories: the sample app at v1 under a canary TrafficShift, stable at 100 %. */
 const setUp = async (ctx: Ctx): Promise<void> => {
-  const v = ctx.templateVersion;
-  say(ctx, `Deploying the sample app (${ctx.args.appFile}): Service ${svcKey(ctx)}, ${ctx.template.metadata?.name} at ${v}.`);
-  await kubectl(['apply', '-f', ctx.args.appFile]);
-  await kubectl(['-n', ctx.app.namespace, 'rollout', 'status', `deployment/${ctx.template.metadata?.name}`, '--timeout=180s']);
+  const v = ctx.sample.base.version;
+  const d = ctx.sample.base.deployment;
+  say(ctx, `Deploying the sample app at ${v} (${ctx.args.appFile}): Service ${svcKey(ctx)} and Deployment ${d.metadata?.name}.`);
+  await applyObjects([...ctx.sample.others, d]);
+  await kubectl(['-n', ctx.app.namespace, 'rollout', 'status', `deployment/${d.metadata?.name}`, '--timeout=180s']);
   say(ctx, `Handing its traffic to sluice with a canary TrafficShift at ${v}:`);
   say(ctx, `  $ kubectl apply -f trafficshift ${ctx.app.service} (steps ${ctx.t.steps.join(' → ')} %, every ${ctx.t.stepInterval}, gate: errors ≤ ${pct(MAX_ERROR_RATE)} over ${ctx.t.analysisInterval})`);
   await applyObjects([canaryShift(ctx.app, ctx.t, v)]);
@@ -300,7 +299,7 @@ const storyBlueGreen = async (ctx: Ctx, stable: string, candidate: string): Prom
   const title = `Story 3/3 · blue-green ${stable} → ${candidate}, aborted by an SRE`;
   const key = svcKey(ctx);
   say(ctx, `\n━━ ${title}`);
-  say(ctx, `  ${candidate} is deployed beside ${stable}. Before any user sees it, only requests with header x-sluice-preview: true reach it (the simulator sends ${ctx.t.previewRps}/s).`);
+  say(ctx, `  ${candidate} is deployed beside ${stable}. Before any user sees it, only requests with header ${PREVIEW_HEADER}: true reach it (the simulator sends ${ctx.t.previewRps}/s).`);
   await deployVersion(ctx, candidate);
   const startMs = await patchShift(ctx, blueGreenPatch(ctx.t, candidate));
   const rec = new Recorder(title, startMs, undefined);
@@ -404,7 +403,7 @@ const main = async (): Promise<number> => {
   await fs.mkdir(args.results, { recursive: true });
   const view = new LiveView(process.stdout);
   const ctx = await makeCtx(args, view);
-  const base = ctx.templateVersion;
+  const base = ctx.sample.base.version;
   const plan: readonly { readonly name: string; readonly play: () => Promise<Played> }[] = [
     { name: `1 canary ${base} → v2`, play: () => storyCanary(ctx, base, 'v2') },
     { name: '2 canary v2 → v3', play: () => storyFallback(ctx, 'v2', 'v3') },

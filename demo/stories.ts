@@ -13,8 +13,8 @@ export interface App {
   readonly service: string;
 }
 
-/** Header that marks the mesh simulator's preview stream; the blue-green previewMatch selects it. */
-export const PREVIEW_HEADER = 'x-sluice-preview';
+/** Header that marks the mesh simulator's preview stream; the blue-green previewMatch selects it (as in istio/samples/blue-green.yaml). */
+export const PREVIEW_HEADER = 'x-preview';
 
 /** The error fraction of v3 in story 2. */
 export const V3_ERROR_FRACTION = 0.2;

@@ -1,4 +1,4 @@
-import { deploymentFor, parseManifests, sampleApp } from '../../../demo/app';
+import { deploymentFor, deploymentOf, parseManifests, sampleApp } from '../../../demo/app';
 
 const SAMPLE = `
 apiVersion: v1
@@ -31,8 +31,16 @@ describe('sample app', () => {
     const s = sampleApp(parseManifests(SAMPLE));
     if (typeof s === 'string') throw new Error(s);
     expect(s.app).toEqual({ namespace: 'shop', service: 'reviews' });
-    expect(s.version).toBe('v1');
-    expect(s.deployment.metadata?.name).toBe('reviews-v1');
+    expect(s.base.version).toBe('v1');
+    expect(s.base.deployment.metadata?.name).toBe('reviews-v1');
+    expect(s.others.map((o) => o.kind)).toEqual(['Namespace', 'Service']);
+  });
+
+  it("uses the sample's own Deployment of a version and clones the base for the others", () => {
+    const s = sampleApp(parseManifests(`${SAMPLE}---\n${SAMPLE.split('---')[2].replace(/v1/g, 'v2').replace('reviews:v2', 'reviews-two:v2')}`));
+    if (typeof s === 'string') throw new Error(s);
+    expect((deploymentOf(s, 'v2') as any).spec.template.spec.containers[0].image).toBe('example.invalid/reviews-two:v2');
+    expect((deploymentOf(s, 'v4') as any).metadata.name).toBe('reviews-v4');
   });
 
   it('says what is missing from a file it cannot use', () => {
@@ -43,12 +51,12 @@ describe('sample app', () => {
   it('clones the Deployment for another version, keeping everything but the version', () => {
     const s = sampleApp(parseManifests(SAMPLE));
     if (typeof s === 'string') throw new Error(s);
-    const d = deploymentFor(s.deployment, 'v1', 'v3') as any;
+    const d = deploymentFor(s.base.deployment, 'v1', 'v3') as any;
     expect(d.metadata).toEqual({ name: 'reviews-v3', namespace: 'shop', labels: { app: 'reviews', version: 'v3' } });
     expect(d.spec.selector.matchLabels).toEqual({ app: 'reviews', version: 'v3' });
     expect(d.spec.template.metadata.labels).toEqual({ app: 'reviews', version: 'v3' });
     expect(d.spec.template.spec.containers[0].env).toEqual([{ name: 'VERSION', value: 'v3' }]);
     expect(d.spec.template.spec.containers[0].image).toBe('example.invalid/reviews:v1');
-    expect((s.deployment as any).spec.selector.matchLabels.version).toBe('v1'); // template untouched
+    expect((s.base.deployment as any).spec.selector.matchLabels.version).toBe('v1'); // template untouched
   });
 });

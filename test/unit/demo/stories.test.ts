@@ -24,7 +24,7 @@ describe('story manifests', () => {
 
   it('switches to blue-green in one merge patch that removes the canary strategy', () => {
     expect(blueGreenPatch(timingsFor(true), 'v4')).toEqual({
-      spec: { version: 'v4', strategy: { canary: null, blueGreen: { previewMatch: { headers: { 'x-sluice-preview': { exact: 'true' } } }, previewDuration: '10s', rollbackWindow: '3m' } } },
+      spec: { version: 'v4', strategy: { canary: null, blueGreen: { previewMatch: { headers: { 'x-preview': { exact: 'true' } } }, previewDuration: '10s', rollbackWindow: '3m' } } },
     });
   });
 
@@ -103,6 +103,6 @@ describe('mesh simulator config', () => {
   it('sends the main stream and a preview stream carrying the header the blue-green story matches', () => {
     const c = meshSimConfig(app, timingsFor(true), { port: 0, ledgerPath: '/tmp/l.json' });
     expect(decodeConfig(c).ok).toBe(true);
-    expect(c.services).toEqual([{ namespace: 'shop', service: 'reviews', rps: 40, preview: { headers: { 'x-sluice-preview': 'true' }, rps: 4 } }]);
+    expect(c.services).toEqual([{ namespace: 'shop', service: 'reviews', rps: 40, preview: { headers: { 'x-preview': 'true' }, rps: 4 } }]);
   });
 });
