@@ -3,7 +3,7 @@
  * given times, commands, and a `Shift` driver that feeds each Decision's status into the next
  * decide() the way the daemon does. No I/O, no mocks.
  */
-import { ResolvedSpec } from '../../../src/api/spec';
+import { HttpMatch, ResolvedSpec } from '../../../src/api/spec';
 import { ShiftStatus } from '../../../src/api/status';
 import { decide } from '../../../src/core/decide';
 import { Command, CommandVerb, Decision, GateSample, Observations, ScheduleView, ShiftInput, VersionPods } from '../../../src/core/types';
@@ -36,12 +36,14 @@ export const canarySpec = (changes: SpecChanges = {}): ResolvedSpec => ({
   analysis: { ...BASE.analysis, ...changes.analysis },
 });
 
+/** Requests with the header x-preview: yes (as decoded: StringMatch is { kind, value }). */
+export const PREVIEW_MATCH: HttpMatch = { headers: { 'x-preview': { kind: 'exact', value: 'yes' } } };
+
 /** A blue-green spec (preview on header x-preview, 2m preview, 10m rollback window) with changes. */
-export const blueGreenSpec = (changes: SpecChanges = {}): ResolvedSpec =>
-  canarySpec({
-    strategy: { kind: 'blueGreen', previewMatch: { headers: { 'x-preview': { exact: 'yes' } } }, previewDurationMs: 2 * MIN, rollbackWindowMs: 10 * MIN },
-    ...changes,
-  });
+export const blueGreenSpec = (changes: SpecChanges = {}): ResolvedSpec => {
+  const strategy: ResolvedSpec['strategy'] = { kind: 'blueGreen', previewMatch: PREVIEW_MATCH, previewDurationMs: 2 * MIN, rollbackWindowMs: 10 * MIN };
+  return canarySpec({ strategy, ...changes });
+};
 
 export const pods = (total: number, ready: number = total): VersionPods => ({ total, ready });
 
