@@ -20,7 +20,7 @@ export interface WriteRecord {
 
 type Verb = WriteRecord['verb'] | 'get';
 
-const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
+const clone = <T>(x: T): T => (x === undefined ? x : (JSON.parse(JSON.stringify(x)) as T));
 
 /** RFC 7386 JSON merge patch. */
 export const mergePatchValue = (target: unknown, patch: unknown): unknown => {
