@@ -33,8 +33,16 @@ export interface ScheduleSpec {
 const zoneOf = (s: ScheduleSpec): string => s.timeZone ?? DEFAULTS.timeZone;
 const windowsOf = (s: ScheduleSpec): readonly Window[] | undefined => (s.windows && s.windows.length > 0 ? s.windows : undefined);
 
-/** A start further away than this is reported as none (e.g. a start that never falls inside a window). */
-const HORIZON_MS = 400 * DAY_MS;
+/**
+ * A start further away than this is reported as none (e.g. one that never falls inside a window).
+ * Fires of an expression with `*` for day of month and month repeat weekly in wall time, as windows
+ * do, so two weeks show whether any falls in a window; other expressions get 400 days.
+ */
+const horizonFor = (start: string): number => {
+  const fields = start.trim().split(/\s+/);
+  const weekly = fields.length >= 5 && fields[fields.length - 3] === '*' && fields[fields.length - 2] === '*';
+  return (weekly ? 15 : 400) * DAY_MS;
+};
 
 /**
  * The first start strictly after `afterMs`: a fire of `schedule.start` inside a window. Undefined
@@ -44,11 +52,12 @@ export const nextStart = (schedule: ScheduleSpec, afterMs: number): number | und
   if (schedule.start === undefined) return undefined;
   const zone = zoneOf(schedule);
   const windows = windowsOf(schedule);
+  const horizon = windows === undefined ? 400 * DAY_MS : horizonFor(schedule.start);
   try {
     let after = afterMs;
     for (let i = 0; i < 1000; i++) {
       const fire = nextFire(schedule.start, zone, after);
-      if (fire === undefined || fire > afterMs + HORIZON_MS) return undefined;
+      if (fire === undefined || fire > afterMs + horizon) return undefined;
       if (inWindow(windows, zone, fire)) return fire;
       // Outside every window: no fire counts until the next window opens.
       const opens = nextWindowChange(windows, zone, fire);
