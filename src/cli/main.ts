@@ -1,2 +1,59 @@
 #!/usr/bin/env node
-export {};
+/**
+ * The `sluice` (and `kubectl sluice`) command line: a table of commands, each a function of the
+ * arguments after its name resolving to an exit code. A command gets its I/O when the table is
+ * built, so tests build a table with in-memory I/O. Add a command by adding a row to commandTable.
+ */
+import { describeError, EXIT_FAILED, EXIT_INVALID, EXIT_OK, FileIo, nodeFileIo } from './output';
+import { runPlan } from './plan';
+
+export interface Command {
+  /** One line for `sluice help`. */
+  readonly summary: string;
+  /** Runs with the arguments after the command name; the exit code. */
+  readonly run: (args: readonly string[]) => number | Promise<number>;
+}
+
+export type CommandTable = Readonly<Record<string, Command>>;
+
+/** Every command, wired to `io` (files, stdout, stderr). */
+export const commandTable = (io: FileIo): CommandTable => ({
+  plan: { summary: 'check TrafficShift manifests offline and show how each would roll out', run: (args) => runPlan(args, io) },
+});
+
+export const usage = (table: CommandTable): string => {
+  const width = Math.max(...Object.keys(table).map((name) => name.length));
+  const rows = Object.entries(table).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: sluice COMMAND [ARGS]\n\ncommands:\n${rows.join('\n')}\n\nRun "sluice COMMAND --help" for a command's arguments.\n`;
+};
+
+/** Dispatches argv (without node and script) to a command; never throws, never prints a stack trace. */
+export const main = async (argv: readonly string[], io: FileIo, table: CommandTable = commandTable(io)): Promise<number> => {
+  const [name, ...args] = argv;
+  if (name === undefined) {
+    io.stderr(usage(table));
+    return EXIT_INVALID;
+  }
+  if (name === 'help' || name === '--help' || name === '-h') {
+    io.stdout(usage(table));
+    return EXIT_OK;
+  }
+  const command = Object.hasOwn(table, name) ? table[name] : undefined;
+  if (command === undefined) {
+    io.stderr(`sluice: unknown command "${name}"\n${usage(table)}`);
+    return EXIT_INVALID;
+  }
+  try {
+    return await command.run(args);
+  } catch (e) {
+    io.stderr(`sluice ${name}: ${describeError(e)}\n`);
+    if (process.env.SLUICE_DEBUG) io.stderr(`${(e as Error)?.stack ?? ''}\n`);
+    return EXIT_FAILED;
+  }
+};
+
+if (require.main === module) {
+  void main(process.argv.slice(2), nodeFileIo()).then((code) => {
+    process.exitCode = code;
+  });
+}

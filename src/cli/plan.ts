@@ -1,0 +1,226 @@
+/**
+ * `sluice plan -f FILE [-f FILE…] [--json] [--now ISO]`: check TrafficShift manifests offline and
+ * say how each would roll out — weights in order, minimum dwell, the gate in words, the earliest
+ * completion and the next scheduled start. Exit 0 when every manifest is valid, else 2 with one
+ * line per problem: `<namespace>/<name>: <field path>: <value> <what was expected>`.
+ *
+ * Read -> decode -> plan (pure) -> print, in that order; `planShift` is pure and exported.
+ */
+import * as E from 'fp-ts/Either';
+import { formatDuration } from '../api/duration';
+import { formatFieldError, showValue } from '../api/fieldError';
+import { HttpMatch, ResolvedSpec } from '../api/spec';
+import { decodeTrafficShift, resolveSpec, TrafficShift } from '../api/trafficShift';
+import { describeInstant, nextStart } from '../schedule';
+import { EXIT_INVALID, EXIT_OK, FileIo, percent, readDocuments, seconds } from './output';
+
+export const PLAN_USAGE = `usage: sluice plan -f FILE [-f FILE...] [--json] [--now ISO-8601]
+  Checks TrafficShift manifests (YAML or JSON, several documents per file, "-" for stdin) and
+  shows how each would roll out. Exit 0 when all are valid, 2 otherwise.
+`;
+
+/** One step of the rollout: the candidate's weight and the least time it stays there. */
+export interface StepPlan {
+  readonly weight: number;
+  readonly minDwellSeconds: number;
+}
+
+export interface GatePlan {
+  readonly minRequests: number;
+  /** Query window and check interval, e.g. "30s". */
+  readonly window: string;
+  readonly maxErrorRate: number;
+  readonly maxP99LatencyMs?: number;
+  readonly failureThreshold: number;
+  readonly noData: 'hold' | 'fail';
+  readonly progressDeadlineSeconds: number;
+  /** The rule in words. */
+  readonly text: string;
+}
+
+export interface ShiftPlan {
+  readonly name: string;
+  readonly namespace: string;
+  readonly strategy: 'Canary' | 'BlueGreen';
+  readonly service: string;
+  readonly version: string;
+  /** Blue-green: least time matching requests preview the candidate before the switch. */
+  readonly previewSeconds?: number;
+  /** Canary: each step, then 100. Blue-green: one step of 100 lasting the rollback window. */
+  readonly steps: readonly StepPlan[];
+  /** The last change waits for a promote command. */
+  readonly manualPromotion: boolean;
+  readonly gate: GatePlan;
+  /** From the start, if every check passes at its first chance (and a person promotes at once). */
+  readonly earliestCompletionSeconds: number;
+  /** Next scheduled start (ISO 8601, UTC), for shifts with schedule.start. */
+  readonly nextStart?: string;
+}
+
+/** Hook into src/schedule: the next scheduled start after `nowMs`, if the spec has one. */
+export const nextStartOf = (spec: ResolvedSpec, nowMs: number): number | undefined =>
+  spec.schedule ? nextStart(spec.schedule, nowMs) : undefined;
+
+const gatePlan = (spec: ResolvedSpec): GatePlan => {
+  const a = spec.analysis;
+  const window = formatDuration(a.intervalMs);
+  const who = spec.strategy.kind === 'canary' ? 'each step needs' : 'each check needs';
+  const latency = a.maxP99LatencyMs !== undefined ? ` and p99 ≤ ${a.maxP99LatencyMs} ms` : '';
+  const failures = a.failureThreshold === 1 ? '1 failure falls back' : `${a.failureThreshold} consecutive failures fall back`;
+  const noData = a.noData === 'hold' ? `no data holds up to progressDeadline ${formatDuration(spec.progressDeadlineMs)}` : 'no data counts as a failure';
+  return {
+    minRequests: a.minRequests,
+    window,
+    maxErrorRate: a.maxErrorRate,
+    ...(a.maxP99LatencyMs !== undefined ? { maxP99LatencyMs: a.maxP99LatencyMs } : {}),
+    failureThreshold: a.failureThreshold,
+    noData: a.noData,
+    progressDeadlineSeconds: seconds(spec.progressDeadlineMs),
+    text: `${who} ≥ ${a.minRequests} requests in a ${window} window with ≤ ${percent(a.maxErrorRate)} 5xx${latency}; ${failures}; ${noData}`,
+  };
+};
+
+/** How a valid shift would roll out. Pure: `nowMs` only places the next scheduled start. */
+export const planShift = (shift: TrafficShift, nowMs: number): ShiftPlan => {
+  const spec = resolveSpec(shift.spec);
+  const s = spec.strategy;
+  const steps: StepPlan[] =
+    s.kind === 'canary'
+      ? [...s.steps.map((weight) => ({ weight, minDwellSeconds: seconds(s.stepIntervalMs) })), { weight: 100, minDwellSeconds: 0 }]
+      : [{ weight: 100, minDwellSeconds: seconds(s.rollbackWindowMs) }];
+  const preview = s.kind === 'blueGreen' ? seconds(s.previewDurationMs) : 0;
+  const start = nextStartOf(spec, nowMs);
+  return {
+    name: shift.metadata.name,
+    namespace: shift.metadata.namespace,
+    strategy: s.kind === 'canary' ? 'Canary' : 'BlueGreen',
+    service: spec.service,
+    version: spec.version,
+    ...(s.kind === 'blueGreen' ? { previewSeconds: preview } : {}),
+    steps,
+    manualPromotion: spec.manualPromotion,
+    gate: gatePlan(spec),
+    earliestCompletionSeconds: preview + steps.reduce((sum, step) => sum + step.minDwellSeconds, 0),
+    ...(start !== undefined ? { nextStart: new Date(start).toISOString() } : {}),
+  };
+};
+
+const dur = (secs: number): string => formatDuration(secs * 1000);
+
+const previewLine = (match: HttpMatch | undefined, version: string, secs: number): string =>
+  match
+    ? `requests matching ${JSON.stringify(HttpMatch.encode(match))} reach ${version} for ≥ ${dur(secs)}; all other traffic stays on stable`
+    : `${version} gets no traffic for ≥ ${dur(secs)} (no previewMatch)`;
+
+const scheduleLines = (spec: ResolvedSpec, plan: ShiftPlan): string[] => {
+  const sc = spec.schedule;
+  if (!sc) return ['  start:     as soon as the new version is seen (no schedule)'];
+  const lines = [
+    sc.start === undefined
+      ? '  start:     as soon as a window is open'
+      : plan.nextStart
+        ? `  start:     next ${describeInstant(Date.parse(plan.nextStart), sc.timeZone)} (cron "${sc.start}")`
+        : `  start:     no start of "${sc.start}" falls inside a window within 400 days`,
+  ];
+  for (const w of sc.windows ?? []) lines.push(`  window:    steps advance ${w.days.join(', ')} ${w.from}-${w.to} ${sc.timeZone}`);
+  return lines;
+};
+
+/** The human-readable plan of one shift. */
+export const describePlan = (shift: TrafficShift, plan: ShiftPlan): string => {
+  const spec = resolveSpec(shift.spec);
+  const s = spec.strategy;
+  const manual = plan.manualPromotion ? '; the last change waits for a promote command' : '';
+  const lines = [`${plan.namespace}/${plan.name}: ${plan.strategy === 'Canary' ? 'canary' : 'blue-green'} of Service ${plan.service} to version ${plan.version}`];
+  if (s.kind === 'blueGreen') lines.push(`  preview:   ${previewLine(s.previewMatch, plan.version, plan.previewSeconds ?? 0)}`);
+  const weights =
+    s.kind === 'canary'
+      ? plan.steps.map((st) => (st.weight === 100 ? '100 %' : `${st.weight} % for ≥ ${dur(st.minDwellSeconds)}`)).join(' -> ')
+      : `100 % at the switch; stable stays routable for ${dur(plan.steps[0]!.minDwellSeconds)} (rollback window)`;
+  lines.push(`  weights:   ${weights}${manual}`);
+  lines.push(`  gate:      ${plan.gate.text}`);
+  lines.push(`  earliest:  done ${dur(plan.earliestCompletionSeconds)} after the start${plan.manualPromotion ? ' and a promote command' : ''}`);
+  lines.push(...scheduleLines(spec, plan));
+  return `${lines.join('\n')}\n`;
+};
+
+interface PlanArgs {
+  readonly files: readonly string[];
+  readonly json: boolean;
+  readonly nowMs: number;
+}
+
+const parseArgs = (args: readonly string[], nowMs: number): E.Either<string, PlanArgs> => {
+  const files: string[] = [];
+  let json = false;
+  let now = nowMs;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string | undefined => inline ?? args[++i];
+    if (flag === '-f' || flag === '--filename') {
+      const file = value();
+      if (file === undefined || file === '') return E.left(`${flag} needs a file name`);
+      files.push(file);
+    } else if (flag === '--json') json = true;
+    else if (flag === '--now') {
+      const text = value();
+      const ms = text === undefined ? Number.NaN : Date.parse(text);
+      if (Number.isNaN(ms)) return E.left(`--now: ${showValue(text)} is not an ISO 8601 time (expected e.g. "2026-11-23T09:00:00Z")`);
+      now = ms;
+    } else return E.left(`unknown argument ${showValue(arg)}`);
+  }
+  return files.length === 0 ? E.left('at least one -f FILE is required') : E.right({ files, json, nowMs: now });
+};
+
+/** One problem, for JSON output. Whole-file problems have empty name and namespace and path "(file)". */
+interface PlanError {
+  readonly file: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Runs `sluice plan` with these arguments (after "plan") and returns the exit code. */
+export const runPlan = (args: readonly string[], io: FileIo, nowMs: number = Date.now()): number => {
+  if (args.includes('-h') || args.includes('--help')) {
+    io.stdout(PLAN_USAGE);
+    return EXIT_OK;
+  }
+  const parsed = parseArgs(args, nowMs);
+  if (E.isLeft(parsed)) {
+    io.stderr(`sluice plan: ${parsed.left}\n${PLAN_USAGE}`);
+    return EXIT_INVALID;
+  }
+  const { files, json } = parsed.right;
+  const errors: PlanError[] = [];
+  const lines: string[] = [];
+  const plans: { shift: TrafficShift; plan: ShiftPlan }[] = [];
+  for (const file of files) {
+    const { documents, problems } = readDocuments(io, file);
+    for (const p of problems) {
+      errors.push({ file, namespace: '', name: '', path: '(file)', message: p.message });
+      lines.push(`${file}: ${p.message}`);
+    }
+    for (const doc of documents) {
+      const decoded = decodeTrafficShift(doc.value);
+      if (E.isRight(decoded)) {
+        plans.push({ shift: decoded.right, plan: planShift(decoded.right, parsed.right.nowMs) });
+        continue;
+      }
+      const { namespace, name } = decoded.left;
+      for (const e of decoded.left.errors) {
+        errors.push({ file, namespace, name, path: e.path, message: `${showValue(e.value)} ${e.message}` });
+        lines.push(`${namespace}/${name}: ${formatFieldError(e)}`);
+      }
+    }
+  }
+  if (json) {
+    io.stdout(`${JSON.stringify(errors.length > 0 ? { errors } : { shifts: plans.map((p) => p.plan) }, null, 2)}\n`);
+  } else {
+    io.stdout(plans.map((p) => describePlan(p.shift, p.plan)).join('\n'));
+    if (lines.length > 0) io.stderr(`${lines.join('\n')}\n`);
+  }
+  return errors.length > 0 ? EXIT_INVALID : EXIT_OK;
+};
