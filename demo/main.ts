@@ -119,7 +119,8 @@ class Recorder {
   /** Unix ms at which the candidate was first seen at weight 0 after having traffic. */
   zeroSeenMs: number | undefined;
 
-  constructor(readonly title: string, readonly startMs: number, readonly stepCount: number | undefined) {}
+  /** `candidate`: the version this story shifts to; gate readings of other versions are not its own. */
+  constructor(readonly title: string, readonly startMs: number, readonly stepCount: number | undefined, readonly candidate?: string) {}
 
   at(ms: number): number {
     return (ms - this.startMs) / 1000;
@@ -137,7 +138,8 @@ class Recorder {
       this.weights.push({ t: this.at(nowMs), stable: s.weights.stable, candidate: s.weights.candidate });
     }
     const g = s.lastGate;
-    if (g && g.time !== this.lastGateTime && g.errorRate !== undefined && Date.parse(g.time) >= this.startMs) {
+    const ours = this.candidate === undefined || g?.version === this.candidate;
+    if (g && ours && g.time !== this.lastGateTime && g.errorRate !== undefined && Date.parse(g.time) >= this.startMs) {
       this.gate.push({ t: this.at(Date.parse(g.time)), rate: g.errorRate });
     }
     if (g) this.lastGateTime = g.time;
@@ -181,6 +183,12 @@ const secondsBetween = (fromMs: number | undefined, toMs: number | undefined): n
 
 const isTerminal = (s: ShiftStatus): boolean => s.phase === 'Promoted' || s.phase === 'RolledBack' || s.phase === 'Failed';
 
+/**
+ * The shift of `candidate` has ended. Right after the patch the status still shows the previous
+ * story's end (e.g. Promoted), so the candidate must be the one just asked for.
+ */
+const ended = (candidate: string) => (s: ShiftStatus): boolean => s.candidateVersion === candidate && isTerminal(s);
+
 /** The finished story's chart input and summary row. */
 interface Played {
   readonly result: StoryResult;
@@ -215,7 +223,7 @@ const setUp = async (ctx: Ctx): Promise<void> => {
   say(ctx, `Handing its traffic to sluice with a canary TrafficShift at ${v}:`);
   say(ctx, `  $ kubectl apply -f trafficshift ${ctx.app.service} (steps ${ctx.t.steps.join(' → ')} %, every ${ctx.t.stepInterval}, gate: errors ≤ ${pct(MAX_ERROR_RATE)} over ${ctx.t.analysisInterval})`);
   await applyObjects([canaryShift(ctx.app, ctx.t, v)]);
-  const rec = new Recorder(`Setup · ${svcKey(ctx)} at ${v}`, Date.now(), ctx.t.steps.length);
+  const rec = new Recorder(`Setup · ${svcKey(ctx)} at ${v}`, Date.now(), ctx.t.steps.length, v);
   const ok = await watch(ctx, rec, (s) => s.stableVersion === v && s.weights?.stable === 100, 120);
   ctx.view.done();
   if (!ok) throw new Error(`the TrafficShift did not adopt ${v} at 100 % within 120 s (phase ${rec.last?.phase ?? 'none'}); see sluice.log`);
@@ -231,9 +239,9 @@ const storyCanary = async (ctx: Ctx, stable: string, candidate: string): Promise
   await deployVersion(ctx, candidate);
   const startMs = await patchShift(ctx, { spec: { version: candidate } });
   say(ctx, `  sluice shifts ${ctx.t.steps.join(' → ')} → 100 %, holding each step ${ctx.t.stepInterval} while ${candidate}'s error rate in Prometheus stays ≤ ${pct(MAX_ERROR_RATE)}.`);
-  const rec = new Recorder(title, startMs, ctx.t.steps.length);
+  const rec = new Recorder(title, startMs, ctx.t.steps.length, candidate);
   rec.mark(`spec.version: ${candidate}`, startMs);
-  const ok = await watch(ctx, rec, isTerminal, ctx.t.storyTimeoutS);
+  const ok = await watch(ctx, rec, ended(candidate), ctx.t.storyTimeoutS);
   const endMs = Date.now();
   ctx.view.done();
   rec.mark(rec.last?.phase ?? 'timeout', endMs);
@@ -265,9 +273,9 @@ const storyFallback = async (ctx: Ctx, stable: string, candidate: string): Promi
   await deployVersion(ctx, candidate);
   const startMs = await patchShift(ctx, { spec: { version: candidate } });
   say(ctx, `  sluice gives ${candidate} ${ctx.t.steps[0]} %; after ${ctx.t.failureThreshold} failed checks in a row it puts ${stable} back at 100 % in one write.`);
-  const rec = new Recorder(title, startMs, ctx.t.steps.length);
+  const rec = new Recorder(title, startMs, ctx.t.steps.length, candidate);
   rec.mark(`spec.version: ${candidate}`, startMs);
-  const ok = await watch(ctx, rec, isTerminal, ctx.t.storyTimeoutS);
+  const ok = await watch(ctx, rec, ended(candidate), ctx.t.storyTimeoutS);
   const endMs = Date.now();
   ctx.view.done();
   const ledger = await ctx.ledger();
@@ -302,20 +310,21 @@ const storyBlueGreen = async (ctx: Ctx, stable: string, candidate: string): Prom
   say(ctx, `  ${candidate} is deployed beside ${stable}. Before any user sees it, only requests with header ${PREVIEW_HEADER}: true reach it (the simulator sends ${ctx.t.previewRps}/s).`);
   await deployVersion(ctx, candidate);
   const startMs = await patchShift(ctx, blueGreenPatch(ctx.t, candidate));
-  const rec = new Recorder(title, startMs, undefined);
+  const rec = new Recorder(title, startMs, undefined, candidate);
   rec.mark(`spec.version: ${candidate}`, startMs);
 
   // Preview: the candidate answers requests while its weight is 0, so they can only be preview requests.
   let previewAnswered = 0;
   let lastLedgerMs = 0;
-  const previewing = async (s: ShiftStatus): Promise<boolean> => {
-    if (s.candidateVersion !== candidate || s.weights?.candidate !== 0 || s.phase !== 'Progressing') return s.phase === 'RolledBack' || s.phase === 'Failed' || (s.weights?.candidate ?? 0) > 0;
+  const previewSeen = async (s: ShiftStatus): Promise<boolean> => {
+    if (s.candidateVersion !== candidate) return false; // the daemon has not picked up the patch yet
+    if (isTerminal(s) || (s.weights?.candidate ?? 0) > 0) return true; // moved on; the verdict will say what is missing
     if (Date.now() - lastLedgerMs < 1000) return false;
     lastLedgerMs = Date.now();
     previewAnswered = totalsBetween(await ctx.ledger(), key, candidate, startMs).requests;
     return previewAnswered > 0;
   };
-  const okPreview = await watch(ctx, rec, previewing, ctx.t.storyTimeoutS);
+  await watch(ctx, rec, previewSeen, ctx.t.storyTimeoutS);
   if (previewAnswered > 0) {
     rec.mark(`preview answered by ${candidate}`);
     ctx.view.say(`  ✔ preview: ${candidate} answered ${previewAnswered} preview requests while every other request stayed on ${stable}.`);
@@ -324,7 +333,7 @@ const storyBlueGreen = async (ctx: Ctx, stable: string, candidate: string): Prom
 
   let abortApplied = false;
   let abortMs: number | undefined;
-  const switched = okPreview && (await watch(ctx, rec, (s) => s.weights?.candidate === 100 || isTerminal(s), ctx.t.storyTimeoutS)) && rec.last?.weights?.candidate === 100;
+  const switched = previewAnswered > 0 && (await watch(ctx, rec, (s) => s.weights?.candidate === 100 || isTerminal(s), ctx.t.storyTimeoutS)) && rec.last?.weights?.candidate === 100;
   if (switched) {
     rec.mark(`switch: ${candidate} at 100 %`);
     ctx.view.say(`  ✔ switched: ${candidate} serves 100 % (phase ${rec.last?.phase}). ${ctx.t.abortAfterS} s later an SRE sees something they do not like:`);
