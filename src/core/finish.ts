@@ -5,7 +5,7 @@
  */
 import { Condition, ConditionType, HISTORY_LIMIT, HistoryEntry, ShiftStatus } from '../api/status';
 import {
-  ALL_STABLE, Ctx, guarded, inPreview, iso, isActive, keepCondition, MIN_REQUEUE_MS, msOf, Note, patch, Progress,
+  ALL_STABLE, Ctx, guarded, iso, isActive, keepCondition, MIN_REQUEUE_MS, msOf, Note, patch, previewRouted, Progress,
   STEADY_RESYNC_MS, Step,
 } from './state';
 import { Decision, DecisionEvent, RouteIntent } from './types';
@@ -16,7 +16,7 @@ export const routesFor = (ctx: Ctx, status: ShiftStatus): RouteIntent => {
   const candidate = status.candidateVersion;
   const withCandidate = isActive(status.phase) || status.phase === 'RolledBack';
   if (!withCandidate || candidate === undefined || candidate === stable) return { stable, weights: ALL_STABLE, preview: false };
-  return { stable, candidate, weights: status.weights ?? ALL_STABLE, preview: inPreview(ctx.spec, status) };
+  return { stable, candidate, weights: status.weights ?? ALL_STABLE, preview: previewRouted(ctx, status) };
 };
 
 const describe = (r: RouteIntent): string =>
@@ -91,7 +91,7 @@ export const requeueFor = (ctx: Ctx, status: ShiftStatus, soon: boolean): number
   const dwelling = running && (strategy.kind === 'blueGreen' || (status.step ?? -1) >= 0);
   const schedule = ctx.observed.schedule;
   const timers = [
-    guarded(ctx.spec, status) ? ctx.spec.analysis.intervalMs : Number.NaN,
+    guarded(ctx, status) ? ctx.spec.analysis.intervalMs : Number.NaN,
     at(status.stalledSince, ctx.spec.progressDeadlineMs),
     dwelling ? at(status.stepStartedAt, dwell) : Number.NaN,
     status.phase === 'Waiting' && schedule?.nextStart !== undefined ? schedule.nextStart - ctx.now : Number.NaN,
@@ -113,7 +113,7 @@ export const finish = (ctx: Ctx, step: Step): Decision => {
     routes,
     requeueAfterMs: requeueFor(ctx, step.status, step.soon === true),
     events: eventsFor(step.notes),
-    gateActive: guarded(ctx.spec, step.status),
+    gateActive: guarded(ctx, step.status),
     ...(step.setSpecVersion !== undefined ? { setSpecVersion: step.setSpecVersion } : {}),
   };
 };

@@ -48,7 +48,7 @@ const failureDelta = (ctx: Ctx, status: ShiftStatus, verdict: Verdict): 'count' 
 /** Judge this reconcile's sample if it is new and the gate guards; count it toward failureThreshold. */
 export const observeGate = (ctx: Ctx, status: ShiftStatus): Guarded => {
   const sample = ctx.observed.gate;
-  if (sample === undefined || !guarded(ctx.spec, status) || !isNewSample(status, sample)) return { status, notes: [] };
+  if (sample === undefined || !guarded(ctx, status) || !isNewSample(status, sample)) return { status, notes: [] };
   const rule = ctx.spec.analysis;
   const window = showDuration(windowOf(ctx, sample));
   const verdict = assess(sample, rule, window);
@@ -94,7 +94,7 @@ export const readinessStall = (ctx: Ctx, status: ShiftStatus): StallCause | unde
 /** The latest check of this run holds the shift: Prometheus unavailable, or no data with noData=hold (not in preview). */
 export const gateStall = (ctx: Ctx, status: ShiftStatus): StallCause | undefined => {
   const gate = currentGate(status);
-  if (gate === undefined || !guarded(ctx.spec, status)) return undefined;
+  if (gate === undefined || !guarded(ctx, status)) return undefined;
   const holds = gate.result === 'Unavailable' || (gate.result === 'NoData' && ctx.spec.analysis.noData === 'hold' && !inPreview(ctx.spec, status));
   return holds ? { head: 'no gate data', tail: `: ${gate.message}`, reason: 'NoGateData' } : undefined;
 };

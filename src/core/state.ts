@@ -5,7 +5,7 @@
  */
 import { ResolvedSpec } from '../api/spec';
 import { ConditionType, Phase, ShiftStatus, Weights } from '../api/status';
-import { formatDuration } from '../api/duration';
+import { formatDuration, parseDuration } from '../api/duration';
 import { Observations, ShiftInput, VersionPods } from './types';
 
 /** Everything one decision may read. `now` is epoch ms; nothing else tells the time. */
@@ -90,9 +90,13 @@ export const runningPhase = (status: ShiftStatus): Phase | undefined =>
 export const inPreview = (spec: ResolvedSpec, status: ShiftStatus): boolean =>
   spec.strategy.kind === 'blueGreen' && spec.strategy.previewMatch !== undefined && runningPhase(status) === 'Progressing';
 
+/** Preview requests are routed to the candidate only while it has a ready pod (else they would get 503s). */
+export const previewRouted = (ctx: Ctx, status: ShiftStatus): boolean =>
+  inPreview(ctx.spec, status) && podsOf(ctx, status.candidateVersion).ready > 0;
+
 /** Whether the candidate receives traffic the gate should judge (and the daemon should sample). */
-export const guarded = (spec: ResolvedSpec, status: ShiftStatus): boolean =>
-  isActive(status.phase) && ((status.weights?.candidate ?? 0) > 0 || inPreview(spec, status) || status.phase === 'Promoting');
+export const guarded = (ctx: Ctx, status: ShiftStatus): boolean =>
+  isActive(status.phase) && ((status.weights?.candidate ?? 0) > 0 || previewRouted(ctx, status) || status.phase === 'Promoting');
 
 /** Canary weight of a step index; -1 (before the first step) is 0. Indices past the end clamp to the last step. */
 export const stepWeight = (spec: ResolvedSpec, step: number): number => {
@@ -113,14 +117,15 @@ export const dwellMs = (spec: ResolvedSpec, phase: Phase | undefined): number =>
 
 /**
  * Whether status.lastGate is a Pass for the candidate taken late enough to speak for the current
- * step: its window must end at least min(gate interval, dwell) after the step began, so the window
+ * step: its window must end at least min(query window, dwell) after the step began, so the window
  * mostly covers traffic at this step's weight rather than the previous one's.
  */
 export const freshPass = (ctx: Ctx, status: ShiftStatus): boolean => {
   const gate = status.lastGate;
   if (gate === undefined || gate.result !== 'Pass' || gate.version !== status.candidateVersion) return false;
   const stepStart = msOf(status.stepStartedAt, ctx.now);
-  const cover = Math.min(ctx.spec.analysis.intervalMs, dwellMs(ctx.spec, runningPhase(status)));
+  const window = parseDuration(gate.window) ?? ctx.spec.analysis.intervalMs;
+  const cover = Math.min(window, dwellMs(ctx.spec, runningPhase(status)));
   return msOf(gate.time, -Infinity) >= stepStart + cover;
 };
 

@@ -80,6 +80,12 @@ describe('blue-green: what holds the switch', () => {
     expect(d.events[0]?.message).toBe('ProgressDeadlineExceeded: v2 had 2 of 3 pods ready for 10m; v1 back at 100 %');
   });
 
+  it('routes no preview requests to a candidate without a ready pod, and does not sample it', () => {
+    const d = previewing(blueGreenSpec(), pods(2, 0)).last;
+    expect(d.routes).toEqual({ stable: 'v1', candidate: 'v2', weights: { stable: 100, candidate: 0 }, preview: false });
+    expect(d.gateActive).toBe(false);
+  });
+
   it('a failing preview check blocks the switch, and failureThreshold of them fall back', () => {
     const shift = previewing();
     shift.checkAfter(MIN, passing);
