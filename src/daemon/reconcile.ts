@@ -22,6 +22,7 @@ import {
   canonicalJson, decodeDestinationRule, decodeVirtualService, ExistingDestinationRule, ExistingVirtualService,
   isManagedBySluice, owningShift, ownershipProblem, planWrites, render, sameJson, Write, MANAGED_BY_LABEL,
 } from '../istio';
+import { clearCommandPatch } from '../kube/annotations';
 import { Caches } from '../kube/caches';
 import { KubeError } from '../kube/errors';
 import { EventRecorder } from '../kube/events';
@@ -59,10 +60,8 @@ export interface ReconcileDeps {
   readonly latestGate: (key: string) => GateSample | undefined;
   /** Tell the sampler to measure a shift (target) or to stop (undefined). */
   readonly trackGate: (key: string, target: GateTarget | undefined) => void;
-  /** The pending command in a shift's annotations, if any (kube/annotations.ts). */
-  readonly parseCommand: (annotations: Readonly<Record<string, string>>) => Command | undefined;
-  /** Annotation keys that make up a command, removed once it is applied. */
-  readonly commandAnnotations: readonly string[];
+  /** The pending command in a shift's annotations, if any (kube/annotations.ts parseCommand). */
+  readonly parseCommand: (meta: { readonly annotations?: Readonly<Record<string, string>>; readonly resourceVersion?: string }) => Command | undefined;
   /** What the schedule allows now (schedule/view.ts); only called for shifts with a schedule. */
   readonly scheduleView: (schedule: NonNullable<ResolvedSpec['schedule']>, status: ShiftStatus, nowMs: number) => ScheduleView;
   /** Called with every decision taken and written (metrics). */
@@ -172,7 +171,7 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
 
   const now = deps.now();
   const status = recoveredStatus((obj.status ?? {}) as ShiftStatus);
-  const pending = deps.parseCommand(obj.metadata.annotations ?? {});
+  const pending = deps.parseCommand(obj.metadata);
   // A command whose id status already records was applied before a crash: only clear it.
   const command = pending && pending.id !== status.lastCommandId ? pending : undefined;
   const key = keyOf(namespace, name);
@@ -230,13 +229,8 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
 };
 
 /** Remove the command annotations, guarded by the resourceVersion the status write returned. */
-const clearCommand = (deps: ReconcileDeps, obj: KubeObject) => {
-  const annotations: Record<string, null> = {};
-  for (const k of deps.commandAnnotations) if (obj.metadata.annotations?.[k] !== undefined) annotations[k] = null;
-  return deps.kube.mergePatch(shiftRef(obj.metadata.namespace ?? '', obj.metadata.name), {
-    metadata: { resourceVersion: obj.metadata.resourceVersion, annotations },
-  })();
-};
+const clearCommand = (deps: ReconcileDeps, obj: KubeObject) =>
+  deps.kube.mergePatch(shiftRef(obj.metadata.namespace ?? '', obj.metadata.name), clearCommandPatch(obj.metadata.resourceVersion))();
 
 /** Phase Failed with `reason`, a Warning Event when that is news; traffic untouched. */
 const markFailed = async (deps: ReconcileDeps, obj: KubeObject, reason: FailureReason, message: string): Promise<Pass> => {

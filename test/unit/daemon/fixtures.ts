@@ -5,6 +5,7 @@ import { KubeObject, PODS, SERVICES, TRAFFIC_SHIFTS } from '../../../src/kube/ob
 import { GateTarget, ReconcileDeps } from '../../../src/daemon/reconcile';
 import { scheduleView } from '../../../src/schedule';
 import { GateSample } from '../../../src/core/types';
+import { parseCommand } from '../../../src/kube/annotations';
 import { memoryKube, MemoryKube } from '../kube/memoryKube';
 
 export const NS = 'shop';
@@ -64,8 +65,7 @@ export const world = (versions: readonly string[] = ['v1']): World => {
       decide,
       latestGate: () => w.gate,
       trackGate: (key, target) => (target ? tracked.set(key, target) : tracked.delete(key)),
-      parseCommand: () => undefined,
-      commandAnnotations: ['sluice.dev/command'],
+      parseCommand,
       scheduleView: (s, status, now) => scheduleView(s, status, now),
       log: { info: (msg, fields) => logs.push({ msg, fields }), warn: (msg, fields) => logs.push({ msg, fields }) },
       now: mem.now,

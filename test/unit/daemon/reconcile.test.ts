@@ -169,4 +169,44 @@ describe('reconcile', () => {
     await reconcile(deps, KEY);
     expect(seen[0]).toEqual({ v1: { total: 1, ready: 1 }, v2: { total: 1, ready: 0 } });
   });
+
+  it('applies a command from annotations once, then clears the annotations after status is written', async () => {
+    const w = world(['v1', 'v2']);
+    seedShift(w);
+    await settle(w);
+    w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, spec: { ...(o.spec as object), version: 'v2' } }));
+    for (let i = 0; i < 3; i++) {
+      w.mem.advance(1000);
+      await reconcile(w.deps, KEY);
+    }
+    w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({
+      ...o,
+      metadata: { ...o.metadata, annotations: { 'sluice.dev/command': 'pause', 'sluice.dev/command-id': 'c-1', 'sluice.dev/by': 'alice' } },
+    }));
+    w.mem.writes.length = 0;
+    await reconcile(w.deps, KEY);
+    const shift = w.mem.read(TRAFFIC_SHIFTS, NS, 'reviews')!;
+    expect((shift.status as any).phase).toBe('Paused');
+    expect((shift.status as any).lastCommandId).toBe('c-1');
+    expect(shift.metadata.annotations ?? {}).toEqual({});
+    expect(w.mem.writes.filter((x) => x.kind === 'TrafficShift').map((x) => x.verb)).toEqual(['replaceStatus', 'mergePatch']);
+    expect(w.events.map((e) => e.reason)).toContain('CommandApplied');
+  });
+
+  it('only clears a command that status says was already applied (left behind by a crash)', async () => {
+    const w = world(['v1']);
+    seedShift(w);
+    await settle(w);
+    w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({
+      ...o,
+      metadata: { ...o.metadata, annotations: { 'sluice.dev/command': 'abort', 'sluice.dev/command-id': 'c-9' } },
+      status: { ...(o.status as object), lastCommandId: 'c-9' },
+    }));
+    const before = statusOf(w);
+    w.mem.writes.length = 0;
+    await reconcile(w.deps, KEY);
+    expect(statusOf(w)).toEqual(before);
+    expect(w.mem.writes.map((x) => x.verb)).toEqual(['mergePatch']);
+    expect(w.mem.read(TRAFFIC_SHIFTS, NS, 'reviews')!.metadata.annotations ?? {}).toEqual({});
+  });
 });
