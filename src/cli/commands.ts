@@ -153,8 +153,8 @@ export const OPERATOR_COMMANDS: Readonly<Record<string, CommandEntry>> = {
   shift: sreEntry('shift', 'shift to another version (sets spec.version)'),
 };
 
-/** A row of main.ts's COMMANDS table running `name` with the production Kubernetes client. */
-export const operatorRow = (name: keyof typeof OPERATOR_COMMANDS) => {
-  const entry = OPERATOR_COMMANDS[name]!;
-  return { summary: entry.summary, run: (args: readonly string[], io: TextIo): Promise<number> => entry.run(args, depsFor(io)) };
-};
+/** Rows for main.ts's command table: every operator command, with the production Kubernetes client, writing to `io`. */
+export const operatorRows = (io: TextIo): Readonly<Record<string, { summary: string; run: (args: readonly string[]) => Promise<number> }>> =>
+  Object.fromEntries(
+    Object.entries(OPERATOR_COMMANDS).map(([name, entry]) => [name, { summary: entry.summary, run: (args: readonly string[]) => entry.run(args, depsFor(io)) }]),
+  );

@@ -5,6 +5,7 @@
  * built, so tests build a table with in-memory I/O. Add a command by adding a row to commandTable.
  */
 import { describeError, EXIT_FAILED, EXIT_INVALID, EXIT_OK, FileIo, nodeFileIo } from './output';
+import { operatorRows } from './commands';
 import { runPlan } from './plan';
 
 export interface Command {
@@ -19,6 +20,7 @@ export type CommandTable = Readonly<Record<string, Command>>;
 /** Every command, wired to `io` (files, stdout, stderr). */
 export const commandTable = (io: FileIo): CommandTable => ({
   plan: { summary: 'check TrafficShift manifests offline and show how each would roll out', run: (args) => runPlan(args, io) },
+  ...operatorRows(io),
 });
 
 export const usage = (table: CommandTable): string => {
