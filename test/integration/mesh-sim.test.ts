@@ -6,9 +6,13 @@
  *
  * Each test uses its own namespace and deletes it afterwards.
  */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { startMeshSim, type MeshSim } from '../mesh-sim/sim';
-import { kubeConfig, promQuery, UNREADY_ANNOTATION, waitFor } from './env';
+import { kubeConfig, promQuery, REPO_ROOT, UNREADY_ANNOTATION, waitFor } from './env';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -187,5 +191,37 @@ describe('mesh simulator against the real control plane and Prometheus', () => {
 
     const atDestination = await promQuery(`sum by (response_code, destination_version) (istio_requests_total{reporter="destination", ${service}})`);
     expect(atDestination.map((r) => [r.metric.response_code, r.metric.destination_version])).toEqual([['200', 'v1']]);
+  });
+
+  it('runs from the CLI: registers with Prometheus, then on SIGTERM writes the ledger, unregisters and exits 0', async () => {
+    const cli = path.join(REPO_ROOT, 'dist', 'test', 'mesh-sim', 'main.js');
+    if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-sim-cli-'));
+    const configFile = path.join(dir, 'mesh-sim.json');
+    const ledgerFile = path.join(dir, 'ledger.json');
+    namespace = await newNamespace('meshsim-cli');
+    await givenReviews(namespace);
+    fs.writeFileSync(configFile, JSON.stringify({ ledgerPath: ledgerFile, services: [{ namespace, service: 'reviews', rps: 10 }] }));
+
+    const child = spawn(process.execPath, [cli, '--config', configFile], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const { port } = await waitFor(() => (stdout.includes('\n') ? (JSON.parse(stdout.split('\n')[0]) as { port: number }) : undefined), {
+      timeoutMs: 60_000,
+      what: 'the CLI to print its port',
+    });
+    const target = path.join(process.env.SLUICE_PROM_TARGETS_DIR ?? '', `mesh-sim-${port}.json`);
+    expect(JSON.parse(fs.readFileSync(target, 'utf8'))).toEqual([{ targets: [`127.0.0.1:${port}`], labels: { job: 'mesh-sim' } }]);
+    await waitFor(async () => (await promQuery(`up{job="mesh-sim", instance="127.0.0.1:${port}"} == 1`)).length === 1, {
+      timeoutMs: 60_000,
+      what: 'Prometheus to scrape the CLI',
+    });
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(fs.existsSync(target)).toBe(false);
+    const ledger = JSON.parse(fs.readFileSync(ledgerFile, 'utf8')) as { services: Record<string, Record<string, unknown[]>> };
+    expect(Object.keys(ledger.services[`${namespace}/reviews`]).sort()).toEqual(['v1', 'v2']);
   });
 });
