@@ -64,6 +64,20 @@ describe('blue-green: preview, switch, rollback window, Promoted', () => {
     expect(d.routes?.weights).toEqual({ stable: 100, candidate: 0 });
   });
 
+  it('pausing in the rollback window freezes it; resume returns to Promoting with the window moved forward', () => {
+    const shift = passFor(switched(), MIN);
+    shift.advance(SEC).reconcile({ command: { _tag: 'Valid', id: 'c1', verb: 'pause', by: 'alice' } });
+    passFor(shift, 20 * MIN);
+    expect(shift.status).toMatchObject({ phase: 'Paused', pausedFrom: 'Promoting', weights: { stable: 0, candidate: 100 } });
+    const resumed = shift.advance(SEC).reconcile({ command: { _tag: 'Valid', id: 'c2', verb: 'resume', by: 'alice' } });
+    expect(resumed.status).toMatchObject({ phase: 'Promoting', weights: { stable: 0, candidate: 100 } });
+    expect(resumed.routes?.candidate).toBe('v2');
+    passFor(shift, 8 * MIN);
+    expect(shift.status.phase).toBe('Promoting');
+    passFor(shift, 2 * MIN);
+    expect(shift.status.phase).toBe('Promoted');
+  });
+
   it('switches back at once when the candidate loses all ready pods after the switch', () => {
     const shift = switched().setPods('v2', pods(3, 0));
     expect(shift.advance(SEC).reconcile().status).toMatchObject({ phase: 'RolledBack', weights: { stable: 100, candidate: 0 } });

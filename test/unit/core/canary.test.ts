@@ -191,6 +191,8 @@ describe('canary: manual promotion and after a fallback', () => {
     expect(shift.status).toMatchObject({ phase: 'Progressing', stableVersion: 'v1', weights: { stable: 50, candidate: 50 } });
     expect(shift.status.conditions?.find((c) => c.type === 'Progressing')?.reason).toBe('AwaitingPromotion');
     expect(shift.historyEvents().filter((e) => e === 'AwaitingPromotion')).toHaveLength(1);
+    const promoted = shift.advance(SEC).reconcile({ command: { _tag: 'Valid', id: 'p1', verb: 'promote', by: 'carol' } });
+    expect(promoted.status).toMatchObject({ phase: 'Promoted', stableVersion: 'v2', weights: { stable: 100, candidate: 0 } });
   });
 
   it('RolledBack waits: the same version is not restarted automatically', () => {
