@@ -207,20 +207,24 @@ describe('mesh simulator against the real control plane and Prometheus', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const { port } = await waitFor(() => (stdout.includes('\n') ? (JSON.parse(stdout.split('\n')[0]) as { port: number }) : undefined), {
-      timeoutMs: 60_000,
-      what: 'the CLI to print its port',
-    });
-    const target = path.join(process.env.SLUICE_PROM_TARGETS_DIR ?? '', `mesh-sim-${port}.json`);
-    expect(JSON.parse(fs.readFileSync(target, 'utf8'))).toEqual([{ targets: [`127.0.0.1:${port}`], labels: { job: 'mesh-sim' } }]);
-    await waitFor(async () => (await promQuery(`up{job="mesh-sim", instance="127.0.0.1:${port}"} == 1`)).length === 1, {
-      timeoutMs: 60_000,
-      what: 'Prometheus to scrape the CLI',
-    });
+    try {
+      const { port } = await waitFor(() => (stdout.includes('\n') ? (JSON.parse(stdout.split('\n')[0]) as { port: number }) : undefined), {
+        timeoutMs: 60_000,
+        what: 'the CLI to print its port',
+      });
+      const target = path.join(process.env.SLUICE_PROM_TARGETS_DIR ?? '', `mesh-sim-${port}.json`);
+      expect(JSON.parse(fs.readFileSync(target, 'utf8'))).toEqual([{ targets: [`127.0.0.1:${port}`], labels: { job: 'mesh-sim' } }]);
+      await waitFor(async () => (await promQuery(`up{job="mesh-sim", instance="127.0.0.1:${port}"} == 1`)).length === 1, {
+        timeoutMs: 60_000,
+        what: 'Prometheus to scrape the CLI',
+      });
 
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(fs.existsSync(target)).toBe(false);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(fs.existsSync(target)).toBe(false);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
     const ledger = JSON.parse(fs.readFileSync(ledgerFile, 'utf8')) as { services: Record<string, Record<string, unknown[]>> };
     expect(Object.keys(ledger.services[`${namespace}/reviews`]).sort()).toEqual(['v1', 'v2']);
   });
