@@ -204,6 +204,7 @@ export KUBECONFIG='$ENV_DIR/kubeconfig'
 export PATH='$(cat "$ENV_DIR/bin-dir")':"\$PATH"
 export SLUICE_PROMETHEUS_URL='http://127.0.0.1:$(prom_port)'
 export SLUICE_PROM_TARGETS_DIR='$TARGETS_DIR'
+export SLUICE_SCRAPE_INTERVAL='$(cat "$ENV_DIR/scrape-interval" 2>/dev/null || echo "$SCRAPE_INTERVAL")'
 EOF
 }
 
@@ -250,7 +251,7 @@ cmd_down() {
   if [ -d "$ENV_DIR" ]; then
     # only remove what is ours (the dir may be a user-chosen path)
     rm -rf "$PIDS" "$LOGS" "$CP_DIR" "$TARGETS_DIR" "$ENV_DIR/prometheus-data" "$ENV_DIR/prometheus.yml" \
-      "$ENV_DIR/prometheus.port" "$ENV_DIR/kubeconfig" "$ENV_DIR/env.sh" "$ENV_DIR/bin-dir"
+      "$ENV_DIR/prometheus.port" "$ENV_DIR/scrape-interval" "$ENV_DIR/kubeconfig" "$ENV_DIR/env.sh" "$ENV_DIR/bin-dir"
     rmdir "$ENV_DIR" 2>/dev/null || true
   fi
   [ "$had" = 1 ] && sluice_log "down: stopped and removed $ENV_DIR" || sluice_log "down: nothing was running in $ENV_DIR"
@@ -314,6 +315,7 @@ cmd_up() {
   start_proc controlplane "$LOGS/controlplane.log" "$bin/sluice-testenv" serve --dir "$CP_DIR"
 
   port="$(sluice_free_port)" || sluice_die "no free port for prometheus"
+  echo "$SCRAPE_INTERVAL" >"$ENV_DIR/scrape-interval"
   echo "$port" >"$ENV_DIR/prometheus.port"
   write_prom_config "$port"
   start_proc prometheus "$LOGS/prometheus.log" prometheus --config.file="$ENV_DIR/prometheus.yml" \
