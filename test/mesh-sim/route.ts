@@ -73,6 +73,12 @@ export const route = (target: ServiceRef, vs: VirtualService | undefined, upstre
   return resolve(service, chosen.destination.subset, upstreams, rng);
 };
 
+/** Whether a host, read relative to `namespace`, names `target`. */
+const names = (host: string, namespace: string, target: ServiceRef): boolean => {
+  const s = resolveHost(host, namespace);
+  return s !== undefined && sameService(s, target);
+};
+
 const appliesToMesh = (vs: VirtualService): boolean => vs.gateways === undefined || vs.gateways.length === 0 || vs.gateways.includes('mesh');
 
 const oldestFirst = <T extends { readonly creationTimestamp?: string; readonly namespace: string; readonly name: string }>(a: T, b: T): number =>
@@ -81,13 +87,11 @@ const oldestFirst = <T extends { readonly creationTimestamp?: string; readonly n
 /** The VirtualService sidecars use for `target`: bound to the mesh, oldest first as in Istio. */
 export const virtualServiceFor = (all: readonly VirtualService[], target: ServiceRef): VirtualService | undefined =>
   all
-    .filter((vs) => appliesToMesh(vs) && vs.hosts.some((h) => sameServiceOrNot(resolveHost(h, vs.namespace), target)))
+    .filter((vs) => appliesToMesh(vs) && vs.hosts.some((h) => names(h, vs.namespace, target)))
     .sort(oldestFirst)[0];
 
 /** The DestinationRule for `target`, preferring one in the Service's own namespace. */
 export const destinationRuleFor = (all: readonly DestinationRule[], target: ServiceRef): DestinationRule | undefined => {
-  const matching = all.filter((dr) => sameServiceOrNot(resolveHost(dr.host, dr.namespace), target));
+  const matching = all.filter((dr) => names(dr.host, dr.namespace, target));
   return matching.find((dr) => dr.namespace === target.namespace) ?? matching[0];
 };
-
-const sameServiceOrNot = (a: ServiceRef | undefined, b: ServiceRef): boolean => a !== undefined && sameService(a, b);
