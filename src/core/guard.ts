@@ -58,7 +58,7 @@ export const observeGate = (ctx: Ctx, status: ShiftStatus): Guarded => {
   const failures = delta === 'count' ? before + 1 : delta === 'reset' ? 0 : before;
   const next = patch(status, { lastGate: record, consecutiveFailures: failures });
   if (delta !== 'count') return { status: next, notes: [] };
-  const counted = `check failed (${failures} of ${rule.failureThreshold} allowed in a row): ${verdict.message}`;
+  const counted = `failed check ${failures} of ${rule.failureThreshold} before fallback: ${verdict.message}`;
   const notes: Note[] = [{ event: 'GateCheckFailed', message: counted, warning: true }];
   if (failures < rule.failureThreshold) return { status: next, notes };
   return { status: next, notes, failed: `${verdict.version} failed ${failures} checks in a row; last: ${verdict.message}` };

@@ -44,9 +44,7 @@ const firstStep = (ctx: Ctx, status: ShiftStatus): Step => {
 };
 
 /** Canary at step i: advance after the dwell on a fresh Pass; after the last step, promote. */
-const nextStep = (ctx: Ctx, status: ShiftStatus, step: number): Step => {
-  if (ctx.spec.strategy.kind !== 'canary') return hold(status, 'StepAdvanced', `${status.candidateVersion} holds`);
-  const steps = ctx.spec.strategy.steps;
+const nextStep = (ctx: Ctx, status: ShiftStatus, steps: readonly number[], step: number): Step => {
   const cause = gateStall(ctx, status);
   const clock = runStallClock(ctx, status, cause);
   if (clock.exceeded !== undefined) return fallback(ctx, clock.status, 'ProgressDeadlineExceeded', clock.exceeded);
@@ -60,9 +58,9 @@ const nextStep = (ctx: Ctx, status: ShiftStatus, step: number): Step => {
   return promote(ctx, s, `the last step passed (${s.lastGate?.message})`);
 };
 
-const progressCanary = (ctx: Ctx, status: ShiftStatus): Step => {
+const progressCanary = (ctx: Ctx, status: ShiftStatus, steps: readonly number[]): Step => {
   const step = status.step ?? -1;
-  return step < 0 ? firstStep(ctx, status) : nextStep(ctx, status, step);
+  return step < 0 ? firstStep(ctx, status) : nextStep(ctx, status, steps, step);
 };
 
 /** A failing or unanswered preview check blocks the switch; no data does not. */
@@ -113,8 +111,10 @@ const byPhase = (ctx: Ctx, status: ShiftStatus): Step => {
       return paused(status);
     case 'Promoting':
       return promoting(ctx, status);
-    default:
-      return ctx.spec.strategy.kind === 'canary' ? progressCanary(ctx, status) : progressBlueGreen(ctx, status);
+    default: {
+      const strategy = ctx.spec.strategy;
+      return strategy.kind === 'canary' ? progressCanary(ctx, status, strategy.steps) : progressBlueGreen(ctx, status);
+    }
   }
 };
 

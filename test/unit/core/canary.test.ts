@@ -116,7 +116,7 @@ describe('canary: stepping on the gate', () => {
     const shift = atFirstStep();
     const first = shift.checkAfter(30 * SEC, failing);
     expect(first.status).toMatchObject({ phase: 'Progressing', consecutiveFailures: 1 });
-    expect(first.events).toEqual([{ type: 'Warning', reason: 'GateCheckFailed', message: 'check failed (1 of 2 allowed in a row): v2 failed 61 of 200 requests (30.5 %) in 30s; limit 1 %' }]);
+    expect(first.events).toEqual([{ type: 'Warning', reason: 'GateCheckFailed', message: 'failed check 1 of 2 before fallback: v2 failed 61 of 200 requests (30.5 %) in 30s; limit 1 %' }]);
     const second = shift.checkAfter(30 * SEC, failing);
     expect(second.routes).toEqual({ stable: 'v1', candidate: 'v2', weights: { stable: 100, candidate: 0 }, preview: false });
     expect(second.status).toMatchObject({ phase: 'RolledBack', consecutiveFailures: 2, stableVersion: 'v1', candidateVersion: 'v2' });
