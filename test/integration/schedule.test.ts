@@ -60,10 +60,17 @@ const givenNamespaceWithReviews = async (): Promise<string> => {
   return namespace;
 };
 
-/** The daemon under test, with its output kept for the failure message. */
-const givenDaemon = (): { proc: ChildProcess; output: () => string } => {
+/** The daemon under test, watching only `namespace`, with its own lease and an ephemeral metrics port. */
+const givenDaemon = (namespace: string): { proc: ChildProcess; output: () => string } => {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" before the integration tests`);
-  const args = [MAIN, 'run', '--prometheus-url', process.env.SLUICE_PROMETHEUS_URL ?? 'http://127.0.0.1:9090'];
+  const args = [
+    MAIN, 'run',
+    '--namespace', namespace,
+    '--prometheus-url', process.env.SLUICE_PROMETHEUS_URL ?? 'http://127.0.0.1:9090',
+    '--lease-name', `sluice-${namespace}`, '--lease-namespace', namespace,
+    '--metrics-addr', '127.0.0.1:0',
+    '--log-format', 'text',
+  ];
   const proc = spawn(process.execPath, args, { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -95,7 +102,7 @@ describe('scheduled start (daemon against the local control plane)', () => {
   beforeAll(async () => {
     kubectlOk(['apply', '-f', CRD]);
     namespace = await givenNamespaceWithReviews();
-    daemon = givenDaemon();
+    daemon = givenDaemon(namespace);
   });
 
   afterAll(async () => {
