@@ -7,6 +7,7 @@
 import { describeError, EXIT_FAILED, EXIT_INVALID, EXIT_OK, FileIo, nodeFileIo } from './output';
 import { operatorRows } from './commands';
 import { runPlan } from './plan';
+import { runDaemon } from './run';
 
 export interface Command {
   /** One line for `sluice help`. */
@@ -21,6 +22,7 @@ export type CommandTable = Readonly<Record<string, Command>>;
 export const commandTable = (io: FileIo): CommandTable => ({
   plan: { summary: 'check TrafficShift manifests offline and show how each would roll out', run: (args) => runPlan(args, io) },
   ...operatorRows(io),
+  run: { summary: 'run the controller daemon (watches TrafficShifts, shifts traffic, serves /metrics)', run: (args) => runDaemon(args, io) },
 });
 
 export const usage = (table: CommandTable): string => {

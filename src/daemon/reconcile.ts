@@ -64,8 +64,8 @@ export interface ReconcileDeps {
   readonly parseCommand: (meta: { readonly annotations?: Readonly<Record<string, string>>; readonly resourceVersion?: string }) => Command | undefined;
   /** What the schedule allows now (schedule/view.ts); only called for shifts with a schedule. */
   readonly scheduleView: (schedule: NonNullable<ResolvedSpec['schedule']>, status: ShiftStatus, nowMs: number) => ScheduleView;
-  /** Called with every decision taken and written (metrics). */
-  readonly observed?: (namespace: string, name: string, decision: Decision) => void;
+  /** Called with every decision taken and written, and the status before it (metrics). */
+  readonly observed?: (namespace: string, name: string, before: ShiftStatus, decision: Decision) => void;
   /** Called when a shift is gone (metrics, timers). */
   readonly forgotten?: (namespace: string, name: string) => void;
   readonly log: ReconcileLog;
@@ -219,7 +219,7 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
   await recordEvents(deps, obj, decision.events);
   const candidate = decision.status.candidateVersion;
   deps.trackGate(key, decision.gateActive && candidate !== undefined ? { key, namespace, service: spec.service, version: candidate, analysis: spec.analysis } : undefined);
-  deps.observed?.(namespace, name, decision);
+  deps.observed?.(namespace, name, status, decision);
   const ready = decision.status.conditions?.find((c) => c.type === 'Ready');
   deps.log.info('decided', {
     shift: name, namespace, phase: decision.status.phase, reason: decision.events[0]?.reason ?? ready?.reason ?? 'NoChange',
@@ -244,7 +244,7 @@ const markFailed = async (deps: ReconcileDeps, obj: KubeObject, reason: FailureR
   if (E.isLeft(written)) return onShiftWrite(written.left);
   await recordEvents(deps, written.right, [{ type: 'Warning', reason, message }]);
   deps.log.warn('decided', { shift: name, namespace, phase: 'Failed', reason, message });
-  deps.observed?.(namespace, name, { status, requeueAfterMs: 0, events: [], gateActive: false });
+  deps.observed?.(namespace, name, before, { status, requeueAfterMs: 0, events: [], gateActive: false });
   return done();
 };
 

@@ -1,0 +1,153 @@
+/**
+ * `sluice run` settings from flags and their environment equivalents (a flag wins over its
+ * variable). Pure: argv and env in, a DaemonConfig or one sentence out.
+ */
+import * as E from 'fp-ts/Either';
+import { parseDuration } from '../api/duration';
+import { DEFAULT_LEADER_TIMING } from './leader';
+import { LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevel } from './log';
+import { parseAddr } from './server';
+
+export interface DaemonConfig {
+  /** Kubeconfig file. Default: $KUBECONFIG, then ~/.kube/config, then in-cluster. */
+  readonly kubeconfig?: string;
+  /** Namespaces to watch. Default (empty): all. */
+  readonly namespaces: readonly string[];
+  /** Prometheus for shifts that name none. Default none. */
+  readonly prometheusUrl?: string;
+  /** Where /metrics, /healthz and /readyz are served. Default ":8080". */
+  readonly metricsAddr: string;
+  /** Act only while holding the lease. Default true. */
+  readonly leaderElect: boolean;
+  /** Lease name. Default "sluice-leader". */
+  readonly leaseName: string;
+  /** Lease namespace. Default: the pod's namespace, else "default". */
+  readonly leaseNamespace: string;
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+  /** Period of the full resync. Default 5m. */
+  readonly resyncMs: number;
+  /** This replica's name in the lease. Default: $POD_NAME, else hostname_pid. */
+  readonly identity: string;
+  readonly logFormat: LogFormat;
+  readonly logLevel: LogLevel;
+}
+
+interface Flag {
+  readonly env?: string;
+  readonly repeat?: boolean;
+  readonly bool?: boolean;
+  readonly help: string;
+}
+
+export const RUN_FLAGS: Readonly<Record<string, Flag>> = {
+  kubeconfig: { env: 'SLUICE_KUBECONFIG', help: 'kubeconfig file (default $KUBECONFIG, then in-cluster)' },
+  namespace: { env: 'SLUICE_NAMESPACE', repeat: true, help: 'namespace to watch, repeatable; $SLUICE_NAMESPACE is comma-separated (default all)' },
+  'prometheus-url': { env: 'SLUICE_PROMETHEUS_URL', help: 'Prometheus for shifts that name none' },
+  'metrics-addr': { env: 'SLUICE_METRICS_ADDR', help: 'host:port for /metrics, /healthz, /readyz (default :8080)' },
+  'leader-elect': { env: 'SLUICE_LEADER_ELECT', bool: true, help: 'act only while holding the lease (default true)' },
+  'lease-name': { env: 'SLUICE_LEASE_NAME', help: 'Lease name (default sluice-leader)' },
+  'lease-namespace': { env: 'SLUICE_LEASE_NAMESPACE', help: "Lease namespace (default the pod's namespace, else default)" },
+  'lease-duration': { env: 'SLUICE_LEASE_DURATION', help: 'how long a lease lasts unrenewed (default 15s)' },
+  'renew-deadline': { env: 'SLUICE_RENEW_DEADLINE', help: 'a leader that cannot renew for this long stops (default 10s)' },
+  'retry-period': { env: 'SLUICE_RETRY_PERIOD', help: 'time between lease attempts (default 2s)' },
+  'resync-period': { env: 'SLUICE_RESYNC_PERIOD', help: 'full resync of every shift (default 5m)' },
+  identity: { env: 'SLUICE_IDENTITY', help: 'name of this replica in the lease (default $POD_NAME, else host_pid)' },
+  'log-format': { env: 'SLUICE_LOG_FORMAT', help: 'json or text (default json)' },
+  'log-level': { env: 'SLUICE_LOG_LEVEL', help: 'debug, info, warn or error (default info)' },
+};
+
+export const runUsage = (): string =>
+  `usage: sluice run [flags]\n\nflags:\n${Object.entries(RUN_FLAGS)
+    .map(([name, f]) => `  --${name.padEnd(16)} ${f.help}${f.env ? ` [$${f.env}]` : ''}`)
+    .join('\n')}\n`;
+
+/** Raw values: flags over env; `--flag value`, `--flag=value`, and for booleans `--flag`, `--flag=false`. */
+const collect = (argv: readonly string[], env: Readonly<Record<string, string | undefined>>): E.Either<string, Map<string, string[]>> => {
+  const values = new Map<string, string[]>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) return E.left(`unexpected argument ${JSON.stringify(arg)}`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq > 0 ? eq : undefined);
+    const flag = RUN_FLAGS[name];
+    if (!flag) return E.left(`unknown flag --${name}`);
+    let value: string | undefined = eq > 0 ? arg.slice(eq + 1) : undefined;
+    if (value === undefined) {
+      if (flag.bool) value = 'true';
+      else {
+        value = argv[++i];
+        if (value === undefined || value.startsWith('--')) return E.left(`flag --${name} needs a value`);
+      }
+    }
+    if (value === '') return E.left(`flag --${name} needs a non-empty value`);
+    if (!flag.repeat && values.has(name)) return E.left(`flag --${name} given twice`);
+    values.set(name, [...(values.get(name) ?? []), value]);
+  }
+  for (const [name, flag] of Object.entries(RUN_FLAGS)) {
+    const v = flag.env ? env[flag.env] : undefined;
+    if (values.has(name) || v === undefined || v === '') continue;
+    values.set(name, flag.repeat ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : [v]);
+  }
+  return E.right(values);
+};
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export const parseRunConfig = (
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  defaults: { readonly podNamespace?: string; readonly identity: string },
+): E.Either<string, DaemonConfig> => {
+  const collected = collect(argv, env);
+  if (E.isLeft(collected)) return collected;
+  const v = collected.right;
+  const one = (name: string): string | undefined => v.get(name)?.[0];
+  const duration = (name: string, fallback: number): E.Either<string, number> => {
+    const text = one(name);
+    if (text === undefined) return E.right(fallback);
+    const ms = parseDuration(text);
+    return ms !== undefined && ms > 0 ? E.right(ms) : E.left(`--${name}: ${JSON.stringify(text)} is not a duration (expected e.g. "15s")`);
+  };
+  const namespaces = v.get('namespace') ?? [];
+  const badNs = namespaces.find((n) => !DNS_LABEL.test(n) || n.length > 63);
+  if (badNs !== undefined) return E.left(`--namespace: ${JSON.stringify(badNs)} is not a namespace name`);
+  const url = one('prometheus-url');
+  if (url !== undefined && !(URL.canParse(url) && /^https?:$/.test(new URL(url).protocol))) return E.left(`--prometheus-url: ${JSON.stringify(url)} is not an http(s) URL`);
+  const metricsAddr = one('metrics-addr') ?? ':8080';
+  if (!parseAddr(metricsAddr)) return E.left(`--metrics-addr: ${JSON.stringify(metricsAddr)} is not host:port (e.g. ":8080" or "127.0.0.1:0")`);
+  const elect = one('leader-elect') ?? 'true';
+  if (elect !== 'true' && elect !== 'false') return E.left(`--leader-elect: ${JSON.stringify(elect)} is not true or false`);
+  const logFormat = one('log-format') ?? 'json';
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) return E.left(`--log-format: ${JSON.stringify(logFormat)} is not json or text`);
+  const logLevel = one('log-level') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return E.left(`--log-level: ${JSON.stringify(logLevel)} is not debug, info, warn or error`);
+  const leaseName = one('lease-name') ?? 'sluice-leader';
+  if (!DNS_LABEL.test(leaseName)) return E.left(`--lease-name: ${JSON.stringify(leaseName)} is not a valid name`);
+  const timing = [
+    duration('lease-duration', DEFAULT_LEADER_TIMING.leaseDurationMs),
+    duration('renew-deadline', DEFAULT_LEADER_TIMING.renewDeadlineMs),
+    duration('retry-period', DEFAULT_LEADER_TIMING.retryPeriodMs),
+    duration('resync-period', 300_000),
+  ];
+  const bad = timing.find(E.isLeft);
+  if (bad && E.isLeft(bad)) return bad;
+  const [leaseDurationMs, renewDeadlineMs, retryPeriodMs, resyncMs] = timing.map((t) => (E.isRight(t) ? t.right : 0)) as [number, number, number, number];
+  if (!(retryPeriodMs < renewDeadlineMs && renewDeadlineMs < leaseDurationMs))
+    return E.left(`--retry-period (${retryPeriodMs} ms) < --renew-deadline (${renewDeadlineMs} ms) < --lease-duration (${leaseDurationMs} ms) must hold`);
+  const kubeconfig = one('kubeconfig');
+  return E.right({
+    ...(kubeconfig ? { kubeconfig } : {}),
+    namespaces,
+    ...(url ? { prometheusUrl: url } : {}),
+    metricsAddr,
+    leaderElect: elect === 'true',
+    leaseName,
+    leaseNamespace: one('lease-namespace') ?? defaults.podNamespace ?? 'default',
+    leaseDurationMs, renewDeadlineMs, retryPeriodMs, resyncMs,
+    identity: one('identity') ?? defaults.identity,
+    logFormat: logFormat as LogFormat,
+    logLevel: logLevel as LogLevel,
+  });
+};

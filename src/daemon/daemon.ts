@@ -1,0 +1,200 @@
+/**
+ * The daemon, wired once: informers feed a per-key queue; the queue runs reconcile while this
+ * replica leads; the gate sampler and the schedule timers enqueue shifts when they have news.
+ *
+ *   informers ─┐
+ *   sampler ───┼─> queue (one run per shift at a time) ─> reconcile ─> Kube writes
+ *   cron ──────┘
+ *
+ * A standby (leader election on, lease held elsewhere) keeps its caches warm and reports ready;
+ * it starts its queue the moment it acquires the lease. On SIGTERM/SIGINT: stop taking work,
+ * let the write in flight finish, release the lease, exit 0.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import * as E from 'fp-ts/Either';
+import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { decide } from '../core/decide';
+import { parseCommand } from '../kube/annotations';
+import { makeKube } from '../kube/client';
+import { makeEventRecorder } from '../kube/events';
+import { startInformers } from '../kube/informers';
+import { CacheChange, Caches } from '../kube/caches';
+import { keyOf, KubeObject, TRAFFIC_SHIFTS } from '../kube/objects';
+import { connectionsFromEnv, prometheusPool } from '../prometheus/connections';
+import { createGateSampler } from '../prometheus/sampler';
+import { cronScheduler, scheduleView } from '../schedule';
+import { DaemonConfig } from './config';
+import { createElector } from './leader';
+import { createLogger, Logger } from './log';
+import { forgetShift, metrics, observeDecision, registry } from './metrics';
+import { createQueue, WorkQueue } from './queue';
+import { GateTarget, reconcile, ReconcileDeps, ReconcileError } from './reconcile';
+import { serveEndpoints } from './server';
+
+export interface Daemon {
+  /** Where /metrics, /healthz, /readyz are served. */
+  readonly address: string;
+  /** Stop taking work, finish the run in flight, release the lease, stop watches and the server. */
+  readonly shutdown: () => Promise<void>;
+}
+
+/** The pod's namespace in-cluster (service account mount), if there is one. */
+export const podNamespace = (): string | undefined => {
+  if (process.env.POD_NAMESPACE) return process.env.POD_NAMESPACE;
+  try {
+    return readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+export const defaultIdentity = (): string => process.env.POD_NAME ?? `${hostname()}_${process.pid}`;
+
+const loadKubeConfig = (path: string | undefined): KubeConfig => {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  return kc;
+};
+
+/** Which shift keys a cache change concerns. */
+const keysFor = (caches: Caches, change: CacheChange): string[] => {
+  const ns = change.obj.metadata.namespace ?? '';
+  if (change.resource === TRAFFIC_SHIFTS) return [keyOf(ns, change.obj.metadata.name)];
+  const shifts = caches.shifts(ns);
+  const serviceOf = (s: KubeObject) => (s.spec as { service?: unknown } | undefined)?.service;
+  if (change.resource.kind === 'Pod') {
+    const labels = change.obj.metadata.labels ?? {};
+    return shifts
+      .filter((s) => {
+        const svc = serviceOf(s);
+        const selector = typeof svc === 'string' ? (caches.service(ns, svc)?.spec as { selector?: Record<string, string> } | undefined)?.selector : undefined;
+        return selector !== undefined && Object.entries(selector).every(([k, v]) => labels[k] === v);
+      })
+      .map((s) => keyOf(ns, s.metadata.name));
+  }
+  // Service, VirtualService, DestinationRule: named after the shift's Service.
+  return shifts.filter((s) => serviceOf(s) === change.obj.metadata.name).map((s) => keyOf(ns, s.metadata.name));
+};
+
+export const startDaemon = async (config: DaemonConfig, log: Logger = createLogger(config.logFormat, config.logLevel)): Promise<Daemon> => {
+  const kc = loadKubeConfig(config.kubeconfig);
+  const kube = makeKube(kc);
+  const connections = connectionsFromEnv({ ...process.env, SLUICE_PROMETHEUS_URL: config.prometheusUrl ?? process.env.SLUICE_PROMETHEUS_URL });
+  if (E.isLeft(connections)) throw new Error(connections.left);
+
+  let queue: WorkQueue | undefined;
+  const enqueue = (key: string): void => queue?.add(key);
+
+  const sampler = createGateSampler({
+    prometheusFor: prometheusPool(connections.right),
+    ...(connections.right.default ? { defaultUrl: connections.right.default.url } : {}),
+    onSample: (keys) => keys.forEach(enqueue),
+  });
+  const targets = new Map<string, GateTarget>();
+  const trackGate = (key: string, target: GateTarget | undefined): void => {
+    const before = JSON.stringify(targets.get(key));
+    if (target) targets.set(key, target);
+    else targets.delete(key);
+    if (JSON.stringify(target) !== before) sampler.setActive([...targets.values()]);
+  };
+  const scheduler = cronScheduler({ warn: (m) => log.warn(m) });
+
+  let caches: Caches | undefined;
+  const informers = startInformers(kc, config.namespaces, (change) => {
+    if (!caches) return;
+    for (const key of keysFor(caches, change)) enqueue(key);
+  }, log);
+  caches = informers.caches;
+
+  const deps: ReconcileDeps = {
+    kube,
+    caches,
+    events: makeEventRecorder(kube, config.identity),
+    decide,
+    latestGate: (key) => sampler.latest(key),
+    trackGate,
+    parseCommand,
+    scheduleView: (s, status, now) => scheduleView(s, status, now),
+    observed: (ns, name, before, decision) => {
+      observeDecision(ns, name, before, decision);
+      const spec = caches?.shift(ns, name)?.spec as { schedule?: { start?: string; timeZone?: string } } | undefined;
+      const key = keyOf(ns, name);
+      if (spec?.schedule?.start) scheduler.watch(key, { start: spec.schedule.start, ...(spec.schedule.timeZone ? { timeZone: spec.schedule.timeZone } : {}) }, () => enqueue(key));
+      else scheduler.unwatch(key);
+    },
+    forgotten: (ns, name) => {
+      forgetShift(ns, name);
+      scheduler.unwatch(keyOf(ns, name));
+      queue?.forget(keyOf(ns, name));
+    },
+    log,
+    now: Date.now,
+  };
+
+  const worker = async (key: string): Promise<number | undefined> => {
+    const end = metrics.reconcileDuration.startTimer();
+    try {
+      const next = await reconcile(deps, key);
+      end({ result: 'ok' });
+      return next;
+    } catch (e) {
+      end({ result: 'error' });
+      throw e;
+    }
+  };
+
+  const allKeys = (): string[] => (caches?.shifts() ?? []).map((s) => keyOf(s.metadata.namespace ?? '', s.metadata.name));
+
+  const startLeading = (): void => {
+    metrics.leader.set(1);
+    queue = createQueue({
+      worker,
+      resyncMs: config.resyncMs,
+      keys: allKeys,
+      onDepth: (d) => metrics.workqueueDepth.set(d),
+      onError: (key, err, retryInMs) =>
+        log.warn('reconcile failed; retrying', { shift: key, error: err instanceof ReconcileError ? err.error.message : String(err), kind: err instanceof ReconcileError ? err.error._tag : 'Exception', retryInMs }),
+    });
+    sampler.start();
+    // Caches may still be filling: every add from the informers is enqueued from now on, and these are the ones already seen.
+    allKeys().forEach(enqueue);
+  };
+  let stopping: Promise<void> | undefined;
+  const stopLeading = async (): Promise<void> => {
+    metrics.leader.set(0);
+    const q = queue;
+    queue = undefined;
+    sampler.stop();
+    scheduler.stopAll();
+    await q?.stop();
+  };
+
+  const elector = config.leaderElect
+    ? createElector(kube, { namespace: config.leaseNamespace, name: config.leaseName, identity: config.identity, leaseDurationMs: config.leaseDurationMs, renewDeadlineMs: config.renewDeadlineMs, retryPeriodMs: config.retryPeriodMs }, {
+        onStartedLeading: startLeading,
+        onStoppedLeading: () => void (stopping ? undefined : stopLeading()),
+        log,
+      })
+    : undefined;
+
+  const endpoints = await serveEndpoints(config.metricsAddr, registry, () => informers.caches.synced());
+  log.info('sluice daemon started', {
+    metricsAddr: endpoints.address, namespaces: config.namespaces.length > 0 ? config.namespaces : 'all', leaderElect: config.leaderElect,
+    lease: config.leaderElect ? `${config.leaseNamespace}/${config.leaseName}` : undefined, identity: config.identity, prometheusUrl: connections.right.default?.url,
+  });
+  if (elector) elector.start();
+  else startLeading();
+
+  const shutdown = (): Promise<void> =>
+    (stopping ??= (async () => {
+      log.info('shutting down: finishing the write in flight, releasing the lease', {});
+      await stopLeading();
+      await elector?.stop();
+      await informers.stop();
+      await endpoints.close();
+      log.info('stopped', {});
+    })());
+  return { address: endpoints.address, shutdown };
+};
