@@ -10,7 +10,7 @@ import { CommandVerb } from '../core/types';
 import { commandAnnotationsPatch, isVersion, parseWeight, VERSION_EXPECTED, WEIGHT_EXPECTED } from '../kube/annotations';
 import { CliCommand, depsFor, EXIT, TextIo } from './cliDeps';
 import { getCommand, GET_USAGE } from './get';
-import { COMMON_FLAGS, Parsed, parseFlags, str } from './parseFlags';
+import { COMMON_FLAGS, Parsed, parseFlags, splitName, str } from './parseFlags';
 import { statusCommand, STATUS_USAGE } from './status';
 import { markOf, waitForAnswer } from './wait';
 
@@ -89,8 +89,11 @@ const sreCommand = (command: string, sre: Sre): CliCommand => async (args, { io,
     io.out(`usage: ${io.program} ${sre.usage}`);
     return EXIT.ok;
   }
-  const [name, ...rest] = positionals;
-  if (name === undefined) return usage('missing NAME');
+  const [nameArg, ...rest] = positionals;
+  if (nameArg === undefined) return usage('missing NAME');
+  const named = splitName(nameArg, str(flags.namespace));
+  if (E.isLeft(named)) return usage(named.left);
+  const { name } = named.right;
   const value = sre.value(rest, flags);
   if (E.isLeft(value)) return usage(value.left);
   const timeoutMs = parseDuration(str(flags.timeout) ?? DEFAULT_WAIT);
@@ -100,7 +103,7 @@ const sreCommand = (command: string, sre: Sre): CliCommand => async (args, { io,
   const access = await connect(str(flags.kubeconfig));
   if (E.isLeft(access)) return failed(access.left);
   const { shifts } = access.right;
-  const namespace = str(flags.namespace) ?? access.right.namespace;
+  const namespace = named.right.namespace ?? access.right.namespace;
   const by = str(flags.by) ?? (io.env['USER'] || io.env['USERNAME'] || undefined);
   const id = io.newId();
   const written = await shifts.mergePatch(namespace, name, commandAnnotationsPatch(sre.verb, value.right, by, id))();

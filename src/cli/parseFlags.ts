@@ -61,3 +61,16 @@ export const COMMON_FLAGS = {
 
 /** A string flag's value (undefined for a switch or when absent). */
 export const str = (v: string | true | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * NAME as written: `reviews`, or `shop/reviews` naming the namespace too (as the samples do).
+ * Left when it is malformed or disagrees with -n.
+ */
+export const splitName = (arg: string, namespaceFlag: string | undefined): E.Either<string, { namespace?: string; name: string }> => {
+  const parts = arg.split('/');
+  if (parts.length === 1) return E.right({ name: arg, ...(namespaceFlag !== undefined ? { namespace: namespaceFlag } : {}) });
+  const [namespace, name] = parts;
+  if (parts.length > 2 || !namespace || !name) return E.left(`NAME ${JSON.stringify(arg)} is not NAME or NAMESPACE/NAME`);
+  if (namespaceFlag !== undefined && namespaceFlag !== namespace) return E.left(`NAME ${JSON.stringify(arg)} is in namespace ${namespace}, but -n says ${namespaceFlag}`);
+  return E.right({ namespace, name });
+};

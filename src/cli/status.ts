@@ -6,7 +6,7 @@
 import * as E from 'fp-ts/Either';
 import { KubeObject } from '../kube/objects';
 import { CliCommand, EXIT } from './cliDeps';
-import { COMMON_FLAGS, parseFlags, str } from './parseFlags';
+import { COMMON_FLAGS, parseFlags, splitName, str } from './parseFlags';
 import { gateLine, historyLine, pendingLine, relative, shownCandidate, ShiftView, viewOf, weightBar } from './shiftView';
 
 const FLAGS = { ...COMMON_FLAGS, watch: { names: ['-w', '--watch'], kind: 'switch' } } as const;
@@ -61,15 +61,18 @@ export const statusCommand: CliCommand = async (args, { io, connect }) => {
     io.out(`usage: ${io.program} ${STATUS_USAGE}`);
     return EXIT.ok;
   }
-  const [name, extra] = positionals;
-  if (name === undefined) return usage('missing NAME');
+  const [nameArg, extra] = positionals;
+  if (nameArg === undefined) return usage('missing NAME');
   if (extra !== undefined) return usage(`unexpected argument ${JSON.stringify(extra)}`);
+  const named = splitName(nameArg, str(flags.namespace));
+  if (E.isLeft(named)) return usage(named.left);
+  const { name } = named.right;
   const access = await connect(str(flags.kubeconfig));
   if (E.isLeft(access)) {
     io.err(`${io.program} status: ${access.left}`);
     return EXIT.failed;
   }
-  const namespace = str(flags.namespace) ?? access.right.namespace;
+  const namespace = named.right.namespace ?? access.right.namespace;
   let shown = '';
   for (;;) {
     const got = await access.right.shifts.get(namespace, name)();

@@ -68,7 +68,15 @@ describe('SRE commands', () => {
     expect(r.patches[0]).toMatchObject({ namespace: 'pay', name: 'ledger' });
   });
 
+  it('accepts NAMESPACE/NAME as the samples write it', async () => {
+    const r = await run(['promote', 'pay/ledger'], [shift('pay', 'ledger')]);
+    expect(r.code).toBe(0);
+    expect(r.patches[0]).toMatchObject({ namespace: 'pay', name: 'ledger' });
+  });
+
   it.each([
+    [['promote', 'pay/ledger', '-n', 'shop'], 'sluice promote: NAME "pay/ledger" is in namespace pay, but -n says shop (usage: sluice promote NAME [-n NAMESPACE] [--by WHO] [--wait [--timeout 60s]] [--kubeconfig FILE])'],
+    [['promote', 'a/b/c'], 'sluice promote: NAME "a/b/c" is not NAME or NAMESPACE/NAME (usage: sluice promote NAME [-n NAMESPACE] [--by WHO] [--wait [--timeout 60s]] [--kubeconfig FILE])'],
     [['promote'], 'sluice promote: missing NAME (usage: sluice promote NAME [-n NAMESPACE] [--by WHO] [--wait [--timeout 60s]] [--kubeconfig FILE])'],
     [['promote', 'reviews', 'now'], 'sluice promote: unexpected argument "now" (usage: sluice promote NAME [-n NAMESPACE] [--by WHO] [--wait [--timeout 60s]] [--kubeconfig FILE])'],
     [['pause', 'reviews', '--namspace', 'x'], 'sluice pause: unknown flag --namspace (usage: sluice pause NAME [-n NAMESPACE] [--by WHO] [--wait [--timeout 60s]] [--kubeconfig FILE])'],
