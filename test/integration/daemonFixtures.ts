@@ -1,0 +1,207 @@
+/**
+ * Given/When/Then helpers for the daemon's integration tests: namespaces with a `reviews` Service
+ * and v1/v2 Deployments, TrafficShifts, the daemon as a child process (`node dist/src/cli/main.js
+ * run`, so it can be SIGKILLed), and readers for status, routes, Events and metrics.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { kubeConfig, kubectlOk, REPO_ROOT, UNREADY_ANNOTATION, waitFor } from './env';
+
+const kc = kubeConfig();
+export const core = kc.makeApiClient(CoreV1Api);
+export const apps = kc.makeApiClient(AppsV1Api);
+export const custom = kc.makeApiClient(CustomObjectsApi);
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---- Given ------------------------------------------------------------------------------------
+
+export const newNamespace = async (prefix: string): Promise<string> => {
+  const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+  await core.createNamespace({ body: { metadata: { name } } });
+  return name;
+};
+
+/** Deletes the namespace; TrafficShift finalizers are stripped first in case no daemon runs any more. */
+export const deleteNamespace = async (namespace: string): Promise<void> => {
+  if (!namespace) return;
+  const list = (await custom.listNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace, plural: 'trafficshifts' }).catch(() => ({ items: [] }))) as { items: { metadata: { name: string } }[] };
+  for (const s of list.items)
+    await custom
+      .patchNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace, plural: 'trafficshifts', name: s.metadata.name, body: [{ op: 'remove', path: '/metadata/finalizers' }] })
+      .catch(() => undefined);
+  await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+};
+
+/** Service `reviews` and Deployments reviews-<version> (2 replicas each); waits for the pods. */
+export const givenReviews = async (namespace: string, versions: readonly string[], opts: { unready?: readonly string[] } = {}): Promise<void> => {
+  await core.createNamespacedService({
+    namespace,
+    body: { metadata: { name: 'reviews' }, spec: { selector: { app: 'reviews' }, ports: [{ name: 'http', port: 9080 }] } },
+  });
+  for (const version of versions) {
+    const labels = { app: 'reviews', version };
+    const annotations = opts.unready?.includes(version) ? { [UNREADY_ANNOTATION]: 'true' } : undefined;
+    await apps.createNamespacedDeployment({
+      namespace,
+      body: {
+        metadata: { name: `reviews-${version}`, labels },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: labels },
+          template: { metadata: { labels, ...(annotations ? { annotations } : {}) }, spec: { containers: [{ name: 'reviews', image: 'example.invalid/reviews:1' }] } },
+        },
+      },
+    });
+  }
+  const expectedReady = 2 * (versions.length - (opts.unready?.length ?? 0));
+  await waitFor(
+    async () => {
+      const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app=reviews' });
+      const ready = pods.items.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      return pods.items.length === 2 * versions.length && ready.length === expectedReady;
+    },
+    { timeoutMs: 90_000, what: `reviews pods, ${expectedReady} of them Ready` },
+  );
+};
+
+/** A canary TrafficShift `reviews` with short intervals. */
+export const canarySpec = (version: string, over: Record<string, unknown> = {}) => ({
+  service: 'reviews',
+  version,
+  strategy: { canary: { steps: [20, 60], stepInterval: '10s' } },
+  analysis: { interval: '10s', minRequests: 5, maxErrorRate: 0.05, failureThreshold: 2 },
+  progressDeadline: '60s',
+  ...over,
+});
+
+export const givenShift = (namespace: string, spec: Record<string, unknown>, name = 'reviews') =>
+  custom.createNamespacedCustomObject({
+    group: 'sluice.dev', version: 'v1alpha1', namespace, plural: 'trafficshifts',
+    body: { apiVersion: 'sluice.dev/v1alpha1', kind: 'TrafficShift', metadata: { name }, spec },
+  });
+
+export const patchShift = (namespace: string, patch: Record<string, unknown>, name = 'reviews'): void =>
+  void kubectlOk(['-n', namespace, 'patch', 'trafficshift', name, '--type=merge', '-p', JSON.stringify(patch)]);
+
+export const givenVirtualService = (namespace: string, spec: Record<string, unknown>, labels: Record<string, string> = {}) =>
+  custom.createNamespacedCustomObject({
+    group: 'networking.istio.io', version: 'v1', namespace, plural: 'virtualservices',
+    body: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'reviews', labels }, spec },
+  });
+
+// ---- Then -------------------------------------------------------------------------------------
+
+export interface ShiftObject {
+  metadata: { name: string; resourceVersion: string; finalizers?: string[]; annotations?: Record<string, string> };
+  spec: Record<string, unknown>;
+  status?: Record<string, any>;
+}
+
+export const getShift = async (namespace: string, name = 'reviews'): Promise<ShiftObject | undefined> =>
+  (await custom.getNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace, plural: 'trafficshifts', name }).catch(() => undefined)) as ShiftObject | undefined;
+
+export interface IstioObject {
+  metadata: { name: string; resourceVersion: string; generation: number; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: unknown[] };
+  spec: Record<string, any>;
+}
+
+export const getIstio = async (namespace: string, plural: 'virtualservices' | 'destinationrules'): Promise<IstioObject | undefined> =>
+  (await custom.getNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1', namespace, plural, name: 'reviews' }).catch(() => undefined)) as IstioObject | undefined;
+
+/** The primary route's weights as `{ subset: weight }`. */
+export const weightsOf = (vs: IstioObject | undefined): Record<string, number> => {
+  const http = (vs?.spec.http ?? []) as { name?: string; route?: { destination: { subset?: string }; weight?: number }[] }[];
+  const primary = http.find((r) => r.name === 'primary') ?? http[http.length - 1];
+  return Object.fromEntries((primary?.route ?? []).map((d) => [d.destination.subset ?? '', d.weight ?? 100]));
+};
+
+export const waitForPhase = (namespace: string, phase: string | ((s: Record<string, any>) => boolean), timeoutMs = 120_000, name = 'reviews') =>
+  waitFor(
+    async () => {
+      const s = (await getShift(namespace, name))?.status;
+      if (!s) return undefined;
+      return (typeof phase === 'string' ? s.phase === phase : phase(s)) ? s : undefined;
+    },
+    { timeoutMs, intervalMs: 500, what: `TrafficShift ${namespace}/${name} to reach ${typeof phase === 'string' ? phase : 'the expected status'}` },
+  );
+
+export interface EventRow { reason: string; type: string; message: string; count?: number; reportingComponent?: string }
+
+export const eventsFor = async (namespace: string, name = 'reviews'): Promise<EventRow[]> => {
+  const list = await core.listNamespacedEvent({ namespace });
+  return list.items
+    .filter((e) => e.involvedObject.kind === 'TrafficShift' && e.involvedObject.name === name)
+    .map((e) => ({ reason: e.reason ?? '', type: e.type ?? '', message: e.message ?? '', count: e.count, reportingComponent: e.reportingComponent }));
+};
+
+// ---- the daemon -------------------------------------------------------------------------------
+
+export interface DaemonProcess {
+  readonly proc: ChildProcess;
+  readonly lines: Record<string, any>[];
+  readonly metricsUrl: string;
+  readonly identity: string;
+  readonly exited: Promise<number | null>;
+  /** The value of a metric sample `name{labels}` (labels matched as a subset), or undefined. */
+  readonly metric: (name: string, labels?: Record<string, string>) => Promise<number | undefined>;
+  readonly kill: (signal: NodeJS.Signals) => Promise<number | null>;
+}
+
+const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+
+/** Start `sluice run` watching `namespace`, with fast leader-election timings and its lease in that namespace. */
+export const startDaemon = async (namespace: string, identity: string, extra: readonly string[] = []): Promise<DaemonProcess> => {
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  const args = [
+    CLI, 'run', '--namespace', namespace, '--metrics-addr', '127.0.0.1:0', '--lease-namespace', namespace, '--lease-name', 'sluice-leader',
+    '--lease-duration', '6s', '--renew-deadline', '4s', '--retry-period', '1s', '--identity', identity, ...extra,
+  ];
+  const proc = spawn(process.execPath, args, { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, any>[] = [];
+  let buffer = '';
+  proc.stdout!.on('data', (d: Buffer) => {
+    buffer += d.toString();
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      try {
+        lines.push(JSON.parse(line) as Record<string, any>);
+      } catch {
+        lines.push({ msg: line });
+      }
+    }
+  });
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  if (process.env.SLUICE_DAEMON_LOGS) proc.stdout!.pipe(process.stderr);
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const started = await waitFor(() => lines.find((l) => l.msg === 'sluice daemon started') ?? (proc.exitCode !== null ? Promise.reject(new Error(`daemon exited: ${stderr}`)) : undefined), {
+    timeoutMs: 30_000,
+    what: 'the daemon to start',
+  });
+  const metricsUrl = `http://${started.metricsAddr as string}`;
+  const metric = async (name: string, labels: Record<string, string> = {}): Promise<number | undefined> => {
+    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+    for (const line of text.split('\n')) {
+      const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+      if (!m || m[1] !== name) continue;
+      const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+      if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
+    }
+    return undefined;
+  };
+  return {
+    proc, lines, metricsUrl, identity, exited, metric,
+    kill: async (signal) => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+};
+
+/** Lines of the daemon's log that recorded a decision for the shift. */
+export const decisions = (d: DaemonProcess, name = 'reviews') => d.lines.filter((l) => l.msg === 'decided' && l.shift === name);
