@@ -4,6 +4,8 @@
  * own namespace (deleted afterwards) and its own daemon(s) watching only that namespace.
  * Short intervals keep each test within about a minute: analysis.interval 10s, stepInterval 10s.
  */
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
 import { startMeshSim, type MeshSim } from '../mesh-sim/sim';
 import {
   canarySpec, DaemonProcess, decisions, deleteNamespace, eventsFor, getIstio, getShift, givenReviews, givenShift, givenVirtualService,
@@ -196,6 +198,37 @@ describe('sluice run', () => {
     expect((await getIstio(namespace, 'virtualservices'))!.metadata.generation).toBe(vsBefore.metadata.generation + 1);
   });
 
+  it('holds while Prometheus is unreachable, never promotes, and falls back at progressDeadline', async () => {
+    // "Prometheus stopped" without stopping the shared one: this shift asks Prometheus through a
+    // proxy of its own, and the test closes the proxy (connections refused from then on).
+    namespace = await newNamespace('d-promdown');
+    await givenReviews(namespace, ['v1', 'v2']);
+    const proxy = await startProxy(process.env.SLUICE_PROMETHEUS_URL!);
+    try {
+      await daemon();
+      await traffic();
+      await startShiftToV2(canarySpec('v1', { progressDeadline: '30s', analysis: { interval: '10s', minRequests: 5, maxErrorRate: 0.05, prometheus: { url: proxy.url } } }));
+      await waitForPhase(namespace, (st) => st.phase === 'Progressing' && st.weights?.candidate === 20, 60_000);
+      await proxy.close();
+
+      let maxCandidate = 0;
+      const status = await waitFor(
+        async () => {
+          maxCandidate = Math.max(maxCandidate, weightsOf(await getIstio(namespace, 'virtualservices')).v2 ?? 0);
+          const st = (await getShift(namespace))?.status;
+          return st?.phase === 'RolledBack' || st?.phase === 'Promoted' ? st : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 300, what: 'the shift to fall back' },
+      );
+      expect(status.phase).toBe('RolledBack');
+      expect(maxCandidate).toBe(20);
+      expect(weightsOf(await getIstio(namespace, 'virtualservices'))).toMatchObject({ v1: 100 });
+      expect((await eventsFor(namespace)).map((e) => e.reason)).not.toContain('Promoted');
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('with two replicas only the leader acts; killing it hands over within the lease duration', async () => {
     namespace = await newNamespace('d-leader');
     await givenReviews(namespace, ['v1']);
@@ -261,6 +294,34 @@ describe('sluice run', () => {
     expect(vs.metadata.generation).toBe(generation + 1);
   });
 });
+
+/** A pass-through HTTP proxy to `target`; close() refuses connections from then on. */
+const startProxy = (target: string): Promise<{ url: string; close: () => Promise<void> }> =>
+  new Promise((resolve) => {
+    const server = http.createServer((req, res) => {
+      const upstream = http.request(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      upstream.on('error', () => res.writeHead(502).end());
+      req.pipe(upstream);
+    });
+    let closed = false;
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        close: () =>
+          closed
+            ? Promise.resolve()
+            : new Promise<void>((r) => {
+                closed = true;
+                server.closeAllConnections();
+                server.close(() => r());
+              }),
+      });
+    });
+  });
 
 const kubectlDelete = (namespace: string): void => {
   // --wait=false: the finalizer holds the object until the daemon has released its routes.
