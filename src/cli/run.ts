@@ -37,11 +37,16 @@ export const runDaemon = async (args: readonly string[], io: RunIo): Promise<num
   return new Promise<number>((resolve) => {
     const stop = (signal: string): void => {
       log.info('signal received', { signal });
+      const exit = (code: number): void => {
+        resolve(code);
+        // Idle keep-alive sockets must not hold the process open once everything is stopped.
+        setTimeout(() => process.exit(code), 200).unref();
+      };
       started.shutdown().then(
-        () => resolve(0),
+        () => exit(0),
         (e: unknown) => {
           log.error('shutdown failed', { error: String(e) });
-          resolve(1);
+          exit(1);
         },
       );
     };

@@ -134,6 +134,8 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
   };
 
   const worker = async (key: string): Promise<number | undefined> => {
+    // Deciding on half-filled caches would take a missing VirtualService for an absent one.
+    if (!informers.caches.synced()) return 500;
     const end = metrics.reconcileDuration.startTimer();
     try {
       const next = await reconcile(deps, key);
