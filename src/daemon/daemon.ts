@@ -19,8 +19,9 @@ import { parseCommand } from '../kube/annotations';
 import { makeKube } from '../kube/client';
 import { makeEventRecorder } from '../kube/events';
 import { startInformers } from '../kube/informers';
-import { CacheChange, Caches } from '../kube/caches';
-import { keyOf, KubeObject, TRAFFIC_SHIFTS } from '../kube/objects';
+import { Caches } from '../kube/caches';
+import { keysFor } from './keys';
+import { keyOf } from '../kube/objects';
 import { connectionsFromEnv, prometheusPool } from '../prometheus/connections';
 import { createGateSampler } from '../prometheus/sampler';
 import { cronScheduler, scheduleView } from '../schedule';
@@ -56,26 +57,6 @@ const loadKubeConfig = (path: string | undefined): KubeConfig => {
   if (path) kc.loadFromFile(path);
   else kc.loadFromDefault();
   return kc;
-};
-
-/** Which shift keys a cache change concerns. */
-const keysFor = (caches: Caches, change: CacheChange): string[] => {
-  const ns = change.obj.metadata.namespace ?? '';
-  if (change.resource === TRAFFIC_SHIFTS) return [keyOf(ns, change.obj.metadata.name)];
-  const shifts = caches.shifts(ns);
-  const serviceOf = (s: KubeObject) => (s.spec as { service?: unknown } | undefined)?.service;
-  if (change.resource.kind === 'Pod') {
-    const labels = change.obj.metadata.labels ?? {};
-    return shifts
-      .filter((s) => {
-        const svc = serviceOf(s);
-        const selector = typeof svc === 'string' ? (caches.service(ns, svc)?.spec as { selector?: Record<string, string> } | undefined)?.selector : undefined;
-        return selector !== undefined && Object.entries(selector).every(([k, v]) => labels[k] === v);
-      })
-      .map((s) => keyOf(ns, s.metadata.name));
-  }
-  // Service, VirtualService, DestinationRule: named after the shift's Service.
-  return shifts.filter((s) => serviceOf(s) === change.obj.metadata.name).map((s) => keyOf(ns, s.metadata.name));
 };
 
 export const startDaemon = async (config: DaemonConfig, log: Logger = createLogger(config.logFormat, config.logLevel)): Promise<Daemon> => {
