@@ -7,7 +7,6 @@
 import { describeError, EXIT_FAILED, EXIT_INVALID, EXIT_OK, FileIo, nodeFileIo } from './output';
 import { operatorRows } from './commands';
 import { runPlan } from './plan';
-import { runDaemon } from './run';
 
 export interface Command {
   /** One line for `sluice help`. */
@@ -22,7 +21,12 @@ export type CommandTable = Readonly<Record<string, Command>>;
 export const commandTable = (io: FileIo): CommandTable => ({
   plan: { summary: 'check TrafficShift manifests offline and show how each would roll out', run: (args) => runPlan(args, io) },
   ...operatorRows(io),
-  run: { summary: 'run the controller daemon (watches TrafficShifts, shifts traffic, serves /metrics)', run: (args) => runDaemon(args, io) },
+  // Loaded on use: the daemon pulls in @kubernetes/client-node (ESM), which offline commands and
+  // their tests should not need to load.
+  run: {
+    summary: 'run the controller daemon (watches TrafficShifts, shifts traffic, serves /metrics)',
+    run: async (args) => (await import('./run')).runDaemon(args, io),
+  },
 });
 
 export const usage = (table: CommandTable): string => {

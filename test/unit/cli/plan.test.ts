@@ -185,7 +185,7 @@ describe('sluice (main)', () => {
   it('lists commands on help and rejects unknown ones with exit 2', async () => {
     const { io, out } = memoryIo();
     expect(await main(['help'], io)).toBe(0);
-    expect(out.stdout).toContain('  plan  check TrafficShift manifests offline');
+    expect(out.stdout).toMatch(/^ {2}plan +check TrafficShift manifests offline/m);
     expect(await main(['launch'], io)).toBe(2);
     expect(out.stderr).toMatch(/^sluice: unknown command "launch"\n/);
     expect(await main(['constructor'], io)).toBe(2);
