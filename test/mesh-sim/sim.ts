@@ -136,13 +136,17 @@ export const startMeshSim = async (input: unknown, options: MeshSimOptions = {})
     await writeAtomically(config.ledgerPath, `${JSON.stringify(ledger.toJSON())}\n`);
   };
 
-  const { server, port } = await serveControl(config.port, {
+  const handlers = {
     metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     ledger: () => ledger.toJSON(),
-    setProfile: (change) => {
+    setProfile: (change: ProfileChange) => {
       if (state !== undefined) state = setProfile(state, change);
       return change;
     },
+  };
+  const { server, port } = await serveControl(config.port, handlers).catch(async (e: unknown) => {
+    await watch.stop(); // do not leave informers keeping the process alive
+    throw e;
   });
   const targetFile = config.promTargetsDir === undefined ? undefined : await registerTarget(config.promTargetsDir, port);
   const ticker = setInterval(step, config.tickMs);

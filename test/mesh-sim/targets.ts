@@ -11,9 +11,11 @@ export const targetFileName = (port: number): string => `mesh-sim-${port}.json`;
 export const targetFileContent = (port: number): string =>
   `${JSON.stringify([{ targets: [`127.0.0.1:${port}`], labels: { job: 'mesh-sim' } }])}\n`;
 
-/** Writes a file atomically. */
+let tmpCounter = 0;
+
+/** Writes a file atomically; concurrent writers each use their own temp file, the last rename wins. */
 export const writeAtomically = async (file: string, content: string): Promise<void> => {
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
   await fs.writeFile(tmp, content);
   await fs.rename(tmp, file);
 };
