@@ -34,9 +34,17 @@ export interface Write {
 
 type Obj = Record<string, unknown> & { metadata?: Record<string, unknown>; spec?: Record<string, unknown> };
 
+/**
+ * Our ownerReference replaces any other TrafficShift's (a deleted and recreated shift of the same
+ * name) and any other controller reference: the API server allows one controller, and a stale
+ * owner would let the garbage collector delete the object. Other owners are kept.
+ */
 const mergeOwners = (current: unknown, ours: readonly OwnerReference[]): unknown[] => {
+  type Ref = { uid?: unknown; kind?: unknown; apiVersion?: unknown; controller?: unknown };
   const uids = new Set(ours.map((o) => o.uid));
-  const kept = Array.isArray(current) ? current.filter((o: { uid?: string }) => !uids.has(o.uid ?? '')) : [];
+  const stale = (o: Ref): boolean =>
+    uids.has(String(o.uid)) || o.controller === true || (o.kind === 'TrafficShift' && String(o.apiVersion).startsWith('sluice.dev/'));
+  const kept = Array.isArray(current) ? current.filter((o: Ref) => !stale(o)) : [];
   return [...kept, ...ours];
 };
 
