@@ -134,7 +134,7 @@ export const exactlyOneOf = <P extends Record<string, t.Mixed>>(name: string, al
       const inner = codec.validate((u as Record<string, unknown>)[kind], [...c, { key: kind, type: codec, actual: (u as Record<string, unknown>)[kind] }]);
       return inner._tag === 'Right' ? t.success({ kind, value: inner.right } as A) : inner;
     },
-    (a) => ({ [a.kind as string]: a.value }),
+    (a) => ({ [a.kind as string]: alternatives[a.kind]!.encode(a.value) }),
   );
 };
 
