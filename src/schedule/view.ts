@@ -46,7 +46,7 @@ const horizonFor = (start: string): number => {
 
 /**
  * The first start strictly after `afterMs`: a fire of `schedule.start` inside a window. Undefined
- * without `start`, for an invalid expression or zone, or when none comes within 400 days.
+ * without `start`, for an invalid expression or zone, or when none comes within the horizon above.
  */
 export const nextStart = (schedule: ScheduleSpec, afterMs: number): number | undefined => {
   if (schedule.start === undefined) return undefined;
