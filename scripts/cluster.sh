@@ -70,7 +70,6 @@ build() {
   log="$CACHE_DIR/build-$K8S_VERSION.log"
   : >"$log"
   sluice_log "building sluice-testenv (kube-apiserver + kube-controller-manager + etcd + kubectl $K8S_VERSION) into $out"
-  (cd "$CLUSTER_SRC" && go mod download) >>"$log" 2>&1 || { sluice_tail_log "$log"; sluice_die "go mod download failed"; }
   total="$(cd "$CLUSTER_SRC" && go list -deps -f '{{if .Stale}}x{{end}}' ./cmd/sluice-testenv 2>>"$log" | grep -c x || true)"
   if [ "${total:-0}" -gt 1000 ]; then
     sluice_log "cold build: $total packages to compile, $COLD_BUILD_HINT on 2 cores (the Go build cache makes later builds fast)"
@@ -85,6 +84,7 @@ build() {
   rc=${PIPESTATUS[0]}
   set -e
   if [ "$rc" != 0 ] || [ ! -x "$out.tmp/sluice-testenv" ]; then
+    rm -rf "$out.tmp"
     sluice_tail_log "$log" 60
     sluice_die "build failed (full log: $log)"
   fi

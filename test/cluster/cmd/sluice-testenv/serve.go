@@ -51,6 +51,8 @@ func loopbackURL(port int) url.URL {
 	return url.URL{Scheme: "http", Host: "127.0.0.1:" + strconv.Itoa(port)}
 }
 
+func loopbackAddr(port int) string { u := loopbackURL(port); return u.String() }
+
 func writeKubeconfig(path, server string, p pki) error {
 	ca, err := os.ReadFile(p.caCert)
 	if err != nil {
@@ -143,6 +145,7 @@ func run(dir string, apiPort, verbosity int) error {
 		return fmt.Errorf("pki: %w", err)
 	}
 	ports := make([]int, 3)
+	var err error
 	for i := range ports {
 		if ports[i], err = freePort(); err != nil {
 			return err
@@ -186,7 +189,7 @@ func run(dir string, apiPort, verbosity int) error {
 		return fmt.Errorf("kubeconfig: %w", err)
 	}
 	apiArgs := []string{
-		"--etcd-servers=" + loopbackURL(etcdClient).String(),
+		"--etcd-servers=" + loopbackAddr(etcdClient),
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port=" + strconv.Itoa(apiPort),
 		"--cert-dir=" + p.dir, "--tls-cert-file=" + p.servingCert, "--tls-private-key-file=" + p.servingKey,
 		"--client-ca-file=" + p.caCert,
@@ -265,7 +268,7 @@ func run(dir string, apiPort, verbosity int) error {
 	}
 
 	state, _ := json.Marshal(map[string]any{
-		"pid": os.Getpid(), "apiserver": server, "etcd": loopbackURL(etcdClient).String(),
+		"pid": os.Getpid(), "apiserver": server, "etcd": loopbackAddr(etcdClient),
 		"controllerManagerPid": cmProc.Pid, "startupSeconds": time.Since(start).Seconds(),
 	})
 	if err := os.WriteFile(filepath.Join(dir, "serve.ready"), append(state, '\n'), 0o644); err != nil {
