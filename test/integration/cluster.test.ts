@@ -13,6 +13,10 @@ import * as path from 'node:path';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { CLUSTER_SH, kubeConfig, kubectl, promQuery, readEnvFile, UNREADY_ANNOTATION, waitFor } from './env';
 
+// jest ignores testTimeout inside a `projects` entry, so set it here: waits below are bounded
+// by their own timeouts, this is only the outer limit.
+jest.setTimeout(300_000);
+
 const kc = kubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
 const apps = kc.makeApiClient(AppsV1Api);
@@ -214,7 +218,10 @@ describe('Prometheus', () => {
 });
 
 describe('scripts/cluster.sh lifecycle (a second environment beside the first)', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-env-second-'));
+  let dir = '';
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-env-second-'));
+  });
   const run = (cmd: string) =>
     spawnSync('bash', [CLUSTER_SH, cmd], { encoding: 'utf8', env: { ...process.env, SLUICE_ENV_DIR: dir }, timeout: 240_000 });
   const listening = (port: number) =>
@@ -239,6 +246,7 @@ describe('scripts/cluster.sh lifecycle (a second environment beside the first)',
     }
   };
   afterAll(() => {
+    if (!dir) return;
     run('down');
     fs.rmSync(dir, { recursive: true, force: true });
   });
