@@ -16,6 +16,10 @@ step() { printf '\n=== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)" >&2; }
 
 step "install (npm install with the committed lockfile; npm ci cannot work here, see README)"
 npm install --no-audit --no-fund --loglevel=error
+# The pinned Node 24 (devDependency `node`) runs everything below, whatever node the machine has:
+# `jest` alone would start jest under the machine's node through its `#!/usr/bin/env node`.
+export PATH="$root/node_modules/.bin:$PATH"
+echo "node $(node --version)" >&2
 
 step "build"
 npm run --silent build
@@ -35,13 +39,13 @@ count() { # add the totals of a jest --json report
 status=0
 
 step "unit tests"
-npx jest --selectProjects unit --json --outputFile="$results/unit.json" || status=1
+jest --selectProjects unit --json --outputFile="$results/unit.json" || status=1
 count "$results/unit.json"
 
 if [ "${SLUICE_SKIP_INTEGRATION:-}" != 1 ]; then
   step "integration tests (real kube-apiserver, etcd, controllers, Istio CRDs, Prometheus, mesh simulator)"
   export SLUICE_ENV_DIR="${SLUICE_ENV_DIR:-/tmp/sluice-env-test-$$}"
-  npx jest --selectProjects integration --runInBand --json --outputFile="$results/integration.json" || status=1
+  jest --selectProjects integration --runInBand --json --outputFile="$results/integration.json" || status=1
   count "$results/integration.json"
 fi
 
