@@ -17,7 +17,7 @@ step() { printf '\n=== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)" >&2; }
 step "install (npm install with the committed lockfile; npm ci cannot work here, see README)"
 npm install --no-audit --no-fund --loglevel=error
 # The pinned Node 24 (devDependency `node`) runs everything below, whatever node the machine has:
-# `jest` alone would start jest under the machine's node through its `#!/usr/bin/env node`.
+# `npx jest` alone would start jest under the machine's node through its `#!/usr/bin/env node`.
 export PATH="$root/node_modules/.bin:$PATH"
 echo "node $(node --version)" >&2
 
