@@ -29,8 +29,10 @@ CACHE_DIR="${SLUICE_CACHE_DIR:-$HOME/.cache/sluice}"
 SCRAPE_INTERVAL="${SLUICE_SCRAPE_INTERVAL:-5s}"
 K8S_VERSION="$(tr -d '[:space:]' <"$CLUSTER_SRC/K8S_VERSION")"
 ISTIO_API_VERSION="$(tr -d '[:space:]' <"$CLUSTER_SRC/ISTIO_API_VERSION")"
-# Measured on the 2-core dev machine, shown while a cold build runs (see docs/test-environment.md).
-COLD_BUILD_HINT="${SLUICE_COLD_BUILD_HINT:-about 35 minutes}"
+# A cold build measured on the 2-core dev machine (see docs/test-environment.md): seconds and
+# number of packages, used for the estimate shown while building.
+COLD_BUILD_SECS=1900
+COLD_BUILD_PKGS=2694
 
 PIDS="$ENV_DIR/pids"
 LOGS="$ENV_DIR/logs"
@@ -58,7 +60,7 @@ build() {
   exec 9>"$CACHE_DIR/build.lock"
   flock 9
   if [ -x "$out/sluice-testenv" ] && [ -L "$out/kubectl" ]; then flock -u 9; echo "$out"; return 0; fi
-  local major minor ld pv cv total log start rc
+  local major minor ld pv cv total log start rc expected
   major="${K8S_VERSION#v}"; major="${major%%.*}"
   minor="${K8S_VERSION#v*.}"; minor="${minor%%.*}"
   pv=k8s.io/component-base/version; cv=k8s.io/client-go/pkg/version
@@ -71,8 +73,9 @@ build() {
   : >"$log"
   sluice_log "building sluice-testenv (kube-apiserver + kube-controller-manager + etcd + kubectl $K8S_VERSION) into $out"
   total="$(cd "$CLUSTER_SRC" && go list -deps -f '{{if .Stale}}x{{end}}' ./cmd/sluice-testenv 2>>"$log" | grep -c x || true)"
+  expected=$((COLD_BUILD_SECS * ${total:-0} / COLD_BUILD_PKGS))
   if [ "${total:-0}" -gt 1000 ]; then
-    sluice_log "cold build: $total packages to compile, $COLD_BUILD_HINT on 2 cores (the Go build cache makes later builds fast)"
+    sluice_log "cold build: $total packages to compile, about $(sluice_human_secs "$expected") on 2 cores (once; the Go build cache keeps later builds short)"
   else
     sluice_log "$total packages to compile"
   fi
@@ -80,7 +83,7 @@ build() {
   rm -rf "$out.tmp" && mkdir -p "$out.tmp"
   set +e
   (cd "$CLUSTER_SRC" && go build -p "${SLUICE_BUILD_JOBS:-2}" -v -trimpath -ldflags "$ld" \
-    -o "$out.tmp/sluice-testenv" ./cmd/sluice-testenv 2>&1) | sluice_progress "$total" "[build]" "$log"
+    -o "$out.tmp/sluice-testenv" ./cmd/sluice-testenv 2>&1) | sluice_progress "$total" "[build]" "$log" "$expected"
   rc=${PIPESTATUS[0]}
   set -e
   if [ "$rc" != 0 ] || [ ! -x "$out.tmp/sluice-testenv" ]; then
@@ -219,13 +222,34 @@ print_env_hint() {
 
 # ---------------------------------------------------------------- CRDs
 
+# api_get PATH: GET from the apiserver as admin with curl (much cheaper than a kubectl process)
+api_get() {
+  curl -fsS --max-time 10 --cacert "$CP_DIR/pki/ca.crt" --cert "$CP_DIR/pki/admin.crt" --key "$CP_DIR/pki/admin.key" \
+    "$(apiserver_url)$1"
+}
+
+# crds_exist customresourcedefinition.apiextensions.k8s.io/NAME...: all of them are there
+crds_exist() {
+  local have n
+  have="$(api_get /apis/apiextensions.k8s.io/v1/customresourcedefinitions | grep -o '"name": *"[^"]*"')" || return 1
+  for n in "$@"; do grep -q "\"${n#*/}\"" <<<"$have" || return 1; done
+}
+
 apply_crds() {
-  local kubectl="$1" files=() f names
+  local kubectl="$1" files=() f names sum marker
   files+=("$(istio_crds)")
   if [ -d "$ROOT/charts/sluice/crds" ]; then
     for f in "$ROOT"/charts/sluice/crds/*.yaml "$ROOT"/charts/sluice/crds/*.yml; do [ -f "$f" ] && files+=("$f"); done
   fi
+  mkdir -p "$ENV_DIR/crds-applied"
   for f in "${files[@]}"; do
+    # a file already applied to this env with the same content is skipped when its CRDs still
+    # exist (server-side applying Istio's 800 KB of CRDs again costs seconds on 2 cores)
+    sum="$(sha256sum "$f" | cut -c1-16)"
+    marker="$ENV_DIR/crds-applied/$sum"
+    if [ -s "$marker" ] && crds_exist $(cat "$marker"); then
+      continue
+    fi
     if ! names="$(KUBECONFIG="$ENV_DIR/kubeconfig" "$kubectl" apply --server-side --force-conflicts -f "$f" -o name 2>"$LOGS/crd-apply.err")"; then
       cat "$LOGS/crd-apply.err" >&2
       sluice_die "applying CRDs from $f failed"
@@ -235,6 +259,7 @@ apply_crds() {
     # shellcheck disable=SC2086
     KUBECONFIG="$ENV_DIR/kubeconfig" "$kubectl" wait --for condition=Established --timeout=60s $names >/dev/null ||
       sluice_die "CRDs from $f not Established within 60s"
+    echo $names >"$marker"
     sluice_log "CRDs Established: $(wc -l <<<"$names") from ${f#"$ROOT"/}"
   done
 }
@@ -251,7 +276,7 @@ cmd_down() {
   if [ -d "$ENV_DIR" ]; then
     # only remove what is ours (the dir may be a user-chosen path)
     rm -rf "$PIDS" "$LOGS" "$CP_DIR" "$TARGETS_DIR" "$ENV_DIR/prometheus-data" "$ENV_DIR/prometheus.yml" \
-      "$ENV_DIR/prometheus.port" "$ENV_DIR/scrape-interval" "$ENV_DIR/kubeconfig" "$ENV_DIR/env.sh" "$ENV_DIR/bin-dir"
+      "$ENV_DIR/prometheus.port" "$ENV_DIR/scrape-interval" "$ENV_DIR/crds-applied" "$ENV_DIR/kubeconfig" "$ENV_DIR/env.sh" "$ENV_DIR/bin-dir"
     rmdir "$ENV_DIR" 2>/dev/null || true
   fi
   [ "$had" = 1 ] && sluice_log "down: stopped and removed $ENV_DIR" || sluice_log "down: nothing was running in $ENV_DIR"
@@ -297,7 +322,7 @@ cmd_up() {
   bin="$(build)"
   kubectl="$bin/kubectl"
   if is_up; then
-    sluice_log "already up in $ENV_DIR; re-applying CRDs"
+    sluice_log "already up in $ENV_DIR; checking CRDs"
     echo "$bin" >"$ENV_DIR/bin-dir"
     apply_crds "$kubectl"
     write_env
