@@ -17,8 +17,8 @@ import { deploymentOf, parseManifests, sampleApp, type Sample } from './app';
 import { renderChart, type Marker, type RateSeries, type WeightSample } from './chart';
 import { firstFailureMs, ratePoints, totalsBetween, type LedgerJson } from './ledger';
 import {
-  blueGreenPatch, canaryShift, durationSeconds, fallbackWriteMs, judgeBlueGreenAbort, judgeFallback, judgePromoted,
-  MAX_ERROR_RATE, meshSimConfig, PREVIEW_HEADER, resultOf, timingsFor, V3_ERROR_FRACTION, viewStateOf, type App, type StoryObservation, type Timings,
+  blueGreenPatch, canaryShift, durationSeconds, fallbackWriteMs, writeMs, judgeBlueGreenAbort, judgeFallback, judgePromoted,
+  ended, MAX_ERROR_RATE, meshSimConfig, PREVIEW_HEADER, resultOf, weightOf, isTerminal, timingsFor, V3_ERROR_FRACTION, viewStateOf, type App, type StoryObservation, type Timings,
 } from './stories';
 import { renderSummary, type StoryResult } from './summary';
 import { LiveView } from './view';
@@ -110,6 +110,7 @@ const makeCtx = async (args: Args, view: LiveView): Promise<Ctx> => {
 
 /** What one story records while it watches: the status over time, for the view, the chart and the verdict. */
 class Recorder {
+  /** Weights by version: `stable` is the story's starting stable version, `candidate` its new one, whatever roles the status gives them later. */
   readonly weights: WeightSample[] = [];
   readonly gate: { t: number; rate: number }[] = [];
   readonly markers: Marker[] = [];
@@ -119,8 +120,12 @@ class Recorder {
   /** Unix ms at which the candidate was first seen at weight 0 after having traffic. */
   zeroSeenMs: number | undefined;
 
-  /** `candidate`: the version this story shifts to; gate readings of other versions are not its own. */
-  constructor(readonly title: string, readonly startMs: number, readonly stepCount: number | undefined, readonly candidate?: string) {}
+  constructor(
+    readonly title: string,
+    readonly startMs: number,
+    readonly stepCount: number | undefined,
+    readonly versions: { readonly stable: string; readonly candidate: string },
+  ) {}
 
   at(ms: number): number {
     return (ms - this.startMs) / 1000;
@@ -133,13 +138,14 @@ class Recorder {
   record(s: ShiftStatus | undefined, nowMs: number): void {
     if (s === undefined) return;
     if (s.weights) {
-      if (s.weights.candidate === 0 && this.maxCandidate > 0 && this.zeroSeenMs === undefined) this.zeroSeenMs = nowMs;
-      this.maxCandidate = Math.max(this.maxCandidate, s.weights.candidate);
-      this.weights.push({ t: this.at(nowMs), stable: s.weights.stable, candidate: s.weights.candidate });
+      const candidate = weightOf(s, this.versions.candidate);
+      if (candidate === 0 && this.maxCandidate > 0 && this.zeroSeenMs === undefined) this.zeroSeenMs = nowMs;
+      this.maxCandidate = Math.max(this.maxCandidate, candidate);
+      // The first reading is the state the story started from (the daemon has not acted yet).
+      this.weights.push({ t: this.weights.length === 0 ? 0 : this.at(nowMs), stable: weightOf(s, this.versions.stable), candidate });
     }
     const g = s.lastGate;
-    const ours = this.candidate === undefined || g?.version === this.candidate;
-    if (g && ours && g.time !== this.lastGateTime && g.errorRate !== undefined && Date.parse(g.time) >= this.startMs) {
+    if (g && g.version === this.versions.candidate && g.time !== this.lastGateTime && g.errorRate !== undefined && Date.parse(g.time) >= this.startMs) {
       this.gate.push({ t: this.at(Date.parse(g.time)), rate: g.errorRate });
     }
     if (g) this.lastGateTime = g.time;
@@ -181,14 +187,6 @@ const patchShift = async (ctx: Ctx, patch: object): Promise<number> => {
 const secondsBetween = (fromMs: number | undefined, toMs: number | undefined): number | undefined =>
   fromMs === undefined || toMs === undefined ? undefined : Math.max(0, (toMs - fromMs) / 1000);
 
-const isTerminal = (s: ShiftStatus): boolean => s.phase === 'Promoted' || s.phase === 'RolledBack' || s.phase === 'Failed';
-
-/**
- * The shift of `candidate` has ended. Right after the patch the status still shows the previous
- * story's end (e.g. Promoted), so the candidate must be the one just asked for.
- */
-const ended = (candidate: string) => (s: ShiftStatus): boolean => s.candidateVersion === candidate && isTerminal(s);
-
 /** The finished story's chart input and summary row. */
 interface Played {
   readonly result: StoryResult;
@@ -223,7 +221,7 @@ const setUp = async (ctx: Ctx): Promise<void> => {
   say(ctx, `Handing its traffic to sluice with a canary TrafficShift at ${v}:`);
   say(ctx, `  $ kubectl apply -f trafficshift ${ctx.app.service} (steps ${ctx.t.steps.join(' → ')} %, every ${ctx.t.stepInterval}, gate: errors ≤ ${pct(MAX_ERROR_RATE)} over ${ctx.t.analysisInterval})`);
   await applyObjects([canaryShift(ctx.app, ctx.t, v)]);
-  const rec = new Recorder(`Setup · ${svcKey(ctx)} at ${v}`, Date.now(), ctx.t.steps.length, v);
+  const rec = new Recorder(`Setup · ${svcKey(ctx)} at ${v}`, Date.now(), ctx.t.steps.length, { stable: v, candidate: v });
   const ok = await watch(ctx, rec, (s) => s.stableVersion === v && s.weights?.stable === 100, 120);
   ctx.view.done();
   if (!ok) throw new Error(`the TrafficShift did not adopt ${v} at 100 % within 120 s (phase ${rec.last?.phase ?? 'none'}); see sluice.log`);
@@ -239,7 +237,7 @@ const storyCanary = async (ctx: Ctx, stable: string, candidate: string): Promise
   await deployVersion(ctx, candidate);
   const startMs = await patchShift(ctx, { spec: { version: candidate } });
   say(ctx, `  sluice shifts ${ctx.t.steps.join(' → ')} → 100 %, holding each step ${ctx.t.stepInterval} while ${candidate}'s error rate in Prometheus stays ≤ ${pct(MAX_ERROR_RATE)}.`);
-  const rec = new Recorder(title, startMs, ctx.t.steps.length, candidate);
+  const rec = new Recorder(title, startMs, ctx.t.steps.length, { stable, candidate });
   rec.mark(`spec.version: ${candidate}`, startMs);
   const ok = await watch(ctx, rec, ended(candidate), ctx.t.storyTimeoutS);
   const endMs = Date.now();
@@ -273,7 +271,7 @@ const storyFallback = async (ctx: Ctx, stable: string, candidate: string): Promi
   await deployVersion(ctx, candidate);
   const startMs = await patchShift(ctx, { spec: { version: candidate } });
   say(ctx, `  sluice gives ${candidate} ${ctx.t.steps[0]} %; after ${ctx.t.failureThreshold} failed checks in a row it puts ${stable} back at 100 % in one write.`);
-  const rec = new Recorder(title, startMs, ctx.t.steps.length, candidate);
+  const rec = new Recorder(title, startMs, ctx.t.steps.length, { stable, candidate });
   rec.mark(`spec.version: ${candidate}`, startMs);
   const ok = await watch(ctx, rec, ended(candidate), ctx.t.storyTimeoutS);
   const endMs = Date.now();
@@ -310,7 +308,7 @@ const storyBlueGreen = async (ctx: Ctx, stable: string, candidate: string): Prom
   say(ctx, `  ${candidate} is deployed beside ${stable}. Before any user sees it, only requests with header ${PREVIEW_HEADER}: true reach it (the simulator sends ${ctx.t.previewRps}/s).`);
   await deployVersion(ctx, candidate);
   const startMs = await patchShift(ctx, blueGreenPatch(ctx.t, candidate));
-  const rec = new Recorder(title, startMs, undefined, candidate);
+  const rec = new Recorder(title, startMs, undefined, { stable, candidate });
   rec.mark(`spec.version: ${candidate}`, startMs);
 
   // Preview: the candidate answers requests while its weight is 0, so they can only be preview requests.
@@ -327,16 +325,19 @@ const storyBlueGreen = async (ctx: Ctx, stable: string, candidate: string): Prom
   await watch(ctx, rec, previewSeen, ctx.t.storyTimeoutS);
   if (previewAnswered > 0) {
     rec.mark(`preview answered by ${candidate}`);
-    ctx.view.say(`  ✔ preview: ${candidate} answered ${previewAnswered} preview requests while every other request stayed on ${stable}.`);
+    ctx.view.say(`  ✔ preview: ${candidate} answers requests carrying ${PREVIEW_HEADER}: true, while every other request stays on ${stable}.`);
     ctx.view.say(`  After ${ctx.t.previewDuration} of preview sluice switches 0/100; ${stable} stays routable for the ${ctx.t.rollbackWindow} rollback window.`);
   }
 
   let abortApplied = false;
   let abortMs: number | undefined;
-  const switched = previewAnswered > 0 && (await watch(ctx, rec, (s) => s.weights?.candidate === 100 || isTerminal(s), ctx.t.storyTimeoutS)) && rec.last?.weights?.candidate === 100;
+  const switched = previewAnswered > 0 && (await watch(ctx, rec, (s) => weightOf(s, candidate) === 100 || isTerminal(s), ctx.t.storyTimeoutS)) && weightOf(rec.last ?? {}, candidate) === 100;
   if (switched) {
-    rec.mark(`switch: ${candidate} at 100 %`);
-    ctx.view.say(`  ✔ switched: ${candidate} serves 100 % (phase ${rec.last?.phase}). ${ctx.t.abortAfterS} s later an SRE sees something they do not like:`);
+    // Requests the candidate answered before the switch took effect can only be preview requests.
+    const switchMs = writeMs(rec.last, startMs, (w) => w.candidate === 100) ?? Date.now() - 1000;
+    previewAnswered = totalsBetween(await ctx.ledger(), key, candidate, startMs, switchMs).requests;
+    rec.mark(`switch: ${candidate} at 100 %`, switchMs);
+    ctx.view.say(`  ✔ switched: ${candidate} serves 100 % (phase ${rec.last?.phase}), after answering ${previewAnswered} preview requests. ${ctx.t.abortAfterS} s later an SRE sees something they do not like:`);
     await watch(ctx, rec, () => false, ctx.t.abortAfterS);
     const args = ['sluice', 'abort', ctx.app.service, '-n', ctx.app.namespace];
     ctx.view.say(`  $ kubectl ${shellQuote(args)}`);
@@ -350,7 +351,7 @@ const storyBlueGreen = async (ctx: Ctx, stable: string, candidate: string): Prom
       ctx.view.say(`  ✘ ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  const ok = abortApplied && (await watch(ctx, rec, isTerminal, ctx.t.storyTimeoutS));
+  const ok = abortApplied && (await watch(ctx, rec, ended(candidate), ctx.t.storyTimeoutS));
   const endMs = Date.now();
   ctx.view.done();
   const totals = totalsBetween(await ctx.ledger(), key, candidate, startMs);

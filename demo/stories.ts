@@ -119,7 +119,25 @@ export const durationSeconds = (d: string): number => {
   return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as 'ms' | 's' | 'm' | 'h'];
 };
 
-/** The live view's state from a TrafficShift status. */
+/** Percent of traffic `version` gets, whatever its role (stable or candidate) in the status. */
+export const weightOf = (s: ShiftStatus, version: string): number => {
+  if (s.weights === undefined) return 0;
+  if (s.stableVersion === version) return s.weights.stable;
+  if (s.candidateVersion === version) return s.weights.candidate;
+  return 0;
+};
+
+export const isTerminal = (s: ShiftStatus): boolean => s.phase === 'Promoted' || s.phase === 'RolledBack' || s.phase === 'Failed';
+
+/**
+ * The shift to `candidate` has ended: promoted (it is now the stable version), or fallen back or
+ * failed with it as the candidate. Right after the patch the status still shows the previous
+ * story's end, which names another version, so that never counts.
+ */
+export const ended = (candidate: string) => (s: ShiftStatus): boolean =>
+  (s.phase === 'Promoted' && s.stableVersion === candidate) || ((s.phase === 'RolledBack' || s.phase === 'Failed') && s.candidateVersion === candidate);
+
+/** The live view's state from a TrafficShift status; a gate reading of another version than the candidate is not shown. */
 export const viewStateOf = (title: string, status: ShiftStatus | undefined, stepCount: number | undefined, elapsedS: number): ViewState => {
   const last = status?.history?.[status.history.length - 1];
   const g = status?.lastGate;
@@ -132,7 +150,7 @@ export const viewStateOf = (title: string, status: ShiftStatus | undefined, step
     candidateVersion: status?.candidateVersion,
     weights: status?.weights,
     step: status?.step,
-    gate: g && { result: g.result, errorRate: g.errorRate, threshold: g.threshold, requests: g.requests, errors: g.errors, window: g.window },
+    gate: g && g.version === status?.candidateVersion ? { result: g.result, errorRate: g.errorRate, threshold: g.threshold, requests: g.requests, errors: g.errors, window: g.window } : undefined,
     lastEvent: last && `${last.event}: ${last.message}`,
   };
 };
@@ -201,6 +219,12 @@ export const resultOf = (
   ok: reasons.length === 0,
   reasons,
 });
+
+/** When the status history first records weights matching `pred` at or after `sinceMs` (1 s of clock slack), if it does. */
+export const writeMs = (status: ShiftStatus | undefined, sinceMs: number, pred: (w: { stable: number; candidate: number }) => boolean): number | undefined => {
+  const e = (status?.history ?? []).find((h) => Date.parse(h.time) >= sinceMs - 1000 && h.weights !== undefined && pred(h.weights));
+  return e === undefined ? undefined : Date.parse(e.time);
+};
 
 /**
  * When the candidate's weight was written back to 0 after `sinceMs`, per the status history: the

@@ -90,7 +90,8 @@ export const renderFrame = (s: ViewState, opts: FrameOptions = {}): readonly str
   if (s.weights) {
     const c = candidateCells(s.weights.candidate, barW);
     const bar = paint(color, ANSI.blue, '█'.repeat(barW - c)) + paint(color, ANSI.orange, '░'.repeat(c));
-    lines.push(`  weights ${stable.padStart(4)} ${String(s.weights.stable).padStart(3)} % ${bar} ${String(s.weights.candidate).padStart(3)} % ${cand}`);
+    const right = s.candidateVersion === undefined ? '' : ` ${String(s.weights.candidate).padStart(3)} % ${cand}`;
+    lines.push(`  weights ${stable.padStart(4)} ${String(s.weights.stable).padStart(3)} % ${bar}${right}`);
   } else {
     lines.push(`  weights ${stable.padStart(4)} (no routes yet)`);
   }
@@ -115,7 +116,7 @@ export const renderFrame = (s: ViewState, opts: FrameOptions = {}): readonly str
 /** One plain line for logs: the same facts as the frame, without the bars. */
 export const renderLogLine = (s: ViewState): string => {
   const parts = [`[${clock(s.elapsedS)}]`, `phase=${s.phase ?? '-'}`, stepText(s).replace(' ', '=')];
-  if (s.weights) parts.push(`weights ${s.stableVersion ?? '?'}=${s.weights.stable} ${s.candidateVersion ?? '-'}=${s.weights.candidate}`);
+  if (s.weights) parts.push(`weights ${s.stableVersion ?? '?'}=${s.weights.stable}${s.candidateVersion === undefined ? '' : ` ${s.candidateVersion}=${s.weights.candidate}`}`);
   if (s.gate?.errorRate !== undefined) parts.push(`errors=${percent(s.gate.errorRate)} (threshold ${percent(s.gate.threshold)}, gate ${s.gate.result})`);
   else if (s.gate) parts.push(`gate ${s.gate.result}`);
   return parts.join(' ');

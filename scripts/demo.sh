@@ -150,7 +150,7 @@ say "    control endpoint $mesh_url (GET /ledger, POST /profiles), pid $mesh_pid
 
 # --- CRD and the daemon ------------------------------------------------------------------------
 step "applying the TrafficShift CRD"
-kubectl apply -f charts/sluice/crds/trafficshift.yaml >/dev/null
+kubectl apply --server-side --force-conflicts -f charts/sluice/crds/trafficshift.yaml >/dev/null
 kubectl wait --for condition=established --timeout=60s crd/trafficshifts.sluice.dev >/dev/null
 
 metrics_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')

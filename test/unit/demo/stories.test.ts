@@ -1,7 +1,7 @@
 import type { ShiftStatus } from '../../../src/api/status';
 import { decodeConfig } from '../../mesh-sim/config';
 import {
-  blueGreenPatch, canaryShift, meshSimConfig, durationSeconds, fallbackWriteMs, judgeBlueGreenAbort, judgeFallback, judgePromoted,
+  blueGreenPatch, canaryShift, durationSeconds, ended, fallbackWriteMs, judgeBlueGreenAbort, judgeFallback, judgePromoted, meshSimConfig, weightOf, writeMs,
   StoryObservation, timingsFor, viewStateOf,
 } from '../../../demo/stories';
 
@@ -104,5 +104,32 @@ describe('mesh simulator config', () => {
     const c = meshSimConfig(app, timingsFor(true), { port: 0, ledgerPath: '/tmp/l.json' });
     expect(decodeConfig(c).ok).toBe(true);
     expect(c.services).toEqual([{ namespace: 'shop', service: 'reviews', rps: 40, preview: { headers: { 'x-preview': 'true' }, rps: 4 } }]);
+  });
+});
+
+describe('story ends and weights by version', () => {
+  it('counts a story as ended only once the status is about its candidate', () => {
+    expect(ended('v2')({ phase: 'Promoted', stableVersion: 'v2' })).toBe(true);
+    expect(ended('v3')({ phase: 'Promoted', stableVersion: 'v2' })).toBe(false); // story 1's end, seen right after story 2's patch
+    expect(ended('v3')({ phase: 'RolledBack', stableVersion: 'v2', candidateVersion: 'v3' })).toBe(true);
+    expect(ended('v4')({ phase: 'RolledBack', stableVersion: 'v2', candidateVersion: 'v3' })).toBe(false);
+    expect(ended('v4')({ phase: 'Promoting', stableVersion: 'v2', candidateVersion: 'v4' })).toBe(false);
+  });
+
+  it('follows a version across roles: after promotion the candidate is the stable one', () => {
+    const promoted: ShiftStatus = { stableVersion: 'v2', weights: { stable: 100, candidate: 0 } };
+    expect(weightOf(promoted, 'v2')).toBe(100);
+    expect(weightOf(promoted, 'v1')).toBe(0);
+    expect(weightOf({ stableVersion: 'v1', candidateVersion: 'v2', weights: { stable: 70, candidate: 30 } }, 'v2')).toBe(30);
+    expect(weightOf({ stableVersion: 'v1' }, 'v1')).toBe(0);
+  });
+
+  it('finds the first write of a split in the history', () => {
+    const s = { history: [
+      { time: '2026-01-01T00:00:00Z', event: 'A', message: '', weights: { stable: 100, candidate: 0 } },
+      { time: '2026-01-01T00:00:10Z', event: 'Switched', message: '', weights: { stable: 0, candidate: 100 } },
+    ] };
+    expect(writeMs(s, Date.parse('2026-01-01T00:00:05Z'), (w) => w.candidate === 100)).toBe(Date.parse('2026-01-01T00:00:10Z'));
+    expect(writeMs(s, Date.parse('2026-01-01T00:00:20Z'), (w) => w.candidate === 100)).toBeUndefined();
   });
 });

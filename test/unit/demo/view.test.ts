@@ -119,3 +119,11 @@ describe('LiveView on a terminal', () => {
     expect(chunks[3]).toBe('hello\n');
   });
 });
+
+describe('after a promotion (no candidate)', () => {
+  it('shows only the stable version', () => {
+    const s = state({ phase: 'Promoted', stableVersion: 'v2', candidateVersion: undefined, weights: { stable: 100, candidate: 0 }, gate: undefined });
+    expect(renderFrame(s, { width: 100 })[2]).toBe(`  weights   v2 100 % ${'█'.repeat(40)}`);
+    expect(renderLogLine(s)).toBe('[1:23] phase=Promoted step=2/4 weights v2=100');
+  });
+});
