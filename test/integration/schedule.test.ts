@@ -10,6 +10,8 @@
 import { DaemonProcess, canarySpec, deleteNamespace, getShift, givenReviews, givenShift, newNamespace, patchShift, sleep, startDaemon, waitForPhase } from './daemonFixtures';
 import { waitFor } from './env';
 
+jest.setTimeout(300_000); // the project-level testTimeout in jest.config.js is not applied per project
+
 const ZONE = 'Europe/Berlin';
 
 /** A 6-field cron expression that fires once a day at `ms`'s wall-clock second in `zone`. */
