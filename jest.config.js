@@ -14,7 +14,8 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/integration/globalSetup.ts',
       globalTeardown: '<rootDir>/test/integration/globalTeardown.ts',
-      testTimeout: 300000,
+      // testTimeout is a global option jest ignores inside projects; the setup file sets it.
+      setupFilesAfterEnv: ['<rootDir>/test/integration/setup.ts'],
     },
   ],
 };

@@ -45,7 +45,7 @@ count "$results/unit.json"
 if [ "${SLUICE_SKIP_INTEGRATION:-}" != 1 ]; then
   step "integration tests (real kube-apiserver, etcd, controllers, Istio CRDs, Prometheus, mesh simulator)"
   export SLUICE_ENV_DIR="${SLUICE_ENV_DIR:-/tmp/sluice-env-test-$$}"
-  jest --selectProjects integration --runInBand --json --outputFile="$results/integration.json" || status=1
+  NODE_OPTIONS=--experimental-vm-modules jest --selectProjects integration --runInBand --json --outputFile="$results/integration.json" || status=1
   count "$results/integration.json"
 fi
 

@@ -2,7 +2,7 @@
  * Validation of spec.schedule: the cron expression and the IANA time zone. Kept apart so the
  * schedule module (src/schedule) owns the parsing and this file only reports.
  */
-import { validate as validateCron } from 'node-cron';
+import { checkStart } from '../schedule/cron';
 import { FieldError, fieldError } from './fieldError';
 import { Schedule } from './spec';
 
@@ -18,8 +18,8 @@ export const isTimeZone = (zone: string): boolean => {
 
 export const checkSchedule = (s: Schedule): FieldError[] => {
   const errors: FieldError[] = [];
-  if (s.start !== undefined && !validateCron(s.start))
-    errors.push(fieldError('spec.schedule.start', s.start, 'is not a cron expression (expected 5 or 6 fields, e.g. "0 2 * * 1-5")'));
+  const startProblem = s.start === undefined ? undefined : checkStart(s.start);
+  if (startProblem !== undefined) errors.push(fieldError('spec.schedule.start', s.start, startProblem));
   if (s.timeZone !== undefined && !isTimeZone(s.timeZone))
     errors.push(fieldError('spec.schedule.timeZone', s.timeZone, 'is not an IANA time zone (expected e.g. "Europe/Berlin" or "UTC")'));
   (s.windows ?? []).forEach((w, i) => {
