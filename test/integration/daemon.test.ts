@@ -13,6 +13,8 @@ import {
 } from './daemonFixtures';
 import { kubectlOk, waitFor } from './env';
 
+jest.setTimeout(300_000);
+
 describe('sluice run', () => {
   let namespace = '';
   let sim: MeshSim | undefined;
