@@ -86,9 +86,9 @@ export const niceTicks = (max: number, count = 5): readonly number[] => {
 /** A number for an axis label: no trailing zeros, at most 3 decimals. */
 const fmt = (v: number): string => String(Number(v.toFixed(3)));
 
-/** The time axis ends at the last observation (at least 1 s). */
+/** The time axis runs a little past the last observation (at least 1 s), so the final split shows as a line, not an edge. */
 const timeSpan = (c: ChartInput): number =>
-  Math.max(1, ...c.weights.map((s) => s.t), ...c.errorRates.flatMap((s) => s.points.map((p) => p.t)), ...c.markers.map((m) => m.t));
+  1.06 * Math.max(1, ...c.weights.map((s) => s.t), ...c.errorRates.flatMap((s) => s.points.map((p) => p.t)), ...c.markers.map((m) => m.t));
 
 /**
  * Points of a step line: a value holds until the next observation, as weights do (they jump,

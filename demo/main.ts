@@ -194,7 +194,7 @@ interface Played {
 }
 
 const candidateRates = async (ctx: Ctx, rec: Recorder, version: string, endMs: number): Promise<RateSeries[]> => {
-  const bucket = Math.max(2, Math.round(durationSeconds(ctx.t.analysisInterval) / 3));
+  const bucket = Math.max(2, Math.round(durationSeconds(ctx.t.analysisInterval) / 2));
   const gateLabel = `gate: Prometheus, ${ctx.t.analysisInterval} window`;
   const truth = ratePoints(await ctx.ledger(), `${ctx.app.namespace}/${ctx.app.service}`, version, rec.startMs, endMs, bucket);
   return [
@@ -270,7 +270,7 @@ const storyFallback = async (ctx: Ctx, stable: string, candidate: string): Promi
   await ctx.setProfile(candidate, V3_ERROR_FRACTION);
   await deployVersion(ctx, candidate);
   const startMs = await patchShift(ctx, { spec: { version: candidate } });
-  say(ctx, `  sluice gives ${candidate} ${ctx.t.steps[0]} %; after ${ctx.t.failureThreshold} failed checks in a row it puts ${stable} back at 100 % in one write.`);
+  say(ctx, `  sluice starts ${candidate} at ${ctx.t.steps[0]} %; as soon as ${ctx.t.failureThreshold} checks in a row fail, it puts ${stable} back at 100 % in one write.`);
   const rec = new Recorder(title, startMs, ctx.t.steps.length, { stable, candidate });
   rec.mark(`spec.version: ${candidate}`, startMs);
   const ok = await watch(ctx, rec, ended(candidate), ctx.t.storyTimeoutS);

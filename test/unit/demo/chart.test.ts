@@ -50,10 +50,10 @@ describe('renderChart', () => {
 
   it('draws weights as steps that hold until the next observation and run to the end of the time axis', () => {
     const svg = renderChart(story());
-    // candidate: 0 % at x=78, up to 10 % at t=3 (x=78+3/17*858), back to 0 at t=17 (right edge).
+    // candidate: 0 % at x=78, up to 10 % at t=3, back to 0 at t=17, held to the axis' end (17 s + 6 %).
     const plotW = 960 - 78 - 24;
-    const x3 = (78 + (3 / 17) * plotW).toFixed(1);
-    expect(svg).toContain(`M78.0,296.0H${x3}V276.0H936.0V296.0H936.0V296.0`);
+    const x = (t: number) => (78 + (t / (17 * 1.06)) * plotW).toFixed(1);
+    expect(svg).toContain(`M78.0,296.0H${x(3)}V276.0H${x(17)}V296.0H936.0V296.0`);
   });
 
   it('draws one dot per gate reading and scales the error axis to the largest reading', () => {

@@ -17,7 +17,7 @@ describe('story manifests', () => {
       apiVersion: 'sluice.dev/v1alpha1', kind: 'TrafficShift', metadata: { name: 'reviews', namespace: 'shop' },
       spec: {
         service: 'reviews', version: 'v1', strategy: { canary: { steps: [10, 30, 60], stepInterval: '10s' } },
-        analysis: { interval: '6s', maxErrorRate: 0.01, minRequests: 10, failureThreshold: 2 }, progressDeadline: '2m',
+        analysis: { interval: '6s', maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2 }, progressDeadline: '2m',
       },
     });
   });
@@ -103,7 +103,7 @@ describe('mesh simulator config', () => {
   it('sends the main stream and a preview stream carrying the header the blue-green story matches', () => {
     const c = meshSimConfig(app, timingsFor(true), { port: 0, ledgerPath: '/tmp/l.json' });
     expect(decodeConfig(c).ok).toBe(true);
-    expect(c.services).toEqual([{ namespace: 'shop', service: 'reviews', rps: 40, preview: { headers: { 'x-preview': 'true' }, rps: 4 } }]);
+    expect(c.services).toEqual([{ namespace: 'shop', service: 'reviews', rps: 60, preview: { headers: { 'x-preview': 'true' }, rps: 4 } }]);
   });
 });
 
