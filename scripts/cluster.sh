@@ -164,7 +164,8 @@ alive() { local p; p="$(pid_of "$1")"; [ -n "$p" ] && kill -0 "$p" 2>/dev/null; 
 start_proc() {
   local name="$1" log="$2"; shift 2
   mkdir -p "$PIDS" "$LOGS"
-  setsid "$@" </dev/null >>"$log" 2>&1 &
+  # 8>&- 9>&-: the long-running children must not inherit (and so hold) our lock files
+  setsid "$@" </dev/null >>"$log" 2>&1 8>&- 9>&- &
   echo $! >"$PIDS/$name.pid"
 }
 
@@ -357,9 +358,16 @@ cmd_up() {
   print_env_hint
 }
 
+# up and down of one env dir never interleave (two test runs sharing the default dir)
+lock_env() {
+  mkdir -p "$(dirname "$ENV_DIR")"
+  exec 8>"$ENV_DIR.lock"
+  flock -w 600 8 || sluice_die "another scripts/cluster.sh holds $ENV_DIR.lock"
+}
+
 case "${1:-}" in
-  up) cmd_up ;;
-  down) cmd_down ;;
+  up) lock_env; cmd_up ;;
+  down) lock_env; cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
   build) build ;;
