@@ -193,6 +193,36 @@ describe('mesh simulator against the real control plane and Prometheus', () => {
     expect(atDestination.map((r) => [r.metric.response_code, r.metric.destination_version])).toEqual([['200', 'v1']]);
   });
 
+  it('fails requests as profiles say, set through POST /profiles and the schedule, and the usual 5xx query sees it', async () => {
+    namespace = await newNamespace('meshsim-errors');
+    await givenReviews(namespace);
+    await givenDestinationRule(namespace);
+    await givenVirtualService(namespace, [weighted(50, 50)]);
+
+    const s = await startMeshSim(
+      { seed: 11, services: [{ namespace, service: 'reviews', rps: 60 }], schedule: [{ atSeconds: 5, namespace, service: 'reviews', version: 'v2', errorFraction: 0.5 }] },
+      { log: () => undefined },
+    );
+    sim = s;
+    const res = await fetch(`${s.url}/profiles`, { method: 'POST', body: JSON.stringify({ namespace, service: 'reviews', version: 'v1', errorFraction: 0.1 }) });
+    expect(res.status).toBe(200);
+    await sleep(25_000);
+
+    const failures = await waitFor(
+      async () => {
+        const rows = await promQuery(
+          `sum by (destination_service_namespace, destination_service_name, destination_version) (increase(istio_requests_total{reporter="destination", response_code=~"5..", destination_service_namespace="${namespace}"}[1m]))`,
+        );
+        return rows.length === 2 ? Object.fromEntries(rows.map((r) => [r.metric.destination_version, Number(r.value[1])])) : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000, what: 'Prometheus to see 5xx from v1 and v2' },
+    );
+    const truth = s.totals(`${namespace}/reviews`);
+    expect(truth.v2.failures / truth.v2.requests).toBeGreaterThan(0.3); // 0 for 5 s, then 0.5
+    expect(Math.abs(truth.v1.failures / truth.v1.requests - 0.1)).toBeLessThan(0.05);
+    expect(failures.v2).toBeGreaterThan(failures.v1);
+  });
+
   it('runs from the CLI: registers with Prometheus, then on SIGTERM writes the ledger, unregisters and exits 0', async () => {
     const cli = path.join(REPO_ROOT, 'dist', 'test', 'mesh-sim', 'main.js');
     if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
