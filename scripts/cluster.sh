@@ -157,7 +157,15 @@ EOF
 
 # ---------------------------------------------------------------- process helpers
 
-pid_of() { [ -f "$PIDS/$1.pid" ] && cat "$PIDS/$1.pid" || true; }
+# pid_of NAME: the recorded pid, only if that process is still ours (its command line mentions
+# this env dir), so a stale pid file after a reboot never makes us signal a stranger
+pid_of() {
+  local p
+  [ -f "$PIDS/$1.pid" ] || return 0
+  p="$(cat "$PIDS/$1.pid")"
+  [ -n "$p" ] && [ -r "/proc/$p/cmdline" ] && tr '\0' ' ' <"/proc/$p/cmdline" | grep -qF -- "$ENV_DIR/" && echo "$p"
+  return 0
+}
 alive() { local p; p="$(pid_of "$1")"; [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
 
 # start NAME LOGFILE CMD...: in its own session (process group), so `down` can stop the group
@@ -172,7 +180,7 @@ start_proc() {
 stop_proc() {
   local name="$1" p i
   p="$(pid_of "$name")"
-  [ -n "$p" ] || return 0
+  [ -n "$p" ] || { rm -f "$PIDS/$name.pid"; return 0; }
   if kill -0 "$p" 2>/dev/null; then
     kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
     for i in $(seq 1 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
