@@ -20,6 +20,7 @@ awk '/^\/\/ BEGIN generated staging replaces/{skip=1} !skip{print} /^\/\/ END ge
   echo "replace ("
   for m in $mods; do printf '\t%s => %s %s\n' "$m" "$m" "$STAGING"; done
   echo ")"
+  echo
   echo "// END generated staging replaces"
 } > go.mod
 rm -f "$tmp"
