@@ -270,11 +270,15 @@ describe('sluice run', () => {
     namespace = await newNamespace('d-bluegreen');
     await givenReviews(namespace, ['v1', 'v2']);
     await daemon();
-    const s = await traffic([], { preview: { headers: { 'x-preview': 'true' }, rps: 10 } });
     const spec = canarySpec('v1', {
       strategy: { blueGreen: { previewMatch: { headers: { 'x-preview': { exact: 'true' } } }, previewDuration: '15s', rollbackWindow: '5m' } },
     });
-    await startShiftToV2(spec);
+    await givenShift(namespace, spec);
+    await waitForPhase(namespace, (st) => st.stableVersion === 'v1' && st.phase === 'Idle', 60_000);
+    // Traffic starts once v1 has all of it, so every request v2 ever serves came through the preview.
+    const s = await traffic([], { preview: { headers: { 'x-preview': 'true' }, rps: 10 } });
+    await sleep(2000);
+    patchShift(namespace, { spec: { version: 'v2' } });
     await waitForPhase(namespace, (st) => st.phase === 'Progressing' && st.candidateVersion === 'v2', 60_000);
     await sleep(5000);
     const sent = s.sent();
