@@ -70,6 +70,8 @@ const givenReviews = async (namespace: string, opts: { unready?: string[] } = {}
   );
 };
 
+const ISTIO = { group: 'networking.istio.io', version: 'v1' } as const;
+
 const givenDestinationRule = (namespace: string) =>
   custom.createNamespacedCustomObject({
     group: 'networking.istio.io',
@@ -191,6 +193,27 @@ describe('mesh simulator against the real control plane and Prometheus', () => {
 
     const atDestination = await promQuery(`sum by (response_code, destination_version) (istio_requests_total{reporter="destination", ${service}})`);
     expect(atDestination.map((r) => [r.metric.response_code, r.metric.destination_version])).toEqual([['200', 'v1']]);
+  });
+
+  it('applies a route change the configured propagation delay after the watch event', async () => {
+    namespace = await newNamespace('meshsim-delay');
+    await givenReviews(namespace);
+    await givenDestinationRule(namespace);
+    await givenVirtualService(namespace, [weighted(100, 0)]);
+    const s = await startMeshSim({ services: [{ namespace, service: 'reviews', rps: 50 }], propagationDelayMs: 3000 }, { log: () => undefined });
+    sim = s;
+    await sleep(2000);
+
+    const vs = (await custom.getNamespacedCustomObject({ ...ISTIO, namespace, plural: 'virtualservices', name: 'reviews' })) as { spec: object };
+    const changedAt = Date.now();
+    await custom.replaceNamespacedCustomObject({ ...ISTIO, namespace, plural: 'virtualservices', name: 'reviews', body: { ...vs, spec: { hosts: ['reviews'], http: [weighted(0, 100)] } } });
+    await sleep(6000);
+
+    const ledger = s.ledger();
+    const v2Seconds = ledger.services[`${namespace}/reviews`].v2.map((c) => ledger.startedAtMs + c.second * 1000);
+    // ledger seconds are whole: the first v2 second starts at most 1 s before the switch
+    expect(v2Seconds[0]).toBeGreaterThanOrEqual(changedAt + 3000 - 1000);
+    expect(v2Seconds[0]).toBeLessThanOrEqual(changedAt + 3000 + 1000);
   });
 
   it('fails requests as profiles say, set through POST /profiles and the schedule, and the usual 5xx query sees it', async () => {
