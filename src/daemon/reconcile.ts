@@ -22,7 +22,7 @@ import {
   canonicalJson, decodeDestinationRule, decodeVirtualService, ExistingDestinationRule, ExistingVirtualService,
   isManagedBySluice, owningShift, ownershipProblem, planWrites, render, sameJson, Write, MANAGED_BY_LABEL,
 } from '../istio';
-import { clearCommandPatch } from '../kube/annotations';
+import { ANNOTATION, clearCommandPatch } from '../kube/annotations';
 import { Caches } from '../kube/caches';
 import { KubeError } from '../kube/errors';
 import { EventRecorder } from '../kube/events';
@@ -228,9 +228,22 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
   return done(requeueAfterMs);
 };
 
-/** Remove the command annotations, guarded by the resourceVersion the status write returned. */
-const clearCommand = (deps: ReconcileDeps, obj: KubeObject) =>
-  deps.kube.mergePatch(shiftRef(obj.metadata.namespace ?? '', obj.metadata.name), clearCommandPatch(obj.metadata.resourceVersion))();
+const commandOf = (o: KubeObject): string => JSON.stringify(Object.values(ANNOTATION).map((k) => o.metadata.annotations?.[k] ?? null));
+
+/**
+ * Remove the command annotations, guarded by the resourceVersion the status write returned. If
+ * the object changed meanwhile but still carries the same command (someone edited a label), clear
+ * it against the fresh resourceVersion: a command without a command-id is identified by a hash
+ * that includes the resourceVersion, so leaving it would make it look new on the next pass.
+ */
+const clearCommand = async (deps: ReconcileDeps, obj: KubeObject) => {
+  const ref = shiftRef(obj.metadata.namespace ?? '', obj.metadata.name);
+  const first = await deps.kube.mergePatch(ref, clearCommandPatch(obj.metadata.resourceVersion))();
+  if (E.isRight(first) || first.left._tag !== 'Conflict') return first;
+  const fresh = await deps.kube.get(ref)();
+  if (E.isLeft(fresh) || commandOf(fresh.right) !== commandOf(obj)) return first;
+  return deps.kube.mergePatch(ref, clearCommandPatch(fresh.right.metadata.resourceVersion))();
+};
 
 /** Phase Failed with `reason`, a Warning Event when that is news; traffic untouched. */
 const markFailed = async (deps: ReconcileDeps, obj: KubeObject, reason: FailureReason, message: string): Promise<Pass> => {

@@ -209,4 +209,18 @@ describe('reconcile', () => {
     expect(w.mem.writes.map((x) => x.verb)).toEqual(['mergePatch']);
     expect(w.mem.read(TRAFFIC_SHIFTS, NS, 'reviews')!.metadata.annotations ?? {}).toEqual({});
   });
+
+  it('still clears a command when the shift changed in between but carries the same command', async () => {
+    const w = world(['v1']);
+    seedShift(w);
+    await settle(w);
+    w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, metadata: { ...o.metadata, annotations: { 'sluice.dev/command': 'pause' } } }));
+    w.mem.failNext('mergePatch', (ref) => conflict(ref, 'changed'), () =>
+      w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, metadata: { ...o.metadata, labels: { team: 'a' } } })),
+    );
+    await reconcile(w.deps, KEY);
+    const shift = w.mem.read(TRAFFIC_SHIFTS, NS, 'reviews')!;
+    expect(shift.metadata.annotations ?? {}).toEqual({});
+    expect(shift.metadata.labels).toEqual({ team: 'a' });
+  });
 });
