@@ -156,6 +156,28 @@ describe('sluice run', () => {
     expect(restored.metadata.annotations?.['sluice.dev/original-spec']).toBeUndefined();
   });
 
+  it('reports a spec the schema accepts but sluice cannot use, field by field, and changes no traffic', async () => {
+    namespace = await newNamespace('d-invalid');
+    await givenReviews(namespace, ['v1']);
+    const d = await daemon();
+    await givenShift(namespace, canarySpec('v1', { schedule: { start: '0 25 * * *' } }));
+
+    const failed = await waitForPhase(namespace, 'Failed', 60_000);
+    const ready = failed.conditions.find((c: { type: string }) => c.type === 'Ready');
+    const sentence = `${namespace}/reviews: spec.schedule.start: "0 25 * * *" is not a cron expression (expected 5 or 6 fields, e.g. "0 2 * * 1-5")`;
+    expect(ready).toMatchObject({ status: 'False', reason: 'InvalidSpec', message: sentence });
+    const event = await waitFor(async () => (await eventsFor(namespace)).find((e) => e.reason === 'InvalidSpec'), { what: 'an InvalidSpec Event' });
+    expect(event).toMatchObject({ type: 'Warning', message: sentence });
+    expect(await getIstio(namespace, 'virtualservices')).toBeUndefined();
+    expect(await getIstio(namespace, 'destinationrules')).toBeUndefined();
+    expect(await d.metric('sluice_shift_phase', { namespace, name: 'reviews', phase: 'Failed' })).toBe(1);
+
+    // Fixing it lets the shift start from where it was.
+    patchShift(namespace, { spec: { schedule: null } });
+    await waitForPhase(namespace, (st) => st.phase === 'Idle' && st.stableVersion === 'v1', 60_000);
+    expect(weightsOf(await getIstio(namespace, 'virtualservices'))).toMatchObject({ v1: 100 });
+  });
+
   it('deleting a shift mid-canary pins 100 % to stable in one write and keeps the routes', async () => {
     namespace = await newNamespace('d-delete');
     await givenReviews(namespace, ['v1', 'v2']);
