@@ -101,7 +101,8 @@ export const renderFrame = (s: ViewState, opts: FrameOptions = {}): readonly str
     const over = g.errorRate > g.threshold;
     const gauge = errorGauge(g.errorRate, g.threshold, Math.max(10, Math.min(24, width - 56)));
     const verdict = paint(color, over ? ANSI.red : ANSI.green, over ? 'above' : 'within');
-    const counts = g.requests !== undefined ? `, ${g.errors ?? 0}/${g.requests} in ${g.window}` : '';
+    // Prometheus' increase() extrapolates, so counts arrive as fractions; whole requests read better.
+    const counts = g.requests !== undefined ? `, ${Math.round(g.errors ?? 0)}/${Math.round(g.requests)} in ${g.window}` : '';
     lines.push(`  errors  ${cand.padStart(4)} ${percent(g.errorRate).padStart(7)} ${gauge} ${verdict} threshold ${percent(g.threshold)} (gate ${g.result}${counts})`);
   } else if (g) {
     lines.push(`  errors  ${cand.padStart(4)} gate ${g.result} (threshold ${percent(g.threshold)}, window ${g.window})`);

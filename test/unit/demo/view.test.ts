@@ -31,6 +31,11 @@ describe('renderFrame', () => {
     expect(lines[3]).toContain('above threshold 1.0 % (gate Fail, 6/30 in 6s)');
   });
 
+  it('rounds the extrapolated request counts Prometheus reports', () => {
+    const lines = renderFrame(state({ gate: { result: 'Pass', errorRate: 0, threshold: 0.01, requests: 33.09054527263632, errors: 0, window: '6s' } }));
+    expect(lines[3]).toContain('(gate Pass, 0/33 in 6s)');
+  });
+
   it('names blue-green instead of a step and copes with no status yet', () => {
     const lines = renderFrame({ title: 't', elapsedS: 0 });
     expect(lines[1]).toBe('  phase waiting for status  blue-green  elapsed 0:00');
