@@ -10,7 +10,7 @@
 #   bash scripts/demo.sh [--quick] [--keep] [--results DIR]
 #   bash scripts/demo.sh --down        stop what a --keep run left running
 #
-#   --quick   short intervals: the stories take about 3 minutes (after the first build)
+#   --quick   short intervals: the stories take under 2 minutes, about 2½ in all (after the first build)
 #   --keep    leave everything running and print the exports to play by hand
 #
 # Exits 0 only if all three stories end as described; otherwise non-zero with the reason.
