@@ -6,9 +6,9 @@
 #   . scripts/lib/helm.sh; sluice_helm     the same as a function (for other scripts)
 #
 # VERSION defaults to $SLUICE_HELM_VERSION, else the pin below. A cold build compiles ~640
-# packages (measured: 8 min on the 2-core dev machine, with k8s.io partly cached; fewer when the Go build cache already holds k8s.io from
-# scripts/cluster.sh build): progress shows on stderr. The same ldflags as helm's Makefile set
-# `helm version` and the default Kubernetes version (that of the client-go helm was built with).
+# packages (measured: 8 min on the 2-core dev machine); progress shows on stderr. The same
+# ldflags as helm's Makefile set `helm version` and the default Kubernetes version (that of
+# the client-go helm was built with).
 # Two callers at once share one build (flock).
 
 SLUICE_HELM_DEFAULT_VERSION=v3.22.0
