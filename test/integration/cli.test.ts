@@ -16,6 +16,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT, kubectl, kubectlOk, waitFor } from './env';
 
+// The project's testTimeout is not applied per project by jest; hooks and tests here take minutes.
+jest.setTimeout(300_000);
+
 const MAIN = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 const CRD = path.join(REPO_ROOT, 'charts', 'sluice', 'crds', 'trafficshift.yaml');
 const NS = `cli-${Math.random().toString(36).slice(2, 8)}`;

@@ -20,6 +20,9 @@ import { GateTarget } from '../../src/prometheus/queries';
 import { createGateSampler } from '../../src/prometheus/sampler';
 import { kubectl, kubectlOk, waitFor } from './env';
 
+// The project's testTimeout is not applied per project by jest; hooks and tests here take minutes.
+jest.setTimeout(300_000);
+
 const PROM = process.env.SLUICE_PROMETHEUS_URL ?? '';
 const HOSTILE = 'a"}or vector(1)#';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
