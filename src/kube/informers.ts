@@ -1,23 +1,18 @@
 /**
  * Watches (list, then watch from the list's resourceVersion) for every kind sluice reads, kept
- * in memory so that a reconcile reads caches, never the API server.
- *
- * client-node's ListWatch resumes from the last resourceVersion after a clean close and relists
- * on 410 Gone, but after any other error it calls its error callbacks and STOPS. Each watch here
- * is therefore restarted after an error with exponential backoff (500 ms doubling to 30 s,
- * reset once a start succeeds); restarting resumes from the last resourceVersion it saw.
+ * in memory so that a reconcile reads caches, never the API server. Each is kept running after
+ * errors by kube/restart.ts (client-node's informer stops on the first error otherwise).
  */
 import { KubeConfig, KubernetesListObject, KubernetesObject, KubernetesObjectApi, makeInformer } from '@kubernetes/client-node';
 import { DESTINATION_RULES, KubeObject, PODS, Resource, SERVICES, TRAFFIC_SHIFTS, VIRTUAL_SERVICES, apiVersionOf } from './objects';
 import { Caches, CacheChange } from './caches';
+import { keepWatching } from './restart';
 
 export interface WatchLog {
   readonly warn: (msg: string, fields?: Record<string, unknown>) => void;
   readonly info: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
-const BASE_BACKOFF_MS = 500;
-const MAX_BACKOFF_MS = 30_000;
 
 /** The watch path of a resource, cluster-wide or in one namespace. */
 export const watchPath = (r: Resource, namespace?: string): string => {
@@ -48,49 +43,18 @@ const startWatch = (
     return JSON.parse(JSON.stringify(list)) as KubernetesListObject<KubernetesObject>;
   };
   const informer = makeInformer<KubernetesObject>(kc, path, listFn);
-  let synced = false;
-  let stopped = false;
-  let backoffMs = BASE_BACKOFF_MS;
-  let timer: NodeJS.Timeout | undefined;
-
   const emit = (type: CacheChange['type']) => (obj: KubernetesObject) => onChange({ type, resource, obj: obj as unknown as KubeObject });
   informer.on('add', emit('add'));
   informer.on('update', emit('update'));
   informer.on('delete', emit('delete'));
-
-  const start = (): void => {
-    if (stopped) return;
-    informer.start().then(
-      () => {
-        if (!synced) log.info('watch synced', { path });
-        synced = true;
-        backoffMs = BASE_BACKOFF_MS;
-      },
-      (err: unknown) => restartLater(err),
-    );
-  };
-  const restartLater = (err: unknown): void => {
-    if (stopped || timer) return;
-    log.warn('watch failed; restarting', { path, error: String((err as Error)?.message ?? err), retryInMs: backoffMs });
-    timer = setTimeout(() => {
-      timer = undefined;
-      start();
-    }, backoffMs);
-    backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-  };
-  informer.on('error', restartLater);
-  start();
+  const watching = keepWatching(informer, path, log);
 
   return {
     resource,
     list: () => informer.list() as unknown as KubeObject[],
     get: (ns, name) => informer.get(name, ns) as unknown as KubeObject | undefined,
-    synced: () => synced,
-    stop: async () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await informer.stop();
-    },
+    synced: watching.synced,
+    stop: watching.stop,
   };
 };
 
