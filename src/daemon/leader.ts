@@ -12,6 +12,7 @@
  * A standby keeps its caches warm; only the leader reconciles.
  */
 import * as E from 'fp-ts/Either';
+import { KubeError } from '../kube/errors';
 import { Kube } from '../kube/kube';
 import { KubeObject, Lease, LeaseSpec, LEASES, ObjectRef } from '../kube/objects';
 
@@ -75,15 +76,23 @@ export const createElector = (
     else callbacks.onStoppedLeading();
   };
 
+  let lastProblem = '';
+  /** Say why the lease cannot be had (once per distinct reason): a missing namespace or RBAC keeps a replica standby forever. */
+  const problem = (e: KubeError): false => {
+    if (e._tag !== 'Conflict' && e.message !== lastProblem) callbacks.log?.warn('lease attempt failed', { lease: `${config.namespace}/${config.name}`, error: e.message });
+    lastProblem = e.message;
+    return false;
+  };
+
   const attempt = async (): Promise<boolean> => {
     const now = clock.now();
     const durationSec = Math.max(1, Math.round(config.leaseDurationMs / 1000));
     const mine: LeaseSpec = { holderIdentity: config.identity, leaseDurationSeconds: durationSec, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 };
     const got = await kube.get(ref)();
     if (E.isLeft(got)) {
-      if (got.left._tag !== 'NotFound') return false;
+      if (got.left._tag !== 'NotFound') return problem(got.left);
       const created = await kube.create(LEASES, { metadata: { name: config.name, namespace: config.namespace }, spec: mine } as KubeObject)();
-      return E.isRight(created);
+      return E.isRight(created) || problem(created.left);
     }
     const lease = got.right as Lease;
     const spec = lease.spec ?? {};
@@ -101,7 +110,7 @@ export const createElector = (
         ? { ...spec, leaseDurationSeconds: durationSec, renewTime: microTime(now) }
         : { ...mine, leaseTransitions: (spec.leaseTransitions ?? 0) + (holder === '' && spec.leaseTransitions === undefined ? 0 : 1) };
     const updated = await kube.replace(LEASES, { ...lease, spec: next })();
-    if (E.isLeft(updated)) return false;
+    if (E.isLeft(updated)) return problem(updated.left);
     observedRecord = JSON.stringify([next.holderIdentity, next.renewTime, next.leaseDurationSeconds]);
     observedAt = now;
     return true;
