@@ -266,7 +266,8 @@ const storyFallback = async (ctx: Ctx, stable: string, candidate: string): Promi
   const title = `Story 2/3 · canary ${stable} → ${candidate} (${candidate} fails ${pct(V3_ERROR_FRACTION)} of requests)`;
   say(ctx, `\n━━ ${title}`);
   say(ctx, `  ${candidate} has a bug: the mesh simulator answers ${pct(V3_ERROR_FRACTION)} of its requests with 500.`);
-  say(ctx, `  $ curl -X POST ${ctx.args.meshUrl}/profiles -d '{"service":"${ctx.app.service}","version":"${candidate}","errorFraction":${V3_ERROR_FRACTION}}'`);
+  const profile = JSON.stringify({ namespace: ctx.app.namespace, service: ctx.app.service, version: candidate, errorFraction: V3_ERROR_FRACTION });
+  say(ctx, `  $ curl -X POST ${ctx.args.meshUrl}/profiles -d '${profile}'`);
   await ctx.setProfile(candidate, V3_ERROR_FRACTION);
   await deployVersion(ctx, candidate);
   const startMs = await patchShift(ctx, { spec: { version: candidate } });
