@@ -5,6 +5,7 @@
  */
 import * as E from 'fp-ts/Either';
 import { KubeObject } from '../kube/objects';
+import { describeInstant } from '../schedule';
 import { CliCommand, EXIT } from './cliDeps';
 import { COMMON_FLAGS, parseFlags, splitName, str } from './parseFlags';
 import { gateLine, historyLine, pendingLine, relative, shownCandidate, ShiftView, viewOf, weightBar } from './shiftView';
@@ -26,6 +27,12 @@ const phaseText = (v: ShiftView): string => {
   return `${phase}, step ${s.step + 1} of ${v.steps.length} (${v.steps[s.step] ?? '?'}%)`;
 };
 
+/** spec.schedule.timeZone as written, UTC when absent. */
+const timeZoneOf = (obj: KubeObject): string => {
+  const zone = (obj.spec as { schedule?: { timeZone?: unknown } } | undefined)?.schedule?.timeZone;
+  return typeof zone === 'string' && zone !== '' ? zone : 'UTC';
+};
+
 /** The status page of one shift (pure). */
 export const renderStatus = (obj: KubeObject, now: number): string[] => {
   const v = viewOf(obj);
@@ -37,7 +44,7 @@ export const renderStatus = (obj: KubeObject, now: number): string[] => {
   const ready = s.conditions?.find((c) => c.type === 'Ready');
   if (ready && ready.status !== 'True') lines.push(field('Ready', `${ready.status} (${ready.reason}): ${ready.message}`));
   if (s.lastGate) lines.push(field('Last gate', gateLine(s.lastGate)), more(s.lastGate.message));
-  if (s.nextStart) lines.push(field('Next start', `${s.nextStart} (${relative(s.nextStart, now)})`));
+  if (s.nextStart) lines.push(field('Next start', `${describeInstant(Date.parse(s.nextStart), timeZoneOf(obj))}, ${relative(s.nextStart, now)}`));
   const pending = pendingLine(v.annotations);
   if (pending) lines.push(field('Pending', pending));
   if (s.message) lines.push(field('Message', s.message));

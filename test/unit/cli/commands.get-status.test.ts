@@ -83,14 +83,22 @@ describe('sluice status', () => {
     ]);
   });
 
-  it('shows the next scheduled start and a command the daemon has not applied yet', () => {
+  it('shows the next scheduled start in UTC when the schedule names no zone, and a command the daemon has not applied yet', () => {
     const waiting = shift('shop', 'reviews', {
       status: { phase: 'Waiting', stableVersion: 'v1', candidateVersion: 'v2', weights: { stable: 100, candidate: 0 }, nextStart: '2026-11-22T03:32:00Z' },
       annotations: { [ANNOTATION.command]: 'promote', [ANNOTATION.by]: 'bob', [ANNOTATION.commandId]: 'abc' },
     });
     const lines = renderStatus(waiting, NOW);
-    expect(lines).toContain('Next start:  2026-11-22T03:32:00Z (in 32m)');
+    expect(lines).toContain('Next start:  2026-11-22 03:32 UTC (2026-11-22T03:32:00Z), in 32m');
     expect(lines).toContain('Pending:     promote (command abc, by bob), not yet applied');
+  });
+
+  it("shows the next scheduled start in the shift's time zone and in UTC", () => {
+    const waiting = shift('shop', 'reviews', {
+      spec: { service: 'reviews', version: 'v2', strategy: { canary: { steps: [10] } }, schedule: { start: '0 2 * * 1-5', timeZone: 'Europe/Berlin' } },
+      status: { phase: 'Waiting', stableVersion: 'v1', candidateVersion: 'v2', weights: { stable: 100, candidate: 0 }, nextStart: '2026-11-23T01:00:00Z' },
+    });
+    expect(renderStatus(waiting, NOW)).toContain('Next start:  2026-11-23 02:00 Europe/Berlin (2026-11-23T01:00:00Z), in 22h');
   });
 
   it('prints the page for `status NAME`', async () => {
