@@ -188,10 +188,12 @@ Everything is still running. To play by hand, in another shell:
   export PATH='$SLUICE_ENV_DIR/bin:$root/node_modules/.bin:$(dirname "$(command -v kubectl)"):\$PATH'
   export SLUICE_PROMETHEUS_URL='$SLUICE_PROMETHEUS_URL'
   kubectl get trafficshifts -A
-  kubectl sluice status reviews -n shop
-  kubectl -n shop patch trafficshift reviews --type merge -p '{"spec":{"version":"v2"}}'
-  curl -s $mesh_url/ledger        # what each version served
-  curl -s -X POST $mesh_url/profiles -d '{"namespace":"shop","service":"reviews","version":"v2","errorFraction":0.3}'
+  kubectl sluice status reviews -n shop         # phase, weights, last gate verdict, history
+  kubectl sluice retry reviews -n shop          # v4 again: preview, then the switch
+  kubectl sluice promote reviews -n shop        # end the rollback window now
+  kubectl sluice shift reviews --to v3 -n shop  # v3 still fails 20 %: watch it fall back
+  curl -s $mesh_url/ledger                      # what each version served
+  curl -s -X POST $mesh_url/profiles -d '{"namespace":"shop","service":"reviews","version":"v4","errorFraction":0.3}'
 Stop it all with: bash scripts/demo.sh --down
 EOF
 fi
