@@ -110,9 +110,9 @@ if [ $quick = 1 ]; then export SLUICE_SCRAPE_INTERVAL=${SLUICE_SCRAPE_INTERVAL:-
 cache=${SLUICE_CACHE_DIR:-$HOME/.cache/sluice}
 if ! ls "$cache"/bin/*/sluice-testenv >/dev/null 2>&1; then
   # cluster.sh keeps the measured figure; say it before the build starts, not minutes into it.
-  estimate=$(sed -n 's/^COLD_BUILD_HINT="${SLUICE_COLD_BUILD_HINT:-\(.*\)}"$/\1/p' scripts/cluster.sh)
+  secs=$(sed -n 's/^COLD_BUILD_SECS=\([0-9][0-9]*\)$/\1/p' scripts/cluster.sh)
   step "first run: the control plane (etcd, kube-apiserver, controller-manager, kubectl) is built from source into $cache"
-  say "    One-time cold build: ${estimate:-about 35 minutes} on a 2-core machine; progress follows. Later runs start in seconds."
+  say "    One-time cold build: about $(( (${secs:-1900} + 59) / 60 )) minutes on a 2-core machine (less if Go's build cache is warm); progress follows. Later runs start in seconds."
 fi
 step "starting the control plane and Prometheus (scripts/cluster.sh up, environment $SLUICE_ENV_DIR, scrape every $SLUICE_SCRAPE_INTERVAL)"
 t_cluster=$(date +%s)
