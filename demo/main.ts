@@ -11,24 +11,19 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { ShiftStatus } from '../src/api/status';
-import { deploymentOf, parseManifests, sampleApp, type Sample } from './app';
-import { renderChart, type Marker, type RateSeries, type WeightSample } from './chart';
-import { firstFailureMs, ratePoints, totalsBetween, type LedgerJson } from './ledger';
+import { deploymentOf, parseManifests, sampleApp } from './app';
+import { renderChart, type RateSeries } from './chart';
+import { applyObjects, kubectl, makeCtx, shellQuote, type Args, type Ctx } from './io';
+import { firstFailureMs, ratePoints, totalsBetween } from './ledger';
+import { Recorder } from './recorder';
 import {
-  blueGreenPatch, canaryShift, durationSeconds, fallbackWriteMs, writeMs, judgeBlueGreenAbort, judgeFallback, judgePromoted,
-  ended, MAX_ERROR_RATE, meshSimConfig, PREVIEW_HEADER, resultOf, weightOf, isTerminal, timingsFor, V3_ERROR_FRACTION, viewStateOf, type App, type StoryObservation, type Timings,
+  blueGreenPatch, canaryShift, durationSeconds, ended, fallbackWriteMs, isTerminal, judgeBlueGreenAbort, judgeFallback,
+  judgePromoted, MAX_ERROR_RATE, meshSimConfig, PREVIEW_HEADER, resultOf, timingsFor, V3_ERROR_FRACTION, viewStateOf,
+  weightOf, writeMs, type StoryObservation,
 } from './stories';
 import { renderSummary, type StoryResult } from './summary';
 import { LiveView } from './view';
-
-interface Args {
-  readonly quick: boolean;
-  readonly results: string;
-  readonly meshUrl: string;
-  readonly appFile: string;
-}
 
 const parseArgs = (argv: readonly string[]): Args | string => {
   const value = (flag: string): string | undefined => {
@@ -43,115 +38,6 @@ const parseArgs = (argv: readonly string[]): Args | string => {
 };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Runs kubectl (or a plugin through it); resolves with stdout, rejects with its stderr. */
-const kubectl = (args: readonly string[], stdin?: string): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const child = execFile('kubectl', [...args], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`kubectl ${args.join(' ')}: ${(stderr || err.message).trim()}`)) : resolve(stdout));
-    if (stdin !== undefined) child.stdin?.end(stdin);
-  });
-
-const applyObjects = (objs: readonly unknown[]): Promise<string> =>
-  kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }));
-
-/** The command line a person would type, for the narration. */
-const shellQuote = (args: readonly string[]): string => args.map((a) => (/^[\w./:=@-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-
-/** Everything a story needs to act and observe. */
-interface Ctx {
-  readonly args: Args;
-  readonly t: Timings;
-  readonly app: App;
-  readonly sample: Sample;
-  readonly view: LiveView;
-  readonly readStatus: () => Promise<ShiftStatus | undefined>;
-  readonly ledger: () => Promise<LedgerJson>;
-  readonly setProfile: (version: string, errorFraction: number) => Promise<void>;
-}
-
-const makeCtx = async (args: Args, view: LiveView): Promise<Ctx> => {
-  const objs = parseManifests(await fs.readFile(args.appFile, 'utf8'));
-  const sample = sampleApp(objs);
-  if (typeof sample === 'string') throw new Error(sample);
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const { app } = sample;
-  return {
-    args,
-    t: timingsFor(args.quick),
-    app,
-    sample,
-    view,
-    readStatus: async () => {
-      try {
-        const o = (await custom.getNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: app.namespace, plural: 'trafficshifts', name: app.service })) as { status?: ShiftStatus };
-        return o.status;
-      } catch {
-        return undefined; // not there yet, or the API server is busy: the next poll tells
-      }
-    },
-    ledger: async () => {
-      const res = await fetch(`${args.meshUrl}/ledger`);
-      if (!res.ok) throw new Error(`mesh simulator GET /ledger: HTTP ${res.status}`);
-      return (await res.json()) as LedgerJson;
-    },
-    setProfile: async (version, errorFraction) => {
-      const res = await fetch(`${args.meshUrl}/profiles`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ namespace: app.namespace, service: app.service, version, errorFraction }),
-      });
-      if (!res.ok) throw new Error(`mesh simulator POST /profiles: HTTP ${res.status}: ${await res.text()}`);
-    },
-  };
-};
-
-/** What one story records while it watches: the status over time, for the view, the chart and the verdict. */
-class Recorder {
-  /** Weights by version: `stable` is the story's starting stable version, `candidate` its new one, whatever roles the status gives them later. */
-  readonly weights: WeightSample[] = [];
-  readonly gate: { t: number; rate: number }[] = [];
-  readonly markers: Marker[] = [];
-  private lastGateTime = '';
-  maxCandidate = 0;
-  last: ShiftStatus | undefined;
-  /** Unix ms at which the candidate was first seen at weight 0 after having traffic. */
-  zeroSeenMs: number | undefined;
-
-  constructor(
-    readonly title: string,
-    readonly startMs: number,
-    readonly stepCount: number | undefined,
-    readonly versions: { readonly stable: string; readonly candidate: string },
-  ) {}
-
-  at(ms: number): number {
-    return (ms - this.startMs) / 1000;
-  }
-
-  mark(label: string, ms = Date.now()): void {
-    this.markers.push({ t: this.at(ms), label });
-  }
-
-  record(s: ShiftStatus | undefined, nowMs: number): void {
-    if (s === undefined) return;
-    if (s.weights) {
-      const candidate = weightOf(s, this.versions.candidate);
-      if (candidate === 0 && this.maxCandidate > 0 && this.zeroSeenMs === undefined) this.zeroSeenMs = nowMs;
-      this.maxCandidate = Math.max(this.maxCandidate, candidate);
-      // The first reading is the state the story started from (the daemon has not acted yet).
-      this.weights.push({ t: this.weights.length === 0 ? 0 : this.at(nowMs), stable: weightOf(s, this.versions.stable), candidate });
-    }
-    const g = s.lastGate;
-    if (g && g.version === this.versions.candidate && g.time !== this.lastGateTime && g.errorRate !== undefined && Date.parse(g.time) >= this.startMs) {
-      this.gate.push({ t: this.at(Date.parse(g.time)), rate: g.errorRate });
-    }
-    if (g) this.lastGateTime = g.time;
-    this.last = s;
-  }
-}
 
 /** Polls the status and redraws the view until `done` holds or the time runs out; true if it held. */
 const watch = async (ctx: Ctx, rec: Recorder, done: (s: ShiftStatus) => boolean | Promise<boolean>, timeoutS: number): Promise<boolean> => {
@@ -204,7 +90,7 @@ const candidateRates = async (ctx: Ctx, rec: Recorder, version: string, endMs: n
 };
 
 const finishChart = (rec: Recorder, endMs: number): void => {
-  if (rec.last?.weights) rec.weights.push({ t: rec.at(endMs), stable: rec.last.weights.stable, candidate: rec.last.weights.candidate });
+  rec.finish(endMs);
 };
 
 const say = (ctx: Ctx, line: string): void => ctx.view.say(line);
