@@ -67,22 +67,23 @@ export const enterStep = (ctx: Ctx, status: ShiftStatus, index: number): Step =>
   };
 };
 
+/** What every end of a shift clears (promote, revert): no candidate, stable at 100 %, no step, stall or pause. */
+const SHIFT_OVER = {
+  candidateVersion: undefined,
+  weights: ALL_STABLE,
+  step: undefined,
+  stepStartedAt: undefined,
+  stalledSince: undefined,
+  pausedAt: undefined,
+  pausedFrom: undefined,
+} as const;
+
 /** The candidate becomes stable at 100 %; its old stable subset is dropped. `why` says what allowed it. */
 export const promote = (_ctx: Ctx, status: ShiftStatus, why: string): Step => {
   const candidate = status.candidateVersion ?? '';
   const message = `${candidate} promoted to 100 % (was ${status.stableVersion}): ${why}`;
   return {
-    status: patch(status, {
-      phase: 'Promoted',
-      stableVersion: candidate,
-      candidateVersion: undefined,
-      weights: ALL_STABLE,
-      step: undefined,
-      stepStartedAt: undefined,
-      stalledSince: undefined,
-      pausedAt: undefined,
-      pausedFrom: undefined,
-    }),
+    status: patch(status, { phase: 'Promoted', stableVersion: candidate, ...SHIFT_OVER }),
     notes: [{ event: 'Promoted', message }],
     progressing: { status: 'False', reason: 'ShiftComplete', message },
   };
@@ -124,18 +125,7 @@ export const supersede = (ctx: Ctx, status: ShiftStatus): Step => {
 export const revert = (ctx: Ctx, status: ShiftStatus): Step => {
   const message = `spec.version is back to ${ctx.spec.version}; ${status.candidateVersion ?? 'the new version'} dropped and ${ctx.spec.version} serves 100 %`;
   return {
-    status: patch(status, {
-      phase: 'Idle',
-      candidateVersion: undefined,
-      weights: ALL_STABLE,
-      step: undefined,
-      stepStartedAt: undefined,
-      stalledSince: undefined,
-      pausedAt: undefined,
-      pausedFrom: undefined,
-      waitingSince: undefined,
-      nextStart: undefined,
-    }),
+    status: patch(status, { phase: 'Idle', ...SHIFT_OVER, waitingSince: undefined, nextStart: undefined }),
     notes: [{ event: 'Reverted', message }],
     progressing: { status: 'False', reason: 'Reverted', message },
   };
