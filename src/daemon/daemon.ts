@@ -23,6 +23,7 @@ import { Caches } from '../kube/caches';
 import { keysFor } from './keys';
 import { keyOf } from '../kube/objects';
 import { connectionsFromEnv, prometheusPool } from '../prometheus/connections';
+import { GateTarget } from '../prometheus/queries';
 import { createGateSampler } from '../prometheus/sampler';
 import { cronScheduler, scheduleView } from '../schedule';
 import { DaemonConfig } from './config';
@@ -30,7 +31,7 @@ import { createElector } from './leader';
 import { createLogger, Logger } from './log';
 import { forgetShift, metrics, observeDecision, registry } from './metrics';
 import { createQueue, WorkQueue } from './queue';
-import { GateTarget, reconcile, ReconcileDeps, ReconcileError } from './reconcile';
+import { reconcile, ReconcileDeps, ReconcileError } from './reconcile';
 import { serveEndpoints } from './server';
 
 export interface Daemon {

@@ -31,18 +31,10 @@ import {
   DESTINATION_RULES, FINALIZER, KubeObject, ORIGINAL_SPEC_ANNOTATION, TRAFFIC_SHIFTS, VIRTUAL_SERVICES, ObjectRef,
   keyOf, apiVersionOf,
 } from '../kube/objects';
+import { GateTarget } from '../prometheus/queries';
 import { failedStatus, FailureReason, recoveredStatus } from './failure';
 import { finalize } from './finalize';
 import { podsByVersion } from './observe';
-
-/** Where the gate sampler should measure a shift's candidate (prometheus/queries.ts GateTarget). */
-export interface GateTarget {
-  readonly key: string;
-  readonly namespace: string;
-  readonly service: string;
-  readonly version: string;
-  readonly analysis: ResolvedSpec['analysis'];
-}
 
 /** One log line per decision: structured fields, the logger picks the format. */
 export interface ReconcileLog {

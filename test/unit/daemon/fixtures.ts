@@ -2,7 +2,8 @@
 import { decide } from '../../../src/core/decide';
 import { makeEventRecorder } from '../../../src/kube/events';
 import { KubeObject, PODS, SERVICES, TRAFFIC_SHIFTS } from '../../../src/kube/objects';
-import { GateTarget, ReconcileDeps } from '../../../src/daemon/reconcile';
+import { ReconcileDeps } from '../../../src/daemon/reconcile';
+import { GateTarget } from '../../../src/prometheus/queries';
 import { scheduleView } from '../../../src/schedule';
 import { GateSample } from '../../../src/core/types';
 import { parseCommand } from '../../../src/kube/annotations';
