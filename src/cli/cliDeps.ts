@@ -11,16 +11,6 @@ import { TaskEither } from 'fp-ts/TaskEither';
 import { KubeError } from '../kube/errors';
 import { KubeObject } from '../kube/objects';
 
-/** Process exit codes of every sluice command. */
-export const EXIT = {
-  /** Done: shown, or the command was written (and, with --wait, applied). */
-  ok: 0,
-  /** The daemon rejected the command, the API call failed, or --wait timed out. */
-  failed: 1,
-  /** The command line is wrong; a one-line message says how. */
-  usage: 2,
-} as const;
-
 export interface CliIo {
   /** Write one line to stdout. */
   readonly out: (line: string) => void;

@@ -6,7 +6,8 @@
  */
 import * as E from 'fp-ts/Either';
 import { KubeObject } from '../kube/objects';
-import { CliCommand, EXIT } from './cliDeps';
+import { CliCommand } from './cliDeps';
+import { EXIT } from './output';
 import { COMMON_FLAGS, parseFlags, str } from './parseFlags';
 import { ageOf, shownCandidate, table, viewOf, weightPair } from './shiftView';
 

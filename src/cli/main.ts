@@ -4,7 +4,7 @@
  * arguments after its name resolving to an exit code. A command gets its I/O when the table is
  * built, so tests build a table with in-memory I/O. Add a command by adding a row to commandTable.
  */
-import { describeError, EXIT_FAILED, EXIT_INVALID, EXIT_OK, FileIo, nodeFileIo } from './output';
+import { describeError, EXIT, FileIo, nodeFileIo } from './output';
 import { operatorRows } from './commands';
 import { runPlan } from './plan';
 
@@ -40,23 +40,23 @@ export const main = async (argv: readonly string[], io: FileIo, table: CommandTa
   const [name, ...args] = argv;
   if (name === undefined) {
     io.stderr(usage(table));
-    return EXIT_INVALID;
+    return EXIT.usage;
   }
   if (name === 'help' || name === '--help' || name === '-h') {
     io.stdout(usage(table));
-    return EXIT_OK;
+    return EXIT.ok;
   }
   const command = Object.hasOwn(table, name) ? table[name] : undefined;
   if (command === undefined) {
     io.stderr(`sluice: unknown command "${name}"\n${usage(table)}`);
-    return EXIT_INVALID;
+    return EXIT.usage;
   }
   try {
     return await command.run(args);
   } catch (e) {
     io.stderr(`sluice ${name}: ${describeError(e)}\n`);
     if (process.env.SLUICE_DEBUG) io.stderr(`${(e as Error)?.stack ?? ''}\n`);
-    return EXIT_FAILED;
+    return EXIT.failed;
   }
 };
 

@@ -1,6 +1,7 @@
 /**
- * What offline CLI commands share: the I/O record they run against (real in main.ts, in memory in
- * tests), reading files into documents with one-line errors, and small formatting helpers.
+ * What CLI commands share: their exit codes; and for offline commands the I/O record they run
+ * against (real in main.ts, in memory in tests), reading files into documents with one-line errors,
+ * and small formatting helpers.
  * Nothing here prints a stack trace or an io-ts type dump.
  */
 import { readFileSync } from 'fs';
@@ -22,10 +23,15 @@ export const nodeFileIo = (): FileIo => ({
   stderr: (text) => void process.stderr.write(text),
 });
 
-/** Exit codes (the same as EXIT in cliDeps.ts): 0 all good, 1 failed at run time, 2 invalid input or usage. */
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_INVALID = 2;
+/** Process exit codes of every sluice command. */
+export const EXIT = {
+  /** Done: shown, checked, or the command was written (and, with --wait, applied). */
+  ok: 0,
+  /** Failed at run time: the daemon rejected the command, the API call failed, or --wait timed out. */
+  failed: 1,
+  /** The command line or its input is wrong; a one-line message says how. */
+  usage: 2,
+} as const;
 
 const firstLine = (text: string): string => text.split('\n')[0]!.trim();
 

@@ -12,7 +12,7 @@ import { formatFieldError, showValue } from '../api/fieldError';
 import { HttpMatch, ResolvedSpec } from '../api/spec';
 import { decodeTrafficShift, resolveSpec, TrafficShift } from '../api/trafficShift';
 import { describeInstant, nextStart } from '../schedule';
-import { EXIT_INVALID, EXIT_OK, FileIo, percent, readDocuments, seconds } from './output';
+import { EXIT, FileIo, percent, readDocuments, seconds } from './output';
 
 export const PLAN_USAGE = `usage: sluice plan -f FILE [-f FILE...] [--json] [--now ISO-8601]
   Checks TrafficShift manifests (YAML or JSON, several documents per file, "-" for stdin) and
@@ -186,12 +186,12 @@ interface PlanError {
 export const runPlan = (args: readonly string[], io: FileIo, nowMs: number = Date.now()): number => {
   if (args.includes('-h') || args.includes('--help')) {
     io.stdout(PLAN_USAGE);
-    return EXIT_OK;
+    return EXIT.ok;
   }
   const parsed = parseArgs(args, nowMs);
   if (E.isLeft(parsed)) {
     io.stderr(`sluice plan: ${parsed.left}\n${PLAN_USAGE}`);
-    return EXIT_INVALID;
+    return EXIT.usage;
   }
   const { files, json } = parsed.right;
   const errors: PlanError[] = [];
@@ -222,5 +222,5 @@ export const runPlan = (args: readonly string[], io: FileIo, nowMs: number = Dat
     io.stdout(plans.map((p) => describePlan(p.shift, p.plan)).join('\n'));
     if (lines.length > 0) io.stderr(`${lines.join('\n')}\n`);
   }
-  return errors.length > 0 ? EXIT_INVALID : EXIT_OK;
+  return errors.length > 0 ? EXIT.usage : EXIT.ok;
 };

@@ -7,6 +7,7 @@ import * as E from 'fp-ts/Either';
 import { parseRunConfig, runUsage } from '../daemon/config';
 import { defaultIdentity, podNamespace, startDaemon } from '../daemon/daemon';
 import { createLogger } from '../daemon/log';
+import { EXIT } from './output';
 
 /** The output a command needs (structurally the CLI's io record). */
 export interface RunIo {
@@ -17,13 +18,13 @@ export interface RunIo {
 export const runDaemon = async (args: readonly string[], io: RunIo): Promise<number> => {
   if (args.includes('--help') || args.includes('-h')) {
     io.stdout(runUsage());
-    return 0;
+    return EXIT.ok;
   }
   const ns = podNamespace();
   const config = parseRunConfig(args, process.env, { identity: defaultIdentity(), ...(ns ? { podNamespace: ns } : {}) });
   if (E.isLeft(config)) {
     io.stderr(`sluice run: ${config.left}\n`);
-    return 2;
+    return EXIT.usage;
   }
   const log = createLogger(config.right.logFormat, config.right.logLevel);
   let daemon;
@@ -31,7 +32,7 @@ export const runDaemon = async (args: readonly string[], io: RunIo): Promise<num
     daemon = await startDaemon(config.right, log);
   } catch (e) {
     io.stderr(`sluice run: ${(e as Error)?.message ?? String(e)}\n`);
-    return 1;
+    return EXIT.failed;
   }
   const started = daemon;
   return new Promise<number>((resolve) => {
@@ -43,10 +44,10 @@ export const runDaemon = async (args: readonly string[], io: RunIo): Promise<num
         setTimeout(() => process.exit(code), 200).unref();
       };
       started.shutdown().then(
-        () => exit(0),
+        () => exit(EXIT.ok),
         (e: unknown) => {
           log.error('shutdown failed', { error: String(e) });
-          exit(1);
+          exit(EXIT.failed);
         },
       );
     };

@@ -6,7 +6,8 @@
 import * as E from 'fp-ts/Either';
 import { KubeObject } from '../kube/objects';
 import { describeInstant } from '../schedule';
-import { CliCommand, EXIT } from './cliDeps';
+import { CliCommand } from './cliDeps';
+import { EXIT } from './output';
 import { COMMON_FLAGS, parseFlags, splitName, str } from './parseFlags';
 import { gateLine, historyLine, pendingLine, relative, shownCandidate, ShiftView, viewOf, weightBar } from './shiftView';
 
