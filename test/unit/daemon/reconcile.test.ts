@@ -15,6 +15,26 @@ const settle = async (w: World) => {
   w.events.length = 0;
 };
 
+/** Sets spec.version, as a user starting a shift does. */
+const setVersion = (w: World, version: string) =>
+  w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, spec: { ...(o.spec as object), version } }));
+
+/** From a settled v1: spec.version v2 and three passes 1 s apart, so v2 is at the first step (10 %). */
+const shiftToV2 = async (w: World) => {
+  setVersion(w, 'v2');
+  for (let i = 0; i < 3; i++) {
+    w.mem.advance(1000);
+    await reconcile(w.deps, KEY);
+  }
+};
+
+/** Marks the shift deleted (deletionTimestamp now) and runs one pass with the write log cleared. */
+const deleteShift = async (w: World) => {
+  w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, metadata: { ...o.metadata, deletionTimestamp: new Date(w.mem.now()).toISOString() } }));
+  w.mem.writes.length = 0;
+  await reconcile(w.deps, KEY);
+};
+
 describe('reconcile', () => {
   it('adds the finalizer, creates the DestinationRule before the VirtualService and records status', async () => {
     const w = world(['v1']);
@@ -39,7 +59,7 @@ describe('reconcile', () => {
     const w = world(['v1', 'v2']);
     seedShift(w);
     await settle(w);
-    w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, spec: { ...(o.spec as object), version: 'v2' } }));
+    setVersion(w, 'v2');
     for (let i = 0; i < 3 && !(vsRoute(w).length === 2 && vsRoute(w)[1][1] > 0); i++) {
       w.mem.advance(1000);
       await reconcile(w.deps, KEY);
@@ -121,9 +141,7 @@ describe('reconcile', () => {
     expect(adopted.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'sluice', team: 'a' });
     expect(JSON.parse(adopted.metadata.annotations![ORIGINAL_SPEC_ANNOTATION]!)).toEqual(original);
 
-    w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, metadata: { ...o.metadata, deletionTimestamp: new Date(w.mem.now()).toISOString() } }));
-    w.mem.writes.length = 0;
-    await reconcile(w.deps, KEY);
+    await deleteShift(w);
     const restored = w.mem.read(VIRTUAL_SERVICES, NS, 'reviews')!;
     expect(restored.spec).toEqual(original);
     expect(restored.metadata.labels).toEqual({ team: 'a' });
@@ -137,15 +155,9 @@ describe('reconcile', () => {
     const w = world(['v1', 'v2']);
     seedShift(w);
     await settle(w);
-    w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, spec: { ...(o.spec as object), version: 'v2' } }));
-    for (let i = 0; i < 3; i++) {
-      w.mem.advance(1000);
-      await reconcile(w.deps, KEY);
-    }
+    await shiftToV2(w);
     expect(vsRoute(w)).toEqual([['v1', 90], ['v2', 10]]);
-    w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, metadata: { ...o.metadata, deletionTimestamp: new Date(w.mem.now()).toISOString() } }));
-    w.mem.writes.length = 0;
-    await reconcile(w.deps, KEY);
+    await deleteShift(w);
     const vsWrites = istioWrites(w).filter((x) => x.kind === 'VirtualService');
     expect(vsWrites).toHaveLength(1);
     expect(vsRoute(w)).toEqual([['v1', 100]]);
@@ -174,11 +186,7 @@ describe('reconcile', () => {
     const w = world(['v1', 'v2']);
     seedShift(w);
     await settle(w);
-    w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, spec: { ...(o.spec as object), version: 'v2' } }));
-    for (let i = 0; i < 3; i++) {
-      w.mem.advance(1000);
-      await reconcile(w.deps, KEY);
-    }
+    await shiftToV2(w);
     w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({
       ...o,
       metadata: { ...o.metadata, annotations: { 'sluice.dev/command': 'pause', 'sluice.dev/command-id': 'c-1', 'sluice.dev/by': 'alice' } },
