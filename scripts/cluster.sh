@@ -31,7 +31,7 @@ K8S_VERSION="$(tr -d '[:space:]' <"$CLUSTER_SRC/K8S_VERSION")"
 ISTIO_API_VERSION="$(tr -d '[:space:]' <"$CLUSTER_SRC/ISTIO_API_VERSION")"
 # A cold build measured on the 2-core dev machine (see docs/test-environment.md): seconds and
 # number of packages, used for the estimate shown while building.
-COLD_BUILD_SECS=1900
+COLD_BUILD_SECS=1660
 COLD_BUILD_PKGS=2694
 
 PIDS="$ENV_DIR/pids"
