@@ -276,10 +276,12 @@ apply_crds() {
 # ---------------------------------------------------------------- commands
 
 cmd_down() {
-  local had=0 port n
+  local had=0 port n p
+  # signal all first, then wait for each: they shut down in parallel
   for n in prometheus controlplane; do
-    if [ -f "$PIDS/$n.pid" ]; then had=1; stop_proc "$n"; fi
+    if [ -f "$PIDS/$n.pid" ]; then had=1; p="$(pid_of "$n")"; [ -z "$p" ] || kill -TERM -- "-$p" 2>/dev/null || true; fi
   done
+  for n in prometheus controlplane; do stop_proc "$n"; done
   port="$(prom_port)"
   [ -n "$port" ] && { sluice_wait_port_free "$port" 10 || sluice_log "warning: port $port still in use"; }
   if [ -d "$ENV_DIR" ]; then
