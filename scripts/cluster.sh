@@ -12,6 +12,7 @@
 # Environment: SLUICE_ENV_DIR (default /tmp/sluice-env), SLUICE_SCRAPE_INTERVAL (default 5s),
 # SLUICE_CACHE_DIR (default ~/.cache/sluice). See docs/test-environment.md.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/log.sh
@@ -20,7 +21,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/scripts/lib/ports.sh"
 # shellcheck source=lib/progress.sh
 . "$ROOT/scripts/lib/progress.sh"
-SLUICE_LOG_TAG=cluster
+export SLUICE_LOG_TAG=cluster
 
 CLUSTER_SRC="$ROOT/test/cluster"
 ENV_DIR="${SLUICE_ENV_DIR:-/tmp/sluice-env}"
@@ -256,6 +257,7 @@ apply_crds() {
     # exist (server-side applying Istio's 800 KB of CRDs again costs seconds on 2 cores)
     sum="$(sha256sum "$f" | cut -c1-16)"
     marker="$ENV_DIR/crds-applied/$sum"
+    # shellcheck disable=SC2046 # one name per word
     if [ -s "$marker" ] && crds_exist $(cat "$marker"); then
       continue
     fi
@@ -268,7 +270,7 @@ apply_crds() {
     # shellcheck disable=SC2086
     KUBECONFIG="$ENV_DIR/kubeconfig" "$kubectl" wait --for condition=Established --timeout=60s $names >/dev/null ||
       sluice_die "CRDs from $f not Established within 60s"
-    echo $names >"$marker"
+    echo "$names" | tr '\n' ' ' >"$marker"
     sluice_log "CRDs Established: $(wc -l <<<"$names") from ${f#"$ROOT"/}"
   done
 }

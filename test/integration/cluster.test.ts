@@ -10,7 +10,10 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
+import { type V1Deployment, type V1Pod } from '@kubernetes/client-node';
+import {
+  apps, core, deleteNamespace, deployment, getIstio, givenDestinationRule, givenVirtualService, newNamespace, sleep, virtualService,
+} from './daemonFixtures';
 import { CLUSTER_SH, kubeConfig, kubectl, promQuery, readEnvFile, UNREADY_ANNOTATION, waitFor } from './env';
 
 // jest ignores testTimeout inside a `projects` entry, so set it here: waits below are bounded
@@ -18,33 +21,12 @@ import { CLUSTER_SH, kubeConfig, kubectl, promQuery, readEnvFile, UNREADY_ANNOTA
 jest.setTimeout(300_000);
 
 const kc = kubeConfig();
-const core = kc.makeApiClient(CoreV1Api);
-const apps = kc.makeApiClient(AppsV1Api);
-const custom = kc.makeApiClient(CustomObjectsApi);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const namespaces: string[] = [];
-const newNamespace = async (prefix: string): Promise<string> => {
-  const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
-  await core.createNamespace({ body: { metadata: { name } } });
-  namespaces.push(name);
-  return name;
-};
+/** The namespace of the running test ("" for none); the namespace controller (a real one) removes everything inside. */
+let namespace = '';
 afterEach(async () => {
-  // the namespace controller (a real one) removes everything inside
-  for (const name of namespaces.splice(0)) await core.deleteNamespace({ name }).catch(() => undefined);
-});
-
-const deployment = (name: string, replicas: number, annotations?: Record<string, string>): V1Deployment => ({
-  metadata: { name, labels: { app: name } },
-  spec: {
-    replicas,
-    selector: { matchLabels: { app: name } },
-    template: {
-      metadata: { labels: { app: name }, annotations },
-      spec: { containers: [{ name: 'app', image: 'example.invalid/app:1' }] },
-    },
-  },
+  await deleteNamespace(namespace);
+  namespace = '';
 });
 const condition = (d: V1Deployment, type: string) => d.status?.conditions?.find((c) => c.type === type);
 const podReady = (p: V1Pod) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status;
@@ -61,19 +43,10 @@ const rejection = async (p: Promise<unknown>): Promise<{ code: number; message: 
   throw new Error('expected the API server to reject the request, but it was accepted');
 };
 
-const virtualService = (spec: unknown) => ({
-  apiVersion: 'networking.istio.io/v1',
-  kind: 'VirtualService',
-  metadata: { name: 'reviews' },
-  spec,
-});
-const createVS = (namespace: string, spec: unknown) =>
-  custom.createNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1', namespace, plural: 'virtualservices', body: virtualService(spec) });
-
 describe('local control plane', () => {
   it('Given a 3-replica Deployment, When it is created, Then it becomes Available with 3 Running, Ready pods on the simulated node', async () => {
-    const namespace = await newNamespace('env-avail');
-    await apps.createNamespacedDeployment({ namespace, body: deployment('web', 3) });
+    namespace = await newNamespace('env-avail');
+    await apps.createNamespacedDeployment({ namespace, body: deployment('web', { app: 'web' }, 3) });
 
     const d = await waitFor(
       async () => {
@@ -94,8 +67,8 @@ describe('local control plane', () => {
   });
 
   it('Given a pod template annotated unready, When the Deployment is created, Then pods run but stay unready and it never becomes Available', async () => {
-    const namespace = await newNamespace('env-unready');
-    await apps.createNamespacedDeployment({ namespace, body: deployment('stuck', 2, { [UNREADY_ANNOTATION]: 'true' }) });
+    namespace = await newNamespace('env-unready');
+    await apps.createNamespacedDeployment({ namespace, body: deployment('stuck', { app: 'stuck' }, 2, { unready: true }) });
 
     const pods = await waitFor(
       async () => {
@@ -121,7 +94,7 @@ describe('local control plane', () => {
   });
 
   it('Given RBAC authorization, When an unprivileged service account acts, Then it is forbidden, and a new namespace gets its default service account', async () => {
-    const namespace = await newNamespace('env-rbac');
+    namespace = await newNamespace('env-rbac');
     const r = kubectl(['auth', 'can-i', 'list', 'pods', '-n', namespace, `--as=system:serviceaccount:${namespace}:default`]);
     expect(r.stdout.trim()).toBe('no');
     const get = kubectl(['get', 'pods', '-n', namespace, `--as=system:serviceaccount:${namespace}:default`]);
@@ -141,9 +114,9 @@ describe('local control plane', () => {
 
 describe("Istio's real CRDs", () => {
   it('Given a VirtualService whose route weight is a string, When it is created, Then the CRD schema rejects it', async () => {
-    const namespace = await newNamespace('env-vs-bad');
+    namespace = await newNamespace('env-vs-bad');
     const err = await rejection(
-      createVS(namespace, { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews' }, weight: 'eighty' }] }] }),
+      givenVirtualService(namespace, { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews' }, weight: 'eighty' }] }] }),
     );
     expect(err.code).toBe(422);
     expect(err.message).toMatch(/spec\.http\[0\]\.route\[0\]\.weight/);
@@ -151,7 +124,7 @@ describe("Istio's real CRDs", () => {
   });
 
   it('Given a VirtualService route without a destination host, When it is applied with kubectl, Then it is rejected', async () => {
-    const namespace = await newNamespace('env-vs-nohost');
+    namespace = await newNamespace('env-vs-nohost');
     const r = kubectl(
       ['apply', '-n', namespace, '-f', '-'],
       JSON.stringify(virtualService({ hosts: ['reviews'], http: [{ route: [{ destination: { subset: 'v1' }, weight: 100 }] }] })),
@@ -161,31 +134,16 @@ describe("Istio's real CRDs", () => {
   });
 
   it('Given a valid VirtualService and a DestinationRule with subsets, When they are created, Then both are stored as sent', async () => {
-    const namespace = await newNamespace('env-vs-good');
-    await custom.createNamespacedCustomObject({
-      group: 'networking.istio.io',
-      version: 'v1',
-      namespace,
-      plural: 'destinationrules',
-      body: {
-        apiVersion: 'networking.istio.io/v1',
-        kind: 'DestinationRule',
-        metadata: { name: 'reviews' },
-        spec: { host: 'reviews', subsets: [{ name: 'stable', labels: { version: 'v1' } }, { name: 'canary', labels: { version: 'v2' } }] },
-      },
-    });
-    await createVS(namespace, {
+    namespace = await newNamespace('env-vs-good');
+    await givenDestinationRule(namespace, { stable: 'v1', canary: 'v2' });
+    await givenVirtualService(namespace, {
       hosts: ['reviews'],
       http: [{ route: [{ destination: { host: 'reviews', subset: 'stable' }, weight: 90 }, { destination: { host: 'reviews', subset: 'canary' }, weight: 10 }] }],
     });
-    const dr = (await custom.getNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1', namespace, plural: 'destinationrules', name: 'reviews' })) as {
-      spec: { subsets: { name: string }[] };
-    };
-    expect(dr.spec.subsets.map((s) => s.name)).toEqual(['stable', 'canary']);
-    const vs = (await custom.getNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1', namespace, plural: 'virtualservices', name: 'reviews' })) as {
-      spec: { http: { route: { weight: number }[] }[] };
-    };
-    expect(vs.spec.http[0].route.map((r) => r.weight)).toEqual([90, 10]);
+    const dr = await getIstio(namespace, 'destinationrules');
+    expect(dr?.spec.subsets.map((s: { name: string }) => s.name)).toEqual(['stable', 'canary']);
+    const vs = await getIstio(namespace, 'virtualservices');
+    expect(vs?.spec.http[0].route.map((r: { weight: number }) => r.weight)).toEqual([90, 10]);
   });
 });
 
@@ -249,6 +207,7 @@ describe('scripts/cluster.sh lifecycle (a second environment beside the first)',
     if (!dir) return;
     run('down');
     fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(`${dir}.lock`, { force: true });
   });
 
   it('Given a second SLUICE_ENV_DIR, When it goes up, down and up again, Then it works each time and down leaves no process or port behind', () => {
