@@ -73,7 +73,7 @@ build() {
   log="$CACHE_DIR/build-$K8S_VERSION.log"
   : >"$log"
   sluice_log "building sluice-testenv (kube-apiserver + kube-controller-manager + etcd + kubectl $K8S_VERSION) into $out"
-  total="$(cd "$CLUSTER_SRC" && go list -deps -f '{{if .Stale}}x{{end}}' ./cmd/sluice-testenv 2>>"$log" | grep -c x || true)"
+  total="$(cd "$CLUSTER_SRC" && go list -trimpath -deps -f '{{if .Stale}}x{{end}}' ./cmd/sluice-testenv 2>>"$log" | grep -c x || true)"
   expected=$((COLD_BUILD_SECS * ${total:-0} / COLD_BUILD_PKGS))
   if [ "${total:-0}" -gt 1000 ]; then
     sluice_log "cold build: $total packages to compile, about $(sluice_human_secs "$expected") on 2 cores (once; the Go build cache keeps later builds short)"
@@ -94,6 +94,9 @@ build() {
   fi
   ln -sf sluice-testenv "$out.tmp/kubectl"
   rm -rf "$out" && mv "$out.tmp" "$out"
+  # keep the 3 newest builds (160 MB each); older source versions are rebuilt on demand
+  find "$CACHE_DIR/bin" -mindepth 1 -maxdepth 1 -type d -printf '%T@ %p\n' | sort -rn | tail -n +4 | cut -d' ' -f2- |
+    while read -r old; do rm -rf "$old"; done
   sluice_log "built in $(sluice_human_secs $(($(date +%s) - start))): $("$out/sluice-testenv" version)"
   flock -u 9
   echo "$out"
