@@ -117,6 +117,15 @@ istio_crds() {
 
 # ---------------------------------------------------------------- prometheus
 
+# pids_named NAME: pids whose command name is NAME (no procps needed)
+pids_named() {
+  local d
+  for d in /proc/[0-9]*; do
+    [ "$(cat "$d/comm" 2>/dev/null)" = "$1" ] && echo "${d#/proc/}"
+  done
+  return 0
+}
+
 ensure_prometheus() {
   command -v prometheus >/dev/null && return 0
   [ "$(id -u)" = 0 ] || sluice_die "prometheus is missing; install it with: sudo apt-get install -y prometheus"
@@ -125,14 +134,14 @@ ensure_prometheus() {
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && created_policy=1
   fi
-  before="$(pgrep -x prometheus || true)"
+  before="$(pids_named prometheus)"
   {
     apt-get update &&
       DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus
   } >"$CACHE_DIR/apt-prometheus.log" 2>&1 || { sluice_tail_log "$CACHE_DIR/apt-prometheus.log"; sluice_die "apt-get install prometheus failed"; }
   [ "$created_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
   # whatever the package managed to start anyway (it should not have): stop it
-  after="$(pgrep -x prometheus || true)"
+  after="$(pids_named prometheus)"
   for p in $after; do grep -qx "$p" <<<"$before" || kill "$p" 2>/dev/null || true; done
   command -v systemctl >/dev/null && systemctl disable --now prometheus >/dev/null 2>&1 || true
   command -v prometheus >/dev/null || sluice_die "prometheus still not on PATH after install"
@@ -194,7 +203,7 @@ stop_proc() {
     fi
   fi
   # stragglers in its process group (e.g. the controller-manager child)
-  if pgrep -g "$p" >/dev/null 2>&1; then kill -KILL -- "-$p" 2>/dev/null || true; fi
+  kill -0 -- "-$p" 2>/dev/null && { kill -KILL -- "-$p" 2>/dev/null || true; }
   rm -f "$PIDS/$name.pid"
 }
 
