@@ -109,7 +109,7 @@ export interface WaitOptions {
   what?: string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Polls `fn` until it returns something other than undefined/null/false and resolves with it.
