@@ -61,6 +61,13 @@ export const main = async (argv: readonly string[], io: FileIo, table: CommandTa
 };
 
 if (require.main === module) {
+  // `sluice status x | head` closes the pipe early: stop quietly, as other CLIs do, instead of an
+  // unhandled EPIPE stack trace.
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
   void main(process.argv.slice(2), nodeFileIo()).then((code) => {
     process.exitCode = code;
   });
