@@ -1,20 +1,25 @@
 /**
- * Given/When/Then helpers for the daemon's integration tests: namespaces with a `reviews` Service
- * and v1/v2 Deployments, TrafficShifts, the daemon as a child process (`node dist/src/cli/main.js
- * run`, so it can be SIGKILLed), and readers for status, routes, Events and metrics.
+ * Given/When/Then helpers for the integration tests (daemon, schedule, RBAC, mesh simulator, the
+ * environment itself): namespaces, Deployments the pod simulator runs, a `reviews` Service with
+ * v1/v2 Deployments, Istio objects, TrafficShifts, the daemon as a child process (`node
+ * dist/src/cli/main.js run`, so it can be SIGKILLed), and readers for status, routes, Events and
+ * metrics.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { kubeConfig, kubectlOk, REPO_ROOT, UNREADY_ANNOTATION, waitFor } from './env';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1Deployment } from '@kubernetes/client-node';
+import { kubeConfig, kubectlOk, REPO_ROOT, sleep, UNREADY_ANNOTATION, waitFor } from './env';
 
 const kc = kubeConfig();
 export const core = kc.makeApiClient(CoreV1Api);
 export const apps = kc.makeApiClient(AppsV1Api);
 export const custom = kc.makeApiClient(CustomObjectsApi);
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep };
+
+/** Istio's API group and version, for the CustomObjectsApi calls. */
+export const ISTIO = { group: 'networking.istio.io', version: 'v1' } as const;
 
 // ---- Given ------------------------------------------------------------------------------------
 
@@ -35,35 +40,55 @@ export const deleteNamespace = async (namespace: string): Promise<void> => {
   await core.deleteNamespace({ name: namespace }).catch(() => undefined);
 };
 
-/** Service `reviews` and Deployments reviews-<version> (2 replicas each); waits for the pods. */
-export const givenReviews = async (namespace: string, versions: readonly string[], opts: { unready?: readonly string[] } = {}): Promise<void> => {
+/**
+ * A Deployment the pod simulator runs: `labels` on it, its selector and its pods, one container
+ * `container` (image example.invalid/<container>:1, never pulled). Pods of an `unready` one run but
+ * never become Ready (UNREADY_ANNOTATION).
+ */
+export const deployment = (
+  name: string,
+  labels: Record<string, string>,
+  replicas: number,
+  opts: { unready?: boolean; container?: string } = {},
+): V1Deployment => {
+  const container = opts.container ?? 'app';
+  return {
+    metadata: { name, labels },
+    spec: {
+      replicas,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels, ...(opts.unready ? { annotations: { [UNREADY_ANNOTATION]: 'true' } } : {}) },
+        spec: { containers: [{ name: container, image: `example.invalid/${container}:1` }] },
+      },
+    },
+  };
+};
+
+/** Service `reviews` and Deployments reviews-<version> (`replicas` each, default 2); waits for the pods. */
+export const givenReviews = async (
+  namespace: string,
+  versions: readonly string[],
+  opts: { unready?: readonly string[]; replicas?: number } = {},
+): Promise<void> => {
+  const replicas = opts.replicas ?? 2;
   await core.createNamespacedService({
     namespace,
     body: { metadata: { name: 'reviews' }, spec: { selector: { app: 'reviews' }, ports: [{ name: 'http', port: 9080 }] } },
   });
   for (const version of versions) {
-    const labels = { app: 'reviews', version };
-    const annotations = opts.unready?.includes(version) ? { [UNREADY_ANNOTATION]: 'true' } : undefined;
-    await apps.createNamespacedDeployment({
-      namespace,
-      body: {
-        metadata: { name: `reviews-${version}`, labels },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: labels },
-          template: { metadata: { labels, ...(annotations ? { annotations } : {}) }, spec: { containers: [{ name: 'reviews', image: 'example.invalid/reviews:1' }] } },
-        },
-      },
-    });
+    const body = deployment(`reviews-${version}`, { app: 'reviews', version }, replicas, { unready: opts.unready?.includes(version), container: 'reviews' });
+    await apps.createNamespacedDeployment({ namespace, body });
   }
-  const expectedReady = 2 * (versions.length - (opts.unready?.length ?? 0));
+  const expectedPods = replicas * versions.length;
+  const expectedReady = replicas * (versions.length - (opts.unready?.length ?? 0));
   await waitFor(
     async () => {
       const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app=reviews' });
       const ready = pods.items.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-      return pods.items.length === 2 * versions.length && ready.length === expectedReady;
+      return pods.items.length === expectedPods && ready.length === expectedReady;
     },
-    { timeoutMs: 90_000, what: `reviews pods, ${expectedReady} of them Ready` },
+    { timeoutMs: 90_000, what: `${expectedPods} reviews pods, ${expectedReady} of them Ready` },
   );
 };
 
@@ -86,10 +111,27 @@ export const givenShift = (namespace: string, spec: Record<string, unknown>, nam
 export const patchShift = (namespace: string, patch: Record<string, unknown>, name = 'reviews'): void =>
   void kubectlOk(['-n', namespace, 'patch', 'trafficshift', name, '--type=merge', '-p', JSON.stringify(patch)]);
 
+/** A VirtualService `reviews` as sent to the API server (or to kubectl apply). */
+export const virtualService = (spec: Record<string, unknown>, labels: Record<string, string> = {}) => ({
+  apiVersion: 'networking.istio.io/v1',
+  kind: 'VirtualService',
+  metadata: { name: 'reviews', labels },
+  spec,
+});
+
 export const givenVirtualService = (namespace: string, spec: Record<string, unknown>, labels: Record<string, string> = {}) =>
+  custom.createNamespacedCustomObject({ ...ISTIO, namespace, plural: 'virtualservices', body: virtualService(spec, labels) });
+
+/** DestinationRule `reviews` with one subset per entry of `subsets` (subset name -> version label). */
+export const givenDestinationRule = (namespace: string, subsets: Record<string, string> = { v1: 'v1', v2: 'v2' }) =>
   custom.createNamespacedCustomObject({
-    group: 'networking.istio.io', version: 'v1', namespace, plural: 'virtualservices',
-    body: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'reviews', labels }, spec },
+    ...ISTIO, namespace, plural: 'destinationrules',
+    body: {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'DestinationRule',
+      metadata: { name: 'reviews' },
+      spec: { host: 'reviews', subsets: Object.entries(subsets).map(([name, version]) => ({ name, labels: { version } })) },
+    },
   });
 
 // ---- Then -------------------------------------------------------------------------------------
@@ -109,7 +151,7 @@ export interface IstioObject {
 }
 
 export const getIstio = async (namespace: string, plural: 'virtualservices' | 'destinationrules'): Promise<IstioObject | undefined> =>
-  (await custom.getNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1', namespace, plural, name: 'reviews' }).catch(() => undefined)) as IstioObject | undefined;
+  (await custom.getNamespacedCustomObject({ ...ISTIO, namespace, plural, name: 'reviews' }).catch(() => undefined)) as IstioObject | undefined;
 
 /** The primary route's weights as `{ subset: weight }`. */
 export const weightsOf = (vs: IstioObject | undefined): Record<string, number> => {

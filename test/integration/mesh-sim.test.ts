@@ -10,11 +10,9 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { startMeshSim, type MeshSim } from '../mesh-sim/sim';
-import { kubeConfig, promQuery, REPO_ROOT, UNREADY_ANNOTATION, waitFor } from './env';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { custom, deleteNamespace, givenDestinationRule, givenReviews, givenVirtualService, ISTIO, newNamespace, sleep } from './daemonFixtures';
+import { promQuery, REPO_ROOT, waitFor } from './env';
 
 /** SLUICE_SCRAPE_INTERVAL as Prometheus writes durations ("5s", "500ms", "1m"); default 5 s. */
 const scrapeIntervalMs = (): number => {
@@ -23,77 +21,13 @@ const scrapeIntervalMs = (): number => {
   return Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 } as const)[(m[2] ?? 's') as 'ms' | 's' | 'm'];
 };
 
-const kc = kubeConfig();
-const core = kc.makeApiClient(CoreV1Api);
-const apps = kc.makeApiClient(AppsV1Api);
-const custom = kc.makeApiClient(CustomObjectsApi);
-
-// ---- Given: fixtures ---------------------------------------------------------------------------
-
-const newNamespace = async (prefix: string): Promise<string> => {
-  const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
-  await core.createNamespace({ body: { metadata: { name } } });
-  return name;
-};
-
-const deleteNamespace = (name: string) => core.deleteNamespace({ name }).catch(() => undefined);
+// ---- Given: fixtures (daemonFixtures.ts) -------------------------------------------------------
 
 /** Service reviews and Deployments reviews-v1 / reviews-v2, 3 replicas each; waits for the pods. */
-const givenReviews = async (namespace: string, opts: { unready?: string[] } = {}): Promise<void> => {
-  await core.createNamespacedService({
-    namespace,
-    body: { metadata: { name: 'reviews' }, spec: { selector: { app: 'reviews' }, ports: [{ name: 'http', port: 9080 }] } },
-  });
-  for (const version of ['v1', 'v2']) {
-    const labels = { app: 'reviews', version };
-    const annotations = opts.unready?.includes(version) ? { [UNREADY_ANNOTATION]: 'true' } : undefined;
-    await apps.createNamespacedDeployment({
-      namespace,
-      body: {
-        metadata: { name: `reviews-${version}`, labels },
-        spec: {
-          replicas: 3,
-          selector: { matchLabels: labels },
-          template: { metadata: { labels, annotations }, spec: { containers: [{ name: 'reviews', image: 'example.invalid/reviews:1' }] } },
-        },
-      },
-    });
-  }
-  const expectedReady = 6 - 3 * (opts.unready?.length ?? 0);
-  await waitFor(
-    async () => {
-      const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app=reviews' });
-      const ready = pods.items.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-      return pods.items.length === 6 && ready.length === expectedReady;
-    },
-    { timeoutMs: 90_000, what: `6 reviews pods, ${expectedReady} of them Ready` },
-  );
-};
+const givenReviewsV1V2 = (namespace: string, unready: string[] = []) => givenReviews(namespace, ['v1', 'v2'], { replicas: 3, unready });
 
-const ISTIO = { group: 'networking.istio.io', version: 'v1' } as const;
-
-const givenDestinationRule = (namespace: string) =>
-  custom.createNamespacedCustomObject({
-    group: 'networking.istio.io',
-    version: 'v1',
-    namespace,
-    plural: 'destinationrules',
-    body: {
-      apiVersion: 'networking.istio.io/v1',
-      kind: 'DestinationRule',
-      metadata: { name: 'reviews' },
-      spec: { host: 'reviews', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] },
-    },
-  });
-
-const givenVirtualService = (namespace: string, http: unknown[]) =>
-  custom.createNamespacedCustomObject({
-    group: 'networking.istio.io',
-    version: 'v1',
-    namespace,
-    plural: 'virtualservices',
-    body: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'reviews' }, spec: { hosts: ['reviews'], http } },
-  });
+/** VirtualService reviews with these HTTP routes. */
+const givenRoutes = (namespace: string, http: unknown[]) => givenVirtualService(namespace, { hosts: ['reviews'], http });
 
 const weighted = (v1: number, v2: number) => ({
   route: [
@@ -134,9 +68,9 @@ describe('mesh simulator against the real control plane and Prometheus', () => {
 
   it('splits traffic 80/20 as the VirtualService says, measured through Prometheus within 3 %', async () => {
     namespace = await newNamespace('meshsim-split');
-    await givenReviews(namespace);
+    await givenReviewsV1V2(namespace);
     await givenDestinationRule(namespace);
-    await givenVirtualService(namespace, [weighted(80, 20)]);
+    await givenRoutes(namespace, [weighted(80, 20)]);
 
     const s = await startSim([{ namespace, service: 'reviews', rps: 100 }]);
     await sleep(30_000);
@@ -155,9 +89,9 @@ describe('mesh simulator against the real control plane and Prometheus', () => {
 
   it('sends preview-header traffic to the candidate only', async () => {
     namespace = await newNamespace('meshsim-preview');
-    await givenReviews(namespace);
+    await givenReviewsV1V2(namespace);
     await givenDestinationRule(namespace);
-    await givenVirtualService(namespace, [
+    await givenRoutes(namespace, [
       { name: 'preview', match: [{ headers: { 'x-preview': { exact: 'true' } } }], route: [{ destination: { host: 'reviews', subset: 'v2' } }] },
       { name: 'stable', route: [{ destination: { host: 'reviews', subset: 'v1' } }] },
     ]);
@@ -177,9 +111,9 @@ describe('mesh simulator against the real control plane and Prometheus', () => {
 
   it('answers 503 UH, reported by the source only, for a routed subset without ready pods', async () => {
     namespace = await newNamespace('meshsim-uh');
-    await givenReviews(namespace, { unready: ['v2'] });
+    await givenReviewsV1V2(namespace, ['v2']);
     await givenDestinationRule(namespace);
-    await givenVirtualService(namespace, [weighted(50, 50)]);
+    await givenRoutes(namespace, [weighted(50, 50)]);
 
     await startSim([{ namespace, service: 'reviews', rps: 50 }]);
     await sleep(15_000 + scrapeIntervalMs());
@@ -197,9 +131,9 @@ describe('mesh simulator against the real control plane and Prometheus', () => {
 
   it('applies a route change the configured propagation delay after the watch event', async () => {
     namespace = await newNamespace('meshsim-delay');
-    await givenReviews(namespace);
+    await givenReviewsV1V2(namespace);
     await givenDestinationRule(namespace);
-    await givenVirtualService(namespace, [weighted(100, 0)]);
+    await givenRoutes(namespace, [weighted(100, 0)]);
     const s = await startMeshSim({ services: [{ namespace, service: 'reviews', rps: 50 }], propagationDelayMs: 3000 }, { log: () => undefined });
     sim = s;
     await sleep(2000);
@@ -218,9 +152,9 @@ describe('mesh simulator against the real control plane and Prometheus', () => {
 
   it('fails requests as profiles say, set through POST /profiles and the schedule, and the usual 5xx query sees it', async () => {
     namespace = await newNamespace('meshsim-errors');
-    await givenReviews(namespace);
+    await givenReviewsV1V2(namespace);
     await givenDestinationRule(namespace);
-    await givenVirtualService(namespace, [weighted(50, 50)]);
+    await givenRoutes(namespace, [weighted(50, 50)]);
 
     const s = await startMeshSim(
       { seed: 11, services: [{ namespace, service: 'reviews', rps: 60 }], schedule: [{ atSeconds: 5, namespace, service: 'reviews', version: 'v2', errorFraction: 0.5 }] },
@@ -253,7 +187,7 @@ describe('mesh simulator against the real control plane and Prometheus', () => {
     const configFile = path.join(dir, 'mesh-sim.json');
     const ledgerFile = path.join(dir, 'ledger.json');
     namespace = await newNamespace('meshsim-cli');
-    await givenReviews(namespace);
+    await givenReviewsV1V2(namespace);
     fs.writeFileSync(configFile, JSON.stringify({ ledgerPath: ledgerFile, services: [{ namespace, service: 'reviews', rps: 10 }] }));
 
     const child = spawn(process.execPath, [cli, '--config', configFile], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
