@@ -3,19 +3,9 @@
  * how many requests, and how many of them failed, per second. Pure.
  */
 
-/** One second of one version, as the ledger reports it. */
-export interface LedgerCell {
-  readonly second: number;
-  readonly requests: number;
-  readonly failures: number;
-}
+import type { LedgerCell, LedgerJson } from '../test/mesh-sim/ledger';
 
-/** GET /ledger: `services["shop/reviews"]["v3"]` lists cells in ascending second. */
-export interface LedgerJson {
-  /** Unix ms of second 0. */
-  readonly startedAtMs: number;
-  readonly services: Readonly<Record<string, Readonly<Record<string, readonly LedgerCell[]>>>>;
-}
+export type { LedgerCell, LedgerJson };
 
 export interface Totals {
   readonly requests: number;

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import * as E from 'fp-ts/Either';
 import { decodeTrafficShift } from '../../src/api/trafficShift';
 import { CATALOG } from '../unit/api/catalog';
-import { manifest, minimalCanary, sampleShifts } from '../unit/api/fixtures';
+import { manifest, minimalCanary, minimalCanaryDefaulted, sampleShifts } from '../unit/api/fixtures';
 import { kubeConfig, kubectlOk } from './env';
 
 const custom = kubeConfig().makeApiClient(CustomObjectsApi);
@@ -179,16 +179,7 @@ describe('the TrafficShift CRD on a real API server', () => {
 
     it('get the CRD defaults filled in by the server (the same ones resolveSpec assumes)', async () => {
       await create('minimal', minimalCanary);
-      expect((await get('minimal')).spec).toEqual({
-        ...minimalCanary,
-        strategy: { canary: { steps: [10, 50], stepInterval: '1m' } },
-        gateways: ['mesh'],
-        versionLabel: 'version',
-        analysis: { interval: '30s', maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold' },
-        manualPromotion: false,
-        progressDeadline: '10m',
-        adopt: false,
-      });
+      expect((await get('minimal')).spec).toEqual(minimalCanaryDefaulted);
 
       await create('blue-green', { ...minimalCanary, strategy: { blueGreen: {} }, schedule: {}, analysis: { maxErrorRate: 0.05 } });
       const bg = (await get('blue-green')).spec;

@@ -194,20 +194,12 @@ export interface DaemonProcess {
 
 const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
-/** Start `sluice run` watching `namespace`, with fast leader-election timings and its lease in that namespace. */
-export const startDaemon = async (namespace: string, identity: string, extra: readonly string[] = []): Promise<DaemonProcess> => {
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  const args = [
-    CLI, 'run', '--namespace', namespace, '--metrics-addr', '127.0.0.1:0', '--lease-namespace', namespace, '--lease-name', 'sluice-leader',
-    '--lease-duration', '6s', '--renew-deadline', '4s', '--retry-period', '1s', '--identity', identity, ...extra,
-  ];
-  const proc = spawn(process.execPath, args, { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Record<string, any>[] = [];
+/** Push every line of the daemon's JSON log on `stream` into `lines` (a non-JSON line as `{msg}`). */
+export const collectJsonLines = (stream: NodeJS.ReadableStream, lines: Record<string, any>[]): void => {
   let buffer = '';
-  proc.stdout!.on('data', (d: Buffer) => {
+  stream.on('data', (d: Buffer) => {
     buffer += d.toString();
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
+    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
       const line = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
       try {
@@ -217,6 +209,18 @@ export const startDaemon = async (namespace: string, identity: string, extra: re
       }
     }
   });
+};
+
+/** Start `sluice run` watching `namespace`, with fast leader-election timings and its lease in that namespace. */
+export const startDaemon = async (namespace: string, identity: string, extra: readonly string[] = []): Promise<DaemonProcess> => {
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  const args = [
+    CLI, 'run', '--namespace', namespace, '--metrics-addr', '127.0.0.1:0', '--lease-namespace', namespace, '--lease-name', 'sluice-leader',
+    '--lease-duration', '6s', '--renew-deadline', '4s', '--retry-period', '1s', '--identity', identity, ...extra,
+  ];
+  const proc = spawn(process.execPath, args, { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, any>[] = [];
+  collectJsonLines(proc.stdout!, lines);
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   if (process.env.SLUICE_DAEMON_LOGS) proc.stdout!.pipe(process.stderr);

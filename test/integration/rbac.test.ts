@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { canarySpec, deleteNamespace, eventsFor, getIstio, givenReviews, givenShift, waitForPhase, weightsOf } from './daemonFixtures';
+import { canarySpec, collectJsonLines, deleteNamespace, eventsFor, getIstio, givenReviews, givenShift, waitForPhase, weightsOf } from './daemonFixtures';
 import { kubectl, kubectlOk, REPO_ROOT, waitFor } from './env';
 
 jest.setTimeout(300_000);
@@ -243,19 +243,7 @@ describe('the chart\'s RBAC on the real RBAC authorizer', () => {
       const lines: Record<string, any>[] = [];
       let stderr = '';
       daemon = spawn(process.execPath, [CLI, ...daemonArgs(kubeconfig, identity)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let buffer = '';
-      daemon.stdout!.on('data', (d: Buffer) => {
-        buffer += d.toString();
-        for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-          const line = buffer.slice(0, nl);
-          buffer = buffer.slice(nl + 1);
-          try {
-            lines.push(JSON.parse(line) as Record<string, any>);
-          } catch {
-            lines.push({ msg: line });
-          }
-        }
-      });
+      collectJsonLines(daemon.stdout!, lines);
       daemon.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
 
       // Then it takes the lease in the release namespace and adopts v1 as stable

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { decodeTrafficShift, resolveSpec } from '../../../src/api/trafficShift';
 import { applyDefaults, structuralProblems } from './structural';
-import { CEL, codecErrors, crd, crdErrors, manifest, minimalCanary, sampleDocuments, sampleShifts, schema } from './fixtures';
+import { CEL, codecErrors, crd, crdErrors, manifest, minimalCanary, minimalCanaryDefaulted, sampleDocuments, sampleShifts, schema } from './fixtures';
 
 const resolved = (m: unknown) => {
   const d = decodeTrafficShift(m);
@@ -30,16 +30,7 @@ describe('the TrafficShift CRD', () => {
 
   it('fills the same defaults resolveSpec does', () => {
     const defaulted = applyDefaults(schema, manifest(minimalCanary)) as { spec: unknown };
-    expect(defaulted.spec).toEqual({
-      ...minimalCanary,
-      strategy: { canary: { steps: [10, 50], stepInterval: '1m' } },
-      gateways: ['mesh'],
-      versionLabel: 'version',
-      analysis: { interval: '30s', maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold' },
-      manualPromotion: false,
-      progressDeadline: '10m',
-      adopt: false,
-    });
+    expect(defaulted.spec).toEqual(minimalCanaryDefaulted);
     const blueGreen = applyDefaults(schema, manifest({ ...minimalCanary, strategy: { blueGreen: {} }, schedule: {} })) as { spec: Record<string, unknown> };
     expect(blueGreen.spec.strategy).toEqual({ blueGreen: { previewDuration: '0s', rollbackWindow: '10m' } });
     expect(blueGreen.spec.schedule).toEqual({ timeZone: 'UTC' });

@@ -56,3 +56,15 @@ export const manifest = (spec: Record<string, unknown>, name = 'reviews'): Recor
 });
 
 export const minimalCanary = { service: 'reviews', version: 'v2', strategy: { canary: { steps: [10, 50] } } };
+
+/** minimalCanary as the CRD's defaults fill it in (and as resolveSpec assumes): the API server and the unit schema walker must both give this. */
+export const minimalCanaryDefaulted = {
+  ...minimalCanary,
+  strategy: { canary: { steps: [10, 50], stepInterval: '1m' } },
+  gateways: ['mesh'],
+  versionLabel: 'version',
+  analysis: { interval: '30s', maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold' },
+  manualPromotion: false,
+  progressDeadline: '10m',
+  adopt: false,
+};
