@@ -92,25 +92,20 @@ export const struct = <R extends t.Props, O extends t.Props>(name: string, requi
     (u): u is A => inner.is(u),
     (u, c) => {
       if (typeof u !== 'object' || u === null || Array.isArray(u)) return t.failure(u, c, 'is not an object');
-      const unknown = Object.keys(u).filter((k) => !known.has(k));
-      if (unknown.length > 0) {
-        const errors: t.Errors = unknown.map((k) => ({
+      // Every problem at once: unknown keys, missing keys, then what the known fields say, so a
+      // typo does not hide a bad value elsewhere in the same object.
+      const errors: t.ValidationError[] = [];
+      for (const k of Object.keys(u).filter((key) => !known.has(key)))
+        errors.push({
           value: (u as Record<string, unknown>)[k],
           context: [...c, { key: k, type: t.unknown, actual: (u as Record<string, unknown>)[k] }],
           message: `is not a known field (known: ${[...known].join(', ')})`,
-        }));
-        return t.failures(errors);
-      }
-      const missing = Object.keys(required).filter((k) => (u as Record<string, unknown>)[k] === undefined);
-      if (missing.length > 0) {
-        const errors: t.Errors = missing.map((k) => ({
-          value: undefined,
-          context: [...c, { key: k, type: required[k]!, actual: undefined }],
-          message: 'is required',
-        }));
-        return t.failures(errors);
-      }
-      return inner.validate(u, c) as t.Validation<A>;
+        });
+      for (const k of Object.keys(required).filter((key) => (u as Record<string, unknown>)[key] === undefined))
+        errors.push({ value: undefined, context: [...c, { key: k, type: required[k]!, actual: undefined }], message: 'is required' });
+      const validated = inner.validate(u, c);
+      if (validated._tag === 'Left') errors.push(...validated.left);
+      return errors.length > 0 ? t.failures(errors) : (validated as t.Validation<A>);
     },
     (a) => inner.encode(a),
   );
