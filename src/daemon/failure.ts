@@ -1,13 +1,14 @@
 /**
- * The two failures the daemon (not the core) detects before deciding: a spec that does not
- * decode, and an Istio object sluice may not write. Both leave traffic exactly as it is and say
- * why in status (phase Failed, Ready=False with the reason) and in a Warning Event.
+ * The failures the daemon (not the core) detects: a spec that does not decode, an Istio object
+ * sluice may not write or cannot read, and routes the API server refuses (Istio's schema rejects
+ * a field sluice copies as written, e.g. spec.route.retries). Each leaves traffic exactly as it is
+ * and says why in status (phase Failed, Ready=False with the reason) and in a Warning Event.
  */
 import { Condition, Phase, ShiftStatus } from '../api/status';
 
 /** Ready=False reasons set by the daemon itself. */
-export type FailureReason = 'InvalidSpec' | 'NotOwned' | 'UnreadableRoutes';
-const DAEMON_REASONS: readonly string[] = ['InvalidSpec', 'NotOwned', 'UnreadableRoutes'];
+export type FailureReason = 'InvalidSpec' | 'NotOwned' | 'UnreadableRoutes' | 'RoutesRejected';
+const DAEMON_REASONS: readonly string[] = ['InvalidSpec', 'NotOwned', 'UnreadableRoutes', 'RoutesRejected'];
 
 /** `status` moved to Failed for `reason`; the Ready condition keeps its transition time while unchanged. */
 export const failedStatus = (status: ShiftStatus, generation: number | undefined, reason: FailureReason, message: string, nowIso: string): ShiftStatus => {

@@ -180,6 +180,8 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
   if (decision.routes) {
     const rendered = render({ namespace, name, uid: obj.metadata.uid ?? '', spec }, decision.routes, current.right);
     const written = await applyWrites(deps.kube, planWrites(current.right, rendered), current.right);
+    if (written._tag === 'Error' && written.error._tag === 'Invalid')
+      return markFailed(deps, obj, 'RoutesRejected', `${namespace}/${name}: ${written.error.message}; fix the fields sluice copies onto its routes (spec.route, spec.strategy.blueGreen.previewMatch)`);
     if (written._tag !== 'Done') return written;
   }
 

@@ -1,5 +1,5 @@
 import { reconcile } from '../../../src/daemon/reconcile';
-import { conflict } from '../../../src/kube/errors';
+import { conflict, invalid } from '../../../src/kube/errors';
 import { DESTINATION_RULES, FINALIZER, ORIGINAL_SPEC_ANNOTATION, PODS, TRAFFIC_SHIFTS, VIRTUAL_SERVICES } from '../../../src/kube/objects';
 import { NS, pod, seedShift, world, World } from './fixtures';
 
@@ -103,6 +103,24 @@ describe('reconcile', () => {
     expect(ready.reason).toBe('InvalidSpec');
     expect(ready.message).toBe('shop/reviews: spec.strategy.canary.steps[1]: 40 is not greater than the previous step 50');
     expect(w.events[0]).toEqual({ type: 'Warning', reason: 'InvalidSpec', message: ready.message });
+  });
+
+  it('reports routes the API server refuses (a field copied as written) with a Warning Event, leaving traffic as it was', async () => {
+    const w = world(['v1']);
+    seedShift(w);
+    await reconcile(w.deps, KEY);
+    const before = w.mem.read(VIRTUAL_SERVICES, NS, 'reviews');
+    w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, spec: { ...(o.spec as object), route: { retries: { attempts: 'three' } } } }));
+    const refusal = 'VirtualService.networking.istio.io "reviews" is invalid: spec.http[0].retries.attempts: Invalid value: "string": must be of type integer';
+    w.mem.failNext('replace', (ref) => invalid(ref, refusal));
+    await reconcile(w.deps, KEY);
+    const s = statusOf(w);
+    expect(s.phase).toBe('Failed');
+    const ready = s.conditions.find((c: any) => c.type === 'Ready');
+    expect(ready).toMatchObject({ status: 'False', reason: 'RoutesRejected' });
+    expect(ready.message).toBe(`shop/reviews: ${refusal}; fix the fields sluice copies onto its routes (spec.route, spec.strategy.blueGreen.previewMatch)`);
+    expect(w.events.at(-1)).toEqual({ type: 'Warning', reason: 'RoutesRejected', message: ready.message });
+    expect(w.mem.read(VIRTUAL_SERVICES, NS, 'reviews')).toEqual(before);
   });
 
   it('recovers from an invalid spec once it is fixed', async () => {
