@@ -178,6 +178,31 @@ describe('sluice run', () => {
     expect(weightsOf(await getIstio(namespace, 'virtualservices'))).toMatchObject({ v1: 100 });
   });
 
+  it("reports routes Istio's schema refuses with the server's message, and keeps traffic as it was", async () => {
+    namespace = await newNamespace('d-rejected');
+    await givenReviews(namespace, ['v1']);
+    await daemon();
+    await givenShift(namespace, canarySpec('v1'));
+    await waitForPhase(namespace, (st) => st.phase === 'Idle' && st.stableVersion === 'v1', 60_000);
+    const before = (await getIstio(namespace, 'virtualservices'))!;
+
+    // spec.route.retries is copied as written; only Istio's CRD schema knows attempts is an integer.
+    patchShift(namespace, { spec: { route: { retries: { attempts: 'three' } } } });
+    const failed = await waitForPhase(namespace, 'Failed', 60_000);
+    const ready = failed.conditions.find((c: { type: string }) => c.type === 'Ready');
+    expect(ready).toMatchObject({ status: 'False', reason: 'RoutesRejected' });
+    expect(ready.message).toContain('retries.attempts');
+    const event = await waitFor(async () => (await eventsFor(namespace)).find((e) => e.reason === 'RoutesRejected'), { what: 'a RoutesRejected Event' });
+    expect(event).toMatchObject({ type: 'Warning', message: ready.message });
+    const after = (await getIstio(namespace, 'virtualservices'))!;
+    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+
+    // Fixing the field lets sluice write its routes again.
+    patchShift(namespace, { spec: { route: { retries: { attempts: 3 } } } });
+    await waitForPhase(namespace, (st) => st.phase === 'Idle', 60_000);
+    await waitFor(async () => ((await getIstio(namespace, 'virtualservices'))!.spec as any).http.at(-1).retries?.attempts === 3 || undefined, { what: 'the retries written' });
+  });
+
   it('deleting a shift mid-canary pins 100 % to stable in one write and keeps the routes', async () => {
     namespace = await newNamespace('d-delete');
     await givenReviews(namespace, ['v1', 'v2']);
