@@ -7,8 +7,8 @@
 import { Condition, Phase, ShiftStatus } from '../api/status';
 
 /** Ready=False reasons set by the daemon itself. */
-export type FailureReason = 'InvalidSpec' | 'NotOwned' | 'UnreadableRoutes' | 'RoutesRejected';
-const DAEMON_REASONS: readonly string[] = ['InvalidSpec', 'NotOwned', 'UnreadableRoutes', 'RoutesRejected'];
+export type FailureReason = 'InvalidSpec' | 'NotOwned' | 'UnreadableRoutes' | 'RoutesRejected' | 'UnsafeRoutes';
+const DAEMON_REASONS: readonly string[] = ['InvalidSpec', 'NotOwned', 'UnreadableRoutes', 'RoutesRejected', 'UnsafeRoutes'];
 
 /** `status` moved to Failed for `reason`; the Ready condition keeps its transition time while unchanged. */
 export const failedStatus = (status: ShiftStatus, generation: number | undefined, reason: FailureReason, message: string, nowIso: string): ShiftStatus => {

@@ -20,7 +20,7 @@ import { ShiftStatus } from '../api/status';
 import { Command, Decision, DecisionEvent, GateSample, Observations, ScheduleView, ShiftInput } from '../core/types';
 import {
   canonicalJson, decodeDestinationRule, decodeVirtualService, ExistingDestinationRule, ExistingVirtualService,
-  isManagedBySluice, owningShift, ownershipProblem, planWrites, render, sameJson, Write, MANAGED_BY_LABEL,
+  isManagedBySluice, owningShift, ownershipProblem, planWrites, render, routeProblems, sameJson, Write, MANAGED_BY_LABEL,
 } from '../istio';
 import { ANNOTATION, clearCommandPatch } from '../kube/annotations';
 import { Caches } from '../kube/caches';
@@ -179,6 +179,10 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
 
   if (decision.routes) {
     const rendered = render({ namespace, name, uid: obj.metadata.uid ?? '', spec }, decision.routes, current.right);
+    // Render always passes this (property-tested); the check stays as the last line of defence
+    // before traffic changes: weights are integers summing to 100 and every subset exists.
+    const unsafe = routeProblems(rendered.virtualService, rendered.destinationRule);
+    if (unsafe.length > 0) return markFailed(deps, obj, 'UnsafeRoutes', `${namespace}/${name}: refusing to write unsafe routes: ${unsafe.join('; ')}`);
     const written = await applyWrites(deps.kube, planWrites(current.right, rendered), current.right);
     if (written._tag === 'Error' && written.error._tag === 'Invalid')
       return markFailed(deps, obj, 'RoutesRejected', `${namespace}/${name}: ${written.error.message}; fix the fields sluice copies onto its routes (spec.route, spec.strategy.blueGreen.previewMatch)`);
