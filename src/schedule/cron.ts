@@ -94,6 +94,27 @@ const matchesWallIn = (expr: string, fromWall: number, toWall: number): boolean 
 /** Fires are looked for this far ahead; an expression that fires less often than yearly has no next fire. */
 const HORIZON_MS = 400 * DAY_MS;
 
+/**
+ * The same answer computed on the wall clock: cron-parser in UTC (no transitions there) yields
+ * matching wall times, each mapped back to its first instant in `zone`; a wall time in a gap has
+ * none and is left to the skipped-hour correction in nextFire.
+ */
+const nextFireByWall = (expr: string, zone: string, afterMs: number): number | undefined => {
+  const fromWall = wallOf(afterMs, zone) - DAY_MS; // a day early: offsets never differ by more
+  const walls = CronExpressionParser.parse(expr, { tz: 'UTC', currentDate: new Date(fromWall), endDate: new Date(fromWall + HORIZON_MS) });
+  for (let i = 0; i < 10_000; i++) {
+    let wall: number;
+    try {
+      wall = walls.next().getTime();
+    } catch {
+      return undefined;
+    }
+    const first = instantsOfWall(wall, zone)[0];
+    if (first !== undefined && first > afterMs) return first;
+  }
+  return undefined;
+};
+
 /** The first genuine fire (its wall time matches, at its first occurrence) cron-parser gives after `afterMs`, or undefined within the horizon. */
 const nextMatchingFire = (expr: string, zone: string, afterMs: number): number | undefined => {
   const it = CronExpressionParser.parse(expr, { tz: zone, currentDate: new Date(afterMs), endDate: new Date(afterMs + HORIZON_MS) });
@@ -101,8 +122,10 @@ const nextMatchingFire = (expr: string, zone: string, afterMs: number): number |
     let fire: number;
     try {
       fire = it.next().getTime();
-    } catch {
-      return undefined; // past the horizon
+    } catch (e) {
+      // cron-parser gives up ("loop limit exceeded") on some zones with half-hour DST shifts
+      // (Australia/Lord_Howe); walk the wall clock instead. Otherwise: past the horizon.
+      return /loop limit/i.test((e as Error).message) ? nextFireByWall(expr, zone, afterMs) : undefined;
     }
     const wall = wallOf(fire, zone);
     if (fire > afterMs && matchesWall(expr, wall) && instantsOfWall(wall, zone)[0] === fire) return fire;

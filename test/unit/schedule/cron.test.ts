@@ -55,6 +55,12 @@ describe('nextFire across a spring-forward transition (the skipped hour)', () =>
     expect(fire('15 2 * * *', 'Australia/Lord_Howe', '2026-10-03T12:00:00Z')).toBe('2026-10-03T15:30:00.000Z');
   });
 
+  it('finds the next fire where cron-parser gives up with "loop limit exceeded" (Lord Howe, across the April fall-back)', () => {
+    // Found by the schedule property test: asked at a fire (03:15 on 1 March 2029, +11:00), cron-parser
+    // throws instead of answering 03:15 on 1 April (+10:30 after 02:00 became 01:30 that night).
+    expect(fire('15 3 1 * *', 'Australia/Lord_Howe', '2029-02-28T16:15:00Z')).toBe('2029-03-31T16:45:00.000Z');
+  });
+
   it('handles a gap at midnight (America/Santiago skips 00:00-01:00 on 2026-09-06)', () => {
     expect(fire('30 0 * * *', 'America/Santiago', '2026-09-05T12:00:00Z')).toBe('2026-09-06T04:00:00.000Z');
   });
