@@ -3,6 +3,7 @@
  * the fields it uses and carries the rest through untouched (own only what you own).
  */
 import { API_GROUP, PLURAL } from '../api/spec';
+import type { ObjectMeta } from '../api/trafficShift';
 
 /** An API resource: where its objects live on the API server. */
 export interface Resource {
@@ -32,17 +33,12 @@ export interface ObjectRef {
 
 export const refString = (ref: ObjectRef): string => `${ref.resource.kind} ${ref.namespace}/${ref.name}`;
 
-export interface Metadata {
-  readonly name: string;
+/**
+ * Any object's metadata as the API server returns it: the fields a decoded TrafficShift's metadata
+ * has (src/api), with namespace optional (cluster-scoped objects) and every other field kept.
+ */
+export interface Metadata extends Omit<ObjectMeta, 'namespace'> {
   readonly namespace?: string;
-  readonly uid?: string;
-  readonly generation?: number;
-  readonly resourceVersion?: string;
-  readonly labels?: Readonly<Record<string, string>>;
-  readonly annotations?: Readonly<Record<string, string>>;
-  readonly finalizers?: readonly string[];
-  readonly deletionTimestamp?: string;
-  readonly creationTimestamp?: string;
   readonly ownerReferences?: readonly unknown[];
   readonly [key: string]: unknown;
 }
