@@ -27,6 +27,7 @@ import { GateTarget } from '../prometheus/queries';
 import { createGateSampler } from '../prometheus/sampler';
 import { cronScheduler, scheduleView } from '../schedule';
 import { DaemonConfig } from './config';
+import { failpointsFromEnv } from './failpoints';
 import { createElector } from './leader';
 import { createLogger, Logger } from './log';
 import { forgetShift, metrics, observeDecision, registry } from './metrics';
@@ -62,7 +63,7 @@ const loadKubeConfig = (path: string | undefined): KubeConfig => {
 
 export const startDaemon = async (config: DaemonConfig, log: Logger = createLogger(config.logFormat, config.logLevel)): Promise<Daemon> => {
   const kc = loadKubeConfig(config.kubeconfig);
-  const kube = makeKube(kc);
+  const kube = failpointsFromEnv(makeKube(kc)); // crash injection for the chaos suite; off unless $SLUICE_FAILPOINT is set
   const connections = connectionsFromEnv({ ...process.env, SLUICE_PROMETHEUS_URL: config.prometheusUrl ?? process.env.SLUICE_PROMETHEUS_URL });
   if (E.isLeft(connections)) throw new Error(connections.left);
 
