@@ -7,6 +7,7 @@ import { parseDuration } from '../api/duration';
 import { DEFAULT_LEADER_TIMING } from './leader';
 import { LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevel } from './log';
 import { parseAddr } from './server';
+import { HostsPolicyConfig, parseHostsPolicyFlags } from '../istio/hostsPolicy';
 
 export interface DaemonConfig {
   /** Kubeconfig file. Default: $KUBECONFIG, then ~/.kube/config, then in-cluster. */
@@ -32,6 +33,13 @@ export interface DaemonConfig {
   readonly identity: string;
   readonly logFormat: LogFormat;
   readonly logLevel: LogLevel;
+  // Tenancy: which hosts and gateways shifts may route (src/istio/hostsPolicy.ts).
+  /** Cluster DNS domain of Service FQDNs. Default "cluster.local". */
+  readonly clusterDomain: string;
+  /** --allow-host rules: hosts beyond a shift's own Service. Default none. */
+  readonly allowedHosts: Required<HostsPolicyConfig>['allowedHosts'];
+  /** --allow-gateway rules: gateways besides mesh. Default none. */
+  readonly allowedGateways: Required<HostsPolicyConfig>['allowedGateways'];
 }
 
 interface Flag {
@@ -56,6 +64,10 @@ export const RUN_FLAGS: Readonly<Record<string, Flag>> = {
   identity: { env: 'SLUICE_IDENTITY', help: 'name of this replica in the lease (default $POD_NAME, else host_pid)' },
   'log-format': { env: 'SLUICE_LOG_FORMAT', help: 'json or text (default json)' },
   'log-level': { env: 'SLUICE_LOG_LEVEL', help: 'debug, info, warn or error (default info)' },
+  // Tenancy (src/istio/hostsPolicy.ts).
+  'cluster-domain': { env: 'SLUICE_CLUSTER_DOMAIN', help: 'cluster DNS domain of Service FQDNs (default cluster.local)' },
+  'allow-host': { env: 'SLUICE_ALLOW_HOST', repeat: true, help: 'NAMESPACE=PATTERN: shifts in NAMESPACE ("*": all) may route hosts matching PATTERN (e.g. *.example.com), repeatable (default: only their own Service)' },
+  'allow-gateway': { env: 'SLUICE_ALLOW_GATEWAY', repeat: true, help: 'NAMESPACE=GW_NAMESPACE/GW_NAME: shifts in NAMESPACE ("*": all) may bind this Gateway, repeatable (default: mesh only)' },
 };
 
 export const runUsage = (): string =>
@@ -136,6 +148,8 @@ export const parseRunConfig = (
   const [leaseDurationMs, renewDeadlineMs, retryPeriodMs, resyncMs] = timing.map((t) => (E.isRight(t) ? t.right : 0)) as [number, number, number, number];
   if (!(retryPeriodMs < renewDeadlineMs && renewDeadlineMs < leaseDurationMs))
     return E.left(`--retry-period (${retryPeriodMs} ms) < --renew-deadline (${renewDeadlineMs} ms) < --lease-duration (${leaseDurationMs} ms) must hold`);
+  const tenancy = parseHostsPolicyFlags({ allowHost: v.get('allow-host') ?? [], allowGateway: v.get('allow-gateway') ?? [], ...(one('cluster-domain') ? { clusterDomain: one('cluster-domain') } : {}) });
+  if (E.isLeft(tenancy)) return tenancy;
   const kubeconfig = one('kubeconfig');
   return E.right({
     ...(kubeconfig ? { kubeconfig } : {}),
@@ -149,5 +163,6 @@ export const parseRunConfig = (
     identity: one('identity') ?? defaults.identity,
     logFormat: logFormat as LogFormat,
     logLevel: logLevel as LogLevel,
+    ...tenancy.right,
   });
 };

@@ -10,3 +10,5 @@ export { decodeDestinationRule, decodeVirtualService, isManagedBySluice, owningS
 export type { ExistingDestinationRule, ExistingVirtualService } from './objects';
 export { ownershipProblem, planWrites } from './writes';
 export type { CurrentObjects, Write } from './writes';
+export { hostsPolicy, ownHosts, parseHostsPolicyFlags } from './hostsPolicy';
+export type { GatewayRule, HostRule, HostsPolicyConfig, SpecPolicy } from './hostsPolicy';

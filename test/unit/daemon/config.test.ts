@@ -13,6 +13,7 @@ describe('sluice run flags', () => {
     expect(parse([])).toEqual(E.right({
       namespaces: [], metricsAddr: ':8080', leaderElect: true, leaseName: 'sluice-leader', leaseNamespace: 'default',
       leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, resyncMs: 300_000, identity: 'host_1', logFormat: 'json', logLevel: 'info',
+      clusterDomain: 'cluster.local', allowedHosts: [], allowedGateways: [],
     }));
   });
 
