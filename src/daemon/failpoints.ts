@@ -47,6 +47,9 @@ const isKind = (s: string): s is FailpointKind => (FAILPOINT_KINDS as readonly s
 const isOp = (s: string): s is FailpointOp => (FAILPOINT_OPS as readonly string[]).includes(s);
 const TRAFFIC_SHIFT_ONLY: readonly FailpointOp[] = ['status', 'clear-command'];
 
+/** What happens when a failpoint is reached: `object` is the one just written ("VirtualService shop/reviews"). */
+export type Die = (failpoint: Failpoint, object: string) => void;
+
 /** The text of a failpoint, as parsed. */
 export const formatFailpoint = (f: Failpoint): string => `after:${f.kind}:${f.op}:${f.nth}`;
 
@@ -84,17 +87,17 @@ const clearsCommand = (patch: Record<string, unknown>): boolean => {
 
 /**
  * `kube` with every failpoint armed: after each successful write the counts go up, and when one
- * reaches its `nth`, `die(failpoint)` is called (in production: SIGKILL, so nothing after it runs).
+ * reaches its `nth`, `die(failpoint, object written)` is called (in production: SIGKILL, so nothing after it runs).
  * Failed writes do not count.
  */
-export const withFailpoints = (kube: Kube, failpoints: readonly Failpoint[], die: (f: Failpoint) => void): Kube => {
+export const withFailpoints = (kube: Kube, failpoints: readonly Failpoint[], die: Die): Kube => {
   const counts = new Map<string, number>();
   const after = (resource: Resource, op: FailpointOp) => (written: KubeObject): KubeObject => {
     const key = `${resource.kind}:${op}`;
     const n = (counts.get(key) ?? 0) + 1;
     counts.set(key, n);
     const hit = failpoints.find((f) => f.kind === resource.kind && f.op === op && f.nth === n);
-    if (hit) die(hit);
+    if (hit) die(hit, `${resource.kind} ${written.metadata.namespace ?? ''}/${written.metadata.name}`);
     return written;
   };
   const counted = (resource: Resource, op: FailpointOp, write: TE.TaskEither<KubeError, KubeObject>) => pipe(write, TE.map(after(resource, op)));
@@ -108,9 +111,9 @@ export const withFailpoints = (kube: Kube, failpoints: readonly Failpoint[], die
 };
 
 /** SIGKILL this process, after one line on stdout (the daemon's JSON log) saying which failpoint fired. */
-export const killSelf = (f: Failpoint): void => {
+export const killSelf: Die = (f, object) => {
   try {
-    writeSync(1, `${JSON.stringify({ level: 'warn', msg: 'failpoint reached: SIGKILL', failpoint: formatFailpoint(f) })}\n`);
+    writeSync(1, `${JSON.stringify({ level: 'warn', msg: 'failpoint reached: SIGKILL', failpoint: formatFailpoint(f), object })}\n`);
   } catch {
     // A closed stdout must not keep the process alive.
   }
@@ -121,7 +124,7 @@ export const killSelf = (f: Failpoint): void => {
  * `kube` armed with the failpoints of $SLUICE_FAILPOINT, or `kube` itself when it is unset or
  * empty. Throws an Error with the sentence when the value does not parse (the daemon refuses to start).
  */
-export const failpointsFromEnv = (kube: Kube, env: Readonly<Record<string, string | undefined>> = process.env, die: (f: Failpoint) => void = killSelf): Kube => {
+export const failpointsFromEnv = (kube: Kube, env: Readonly<Record<string, string | undefined>> = process.env, die: Die = killSelf): Kube => {
   const text = env[FAILPOINT_ENV];
   if (text === undefined || text === '') return kube;
   const parsed = parseFailpoints(text);

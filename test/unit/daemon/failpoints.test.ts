@@ -40,7 +40,7 @@ describe('withFailpoints', () => {
   const armed = (failpoints: readonly Failpoint[]) => {
     const m = memoryKube();
     const fired: string[] = [];
-    const kube = withFailpoints(m.kube, failpoints, (f) => fired.push(`${formatFailpoint(f)} after ${m.writes.length} writes`));
+    const kube = withFailpoints(m.kube, failpoints, (f, object) => fired.push(`${formatFailpoint(f)} after ${m.writes.length} writes (${object})`));
     return { m, kube, fired };
   };
 
@@ -58,7 +58,7 @@ describe('withFailpoints', () => {
       if (i === 0) expect(fired).toEqual([]);
     }
     // create VS, create DR, update 1, update 2 <- here; the 3rd update does not fire again.
-    expect(fired).toEqual(['after:VirtualService:update:2 after 4 writes']);
+    expect(fired).toEqual(['after:VirtualService:update:2 after 4 writes (VirtualService shop/reviews)']);
     expect(m.writes).toHaveLength(5);
   });
 
@@ -68,7 +68,7 @@ describe('withFailpoints', () => {
     expect(E.isLeft(await kube.create(VIRTUAL_SERVICES, vs('reviews'))())).toBe(true);
     expect(fired).toEqual([]);
     await kube.create(VIRTUAL_SERVICES, vs('reviews'))();
-    expect(fired).toEqual(['after:VirtualService:create:1 after 1 writes']);
+    expect(fired).toEqual(['after:VirtualService:create:1 after 1 writes (VirtualService shop/reviews)']);
   });
 
   it('tells a status write, a command clearing and any other patch of a TrafficShift apart', async () => {
@@ -81,13 +81,13 @@ describe('withFailpoints', () => {
     await kube.mergePatch(shiftRef, { metadata: { finalizers: ['sluice.dev/finalizer'] } })();
     expect(fired).toEqual([]);
     await kube.mergePatch(shiftRef, clearCommandPatch())();
-    expect(fired).toEqual(['after:TrafficShift:clear-command:1 after 2 writes']);
+    expect(fired).toEqual(['after:TrafficShift:clear-command:1 after 2 writes (TrafficShift shop/reviews)']);
     await kube.mergePatch(shiftRef, { spec: { version: 'v2' } })();
-    expect(fired).toEqual(['after:TrafficShift:clear-command:1 after 2 writes', 'after:TrafficShift:patch:2 after 3 writes']);
+    expect(fired).toEqual(['after:TrafficShift:clear-command:1 after 2 writes (TrafficShift shop/reviews)', 'after:TrafficShift:patch:2 after 3 writes (TrafficShift shop/reviews)']);
     const fresh = m.read(TRAFFIC_SHIFTS, 'shop', 'reviews')!;
     await kube.replaceStatus(shiftRef, { ...fresh, status: { phase: 'Idle' } })();
     expect(fired).toHaveLength(3);
-    expect(fired[2]).toBe('after:TrafficShift:status:1 after 4 writes');
+    expect(fired[2]).toBe('after:TrafficShift:status:1 after 4 writes (TrafficShift shop/reviews)');
   });
 
   it('passes reads and results through unchanged', async () => {
