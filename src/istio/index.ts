@@ -12,3 +12,4 @@ export { ownershipProblem, planWrites } from './writes';
 export type { CurrentObjects, Write } from './writes';
 export { hostsPolicy, ownHosts, parseHostsPolicyFlags } from './hostsPolicy';
 export type { GatewayRule, HostRule, HostsPolicyConfig, SpecPolicy } from './hostsPolicy';
+export { adoptionProblem } from './adopt';
