@@ -117,6 +117,8 @@ func serve(args []string) int {
 	dir := fs.String("dir", "", "state directory (pki, etcd data, kubeconfig, logs)")
 	port := fs.Int("apiserver-port", 0, "kube-apiserver secure port on 127.0.0.1 (0: pick a free one)")
 	verbosity := fs.Int("v", 0, "klog verbosity of apiserver and controller-manager")
+	auditPolicy := fs.String("audit-policy-file", "", "kube-apiserver audit policy (audit.k8s.io/v1 Policy); empty: no audit log")
+	auditLog := fs.String("audit-log-path", "", "where the audit log goes (JSON lines; default <dir>/audit/audit.log when a policy is given)")
 	_ = fs.Parse(args)
 	if *dir == "" {
 		logf("--dir is required")
@@ -127,14 +129,43 @@ func serve(args []string) int {
 		logf("%v", err)
 		return 1
 	}
-	if err := run(d, *port, *verbosity); err != nil {
+	audit := auditConfig{policy: *auditPolicy, log: *auditLog}
+	if audit.policy != "" && audit.log == "" {
+		audit.log = filepath.Join(d, "audit", "audit.log")
+	}
+	if err := run(d, *port, *verbosity, audit); err != nil {
 		logf("FAILED: %v", err)
 		return 1
 	}
 	return 0
 }
 
-func run(dir string, apiPort, verbosity int) error {
+// auditConfig: the kube-apiserver's audit policy file and log path; no audit log when policy is "".
+type auditConfig struct {
+	policy string
+	log    string
+}
+
+// args are the kube-apiserver flags for a JSON-lines audit log of at most 200 MB per file and 10
+// rotated files (audit-<time>.log beside it), written synchronously (blocking mode) so the log
+// holds every event by the time the request has been answered.
+func (a auditConfig) args() ([]string, error) {
+	if a.policy == "" {
+		return nil, nil
+	}
+	if _, err := os.Stat(a.policy); err != nil {
+		return nil, fmt.Errorf("audit policy: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(a.log), 0o755); err != nil {
+		return nil, err
+	}
+	return []string{
+		"--audit-policy-file=" + a.policy, "--audit-log-path=" + a.log, "--audit-log-format=json",
+		"--audit-log-mode=blocking", "--audit-log-maxsize=200", "--audit-log-maxbackup=10", "--audit-log-maxage=0",
+	}, nil
+}
+
+func run(dir string, apiPort, verbosity int, audit auditConfig) error {
 	start := time.Now()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -203,6 +234,11 @@ func run(dir string, apiPort, verbosity int) error {
 		"--profiling=false",
 		"--v=" + strconv.Itoa(verbosity),
 	}
+	auditArgs, err := audit.args()
+	if err != nil {
+		return err
+	}
+	apiArgs = append(apiArgs, auditArgs...)
 	apiCmd := apiserverapp.NewAPIServerCommand()
 	apiCmd.SetArgs(apiArgs)
 	apiDone := make(chan int, 1)
@@ -270,6 +306,7 @@ func run(dir string, apiPort, verbosity int) error {
 	state, _ := json.Marshal(map[string]any{
 		"pid": os.Getpid(), "apiserver": server, "etcd": loopbackAddr(etcdClient),
 		"controllerManagerPid": cmProc.Pid, "startupSeconds": time.Since(start).Seconds(),
+		"auditLog": audit.log,
 	})
 	if err := os.WriteFile(filepath.Join(dir, "serve.ready"), append(state, '\n'), 0o644); err != nil {
 		return err
