@@ -22,7 +22,8 @@ export const pendingCommand = (ctx: Ctx): Command | undefined => {
 
 const who = (by: string | undefined): string => by ?? 'an unnamed user';
 
-const reject = (status: ShiftStatus, command: Command, reason: string): Step => {
+/** Refuse a command with a sentence: recorded in history and as a Warning Event; nothing else changes. */
+export const rejectCommand = (status: ShiftStatus, command: Command, reason: string): Step => {
   const what = command._tag === 'Valid' ? command.verb : JSON.stringify(command.raw);
   return {
     status: patch(status, { lastCommandId: command.id }),
@@ -44,9 +45,9 @@ const overrideNote = (ctx: Ctx): string => (inWindow(ctx) ? '' : " (outside the 
 
 const promoteCommand = (ctx: Ctx, status: ShiftStatus, c: Valid): Step => {
   const candidate = activeCandidate(status);
-  if (candidate === undefined) return reject(status, c, `nothing to promote: ${NO_SHIFT}`);
+  if (candidate === undefined) return rejectCommand(status, c, `nothing to promote: ${NO_SHIFT}`);
   const pods = podsOf(ctx, candidate);
-  if (pods.ready === 0) return reject(status, c, `cannot promote: ${podsSentence(candidate, pods)}`);
+  if (pods.ready === 0) return rejectCommand(status, c, `cannot promote: ${podsSentence(candidate, pods)}`);
   const override = overrideNote(ctx);
   const s = override === '' ? status : patch(status, { message: `promote by ${who(c.by)}${override}` });
   const why = `promoted by ${who(c.by)}${override}`;
@@ -57,14 +58,14 @@ const promoteCommand = (ctx: Ctx, status: ShiftStatus, c: Valid): Step => {
 
 const abortCommand = (ctx: Ctx, status: ShiftStatus, c: Valid): Step => {
   const candidate = activeCandidate(status);
-  if (candidate === undefined) return reject(status, c, `nothing to abort: ${NO_SHIFT}`);
+  if (candidate === undefined) return rejectCommand(status, c, `nothing to abort: ${NO_SHIFT}`);
   return applied(c, `${candidate} to 0 %`, fallback(ctx, status, 'Aborted', `aborted by ${who(c.by)}`));
 };
 
 const pauseCommand = (ctx: Ctx, status: ShiftStatus, c: Valid): Step => {
   const candidate = activeCandidate(status);
-  if (candidate === undefined) return reject(status, c, `nothing to pause: ${NO_SHIFT}`);
-  if (status.phase === 'Paused') return reject(status, c, 'already paused');
+  if (candidate === undefined) return rejectCommand(status, c, `nothing to pause: ${NO_SHIFT}`);
+  if (status.phase === 'Paused') return rejectCommand(status, c, 'already paused');
   const message = `paused by ${who(c.by)} at ${candidate} ${status.weights?.candidate ?? 0} %; the gate still guards`;
   const s = patch(status, { phase: 'Paused', pausedAt: iso(ctx.now), pausedFrom: status.phase === 'Promoting' ? 'Promoting' : 'Progressing' });
   return applied(c, message, { status: s, notes: [], progressing: { status: 'True', reason: 'Paused', message } });
@@ -77,7 +78,7 @@ const ownWeights = (ctx: Ctx, status: ShiftStatus, phase: 'Progressing' | 'Promo
 };
 
 const resumeCommand = (ctx: Ctx, status: ShiftStatus, c: Valid): Step => {
-  if (status.phase !== 'Paused') return reject(status, c, 'not paused');
+  if (status.phase !== 'Paused') return rejectCommand(status, c, 'not paused');
   const phase = status.pausedFrom ?? 'Progressing';
   const pausedFor = Math.max(0, ctx.now - msOf(status.pausedAt, ctx.now));
   const weights = ownWeights(ctx, status, phase);
@@ -89,11 +90,11 @@ const resumeCommand = (ctx: Ctx, status: ShiftStatus, c: Valid): Step => {
 
 const setWeightCommand = (ctx: Ctx, status: ShiftStatus, c: Valid): Step => {
   const n = c.weight;
-  if (n === undefined || !Number.isInteger(n) || n < 0 || n > 100) return reject(status, c, `weight must be a whole number from 0 to 100, got ${String(n)}`);
+  if (n === undefined || !Number.isInteger(n) || n < 0 || n > 100) return rejectCommand(status, c, `weight must be a whole number from 0 to 100, got ${String(n)}`);
   const candidate = activeCandidate(status);
-  if (candidate === undefined) return reject(status, c, `no candidate to set a weight for: ${NO_SHIFT}`);
+  if (candidate === undefined) return rejectCommand(status, c, `no candidate to set a weight for: ${NO_SHIFT}`);
   const pods = podsOf(ctx, candidate);
-  if (n > 0 && pods.ready === 0) return reject(status, c, `${podsSentence(candidate, pods)}; its traffic would fail`);
+  if (n > 0 && pods.ready === 0) return rejectCommand(status, c, `${podsSentence(candidate, pods)}; its traffic would fail`);
   const message = `${candidate} set to ${n} % by ${who(c.by)}; held until resume`;
   const s = patch(status, {
     phase: 'Paused',
@@ -106,15 +107,15 @@ const setWeightCommand = (ctx: Ctx, status: ShiftStatus, c: Valid): Step => {
 
 const retryCommand = (ctx: Ctx, status: ShiftStatus, c: Valid): Step => {
   const candidate = status.candidateVersion;
-  if (status.phase !== 'RolledBack' || candidate === undefined) return reject(status, c, 'retry needs a rolled-back shift');
-  if (ctx.spec.version !== candidate) return reject(status, c, `spec.version is ${ctx.spec.version}, not the rolled-back ${candidate}`);
+  if (status.phase !== 'RolledBack' || candidate === undefined) return rejectCommand(status, c, 'retry needs a rolled-back shift');
+  if (ctx.spec.version !== candidate) return rejectCommand(status, c, `spec.version is ${ctx.spec.version}, not the rolled-back ${candidate}`);
   return applied(c, `${candidate} restarts from the beginning`, start(ctx, status, candidate));
 };
 
 const shiftToCommand = (ctx: Ctx, status: ShiftStatus, c: Valid): Step => {
   const version = c.version;
-  if (version === undefined || version === '') return reject(status, c, 'shift-to needs a version');
-  if (podsOf(ctx, version).total === 0) return reject(status, c, `no pods with ${ctx.spec.versionLabel}=${version} behind ${ctx.spec.service}`);
+  if (version === undefined || version === '') return rejectCommand(status, c, 'shift-to needs a version');
+  if (podsOf(ctx, version).total === 0) return rejectCommand(status, c, `no pods with ${ctx.spec.versionLabel}=${version} behind ${ctx.spec.service}`);
   return { ...applied(c, `spec.version ${ctx.spec.version} -> ${version}`, { status, notes: [] }), setSpecVersion: version };
 };
 
@@ -131,7 +132,7 @@ const HANDLERS: Record<CommandVerb, (ctx: Ctx, status: ShiftStatus, c: Valid) =>
 export const applyCommand = (ctx: Ctx, status: ShiftStatus, command: Command): Step => {
   switch (command._tag) {
     case 'Invalid':
-      return reject(status, command, command.reason);
+      return rejectCommand(status, command, command.reason);
     case 'Valid':
       return HANDLERS[command.verb](ctx, status, command);
   }

@@ -11,12 +11,12 @@
  * and finally finish.ts derives routes, conditions, history, Events and the requeue.
  */
 import { ShiftStatus } from '../api/status';
-import { applyCommand, pendingCommand } from './commands';
+import { applyCommand, pendingCommand, rejectCommand } from './commands';
 import { finish } from './finish';
 import { runShift } from './phases';
 import { ALL_STABLE, Ctx, isActive, keepCondition, Note, patch, Step } from './state';
 import { adopt, revert, start, supersede, wait } from './transitions';
-import { Decision, Observations, ShiftInput } from './types';
+import { Decision, Observations, Problem, ShiftInput } from './types';
 
 const startIsDue = (ctx: Ctx): boolean => ctx.observed.schedule?.startDue ?? true;
 
@@ -51,8 +51,29 @@ const resting = (ctx: Ctx, status: ShiftStatus): Step => {
   return start(ctx, status, version);
 };
 
+/** Commands that only take traffic away from a candidate or freeze it: allowed whatever problem the daemon met. */
+const SAFE_UNDER_PROBLEM: readonly string[] = ['abort', 'pause'];
+
+/**
+ * The daemon met a problem (ctx.observed.problem): nothing starts, advances or is adopted; a
+ * running shift is still guarded (runShift holds it); a reverted spec.version still ends the
+ * shift; abort and pause are applied, other commands are refused with the problem's words.
+ */
+const troubled = (ctx: Ctx, status: ShiftStatus, problem: Problem): Step => {
+  if (status.stableVersion === undefined) return { status, notes: [] };
+  const command = pendingCommand(ctx);
+  if (command !== undefined) {
+    if (command._tag === 'Valid' && SAFE_UNDER_PROBLEM.includes(command.verb)) return applyCommand(ctx, status, command);
+    return rejectCommand(status, command, `${problem.message}; give the command again once that is fixed`);
+  }
+  if (!isActive(status.phase)) return { status, notes: [] };
+  if (ctx.spec.version === status.stableVersion) return revert(ctx, status);
+  return runShift(ctx, status);
+};
+
 const route = (ctx: Ctx): Step => {
   const status = ctx.input.status;
+  if (ctx.observed.problem !== undefined) return troubled(ctx, status, ctx.observed.problem);
   if (status.stableVersion === undefined) return adopt(ctx, status);
   const command = pendingCommand(ctx);
   if (command !== undefined) return applyCommand(ctx, status, command);

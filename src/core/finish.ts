@@ -5,9 +5,12 @@
  */
 import { Condition, ConditionType, HISTORY_LIMIT, HistoryEntry, ShiftStatus } from '../api/status';
 import {
-  ALL_STABLE, Ctx, guarded, iso, isActive, keepCondition, MIN_REQUEUE_MS, msOf, Note, patch, previewRouted, Progress,
+  ALL_STABLE, Ctx, guarded, iso, isActive, keepCondition, MIN_REQUEUE_MS, msOf, Note, patch, podsOf, podsSentence, previewRouted, Progress,
   STEADY_RESYNC_MS, Step,
 } from './state';
+
+/** How often held routes are looked at again when nothing else wakes the shift (pod events usually do first). */
+const HELD_RECHECK_MS = 5000;
 import { Decision, DecisionEvent, RouteIntent } from './types';
 
 /** The traffic a status stands for: stable alone when no candidate is (or was just) in play. */
@@ -33,6 +36,7 @@ const condition = (ctx: Ctx, prior: ShiftStatus, type: ConditionType, p: Progres
 
 /** Promoted is True when no shift runs and the stable version serves all traffic (after promotion, adoption or revert). */
 const promotedCondition = (status: ShiftStatus): Progress => {
+  if (status.stableVersion === undefined) return { status: 'False', reason: 'NotAdopted', message: 'no version adopted yet' };
   switch (status.phase) {
     case 'Promoted':
       return { status: 'True', reason: 'Promoted', message: `${status.stableVersion} was promoted and serves 100 %` };
@@ -48,7 +52,9 @@ const promotedCondition = (status: ShiftStatus): Progress => {
 };
 
 const defaultProgress = (status: ShiftStatus): Progress =>
-  isActive(status.phase)
+  status.stableVersion === undefined
+    ? { status: 'False', reason: 'NotAdopted', message: 'no version adopted yet' }
+    : isActive(status.phase)
     ? { status: 'True', reason: status.phase ?? 'Progressing', message: `shifting to ${status.candidateVersion}` }
     : { status: 'False', reason: 'NoShift', message: `${status.stableVersion} serves all traffic; no shift in progress` };
 
@@ -58,10 +64,38 @@ const progressOf = (step: Step, prior: ShiftStatus): Progress => {
   return kept !== undefined && kept.status !== 'Unknown' ? { status: kept.status, reason: kept.reason, message: kept.message } : defaultProgress(step.status);
 };
 
-const conditionsFor = (ctx: Ctx, step: Step, routes: RouteIntent): Condition[] => {
+/** Versions `routes` gives traffic to. */
+const targets = (r: RouteIntent): string[] => [
+  ...(r.weights.stable > 0 || r.candidate === undefined ? [r.stable] : []),
+  ...(r.candidate !== undefined && (r.weights.candidate > 0 || r.preview) ? [r.candidate] : []),
+];
+
+/**
+ * Why `routes` must not be written now, or undefined: they send traffic to a version with no
+ * ready pod while the routes in the cluster reach a ready one (a typo in spec.version, a stable
+ * Deployment scaled to zero). Writing would turn a working service into 503s; holding is never
+ * worse than doing nothing, and the write happens as soon as the version has a ready pod.
+ */
+export const routesHeld = (ctx: Ctx, routes: RouteIntent): string | undefined => {
+  if (ctx.observed.servingReady !== true) return undefined;
+  const unready = targets(routes).filter((v) => podsOf(ctx, v).ready === 0);
+  if (unready.length === 0) return undefined;
+  const why = unready.map((v) => podsSentence(v, podsOf(ctx, v))).join('; ');
+  return `not routing ${describe(routes)}: ${why} behind ${ctx.spec.service} (${ctx.spec.versionLabel}=<version>), while the current routes reach ready pods; waiting for a ready pod`;
+};
+
+/** The Ready condition: what the routes should be, or the problem or hold that keeps them from it. */
+const readyOf = (ctx: Ctx, routes: RouteIntent, held: string | undefined): Progress => {
+  const problem = ctx.observed.problem;
+  if (problem !== undefined) return { status: 'False', reason: problem.reason, message: problem.message };
+  if (held !== undefined) return { status: 'False', reason: 'RoutesHeld', message: held };
+  return { status: 'True', reason: 'RoutesDesired', message: describe(routes) };
+};
+
+const conditionsFor = (ctx: Ctx, step: Step, routes: RouteIntent, held: string | undefined): Condition[] => {
   const prior = ctx.input.status;
   return [
-    condition(ctx, prior, 'Ready', { status: 'True', reason: 'RoutesDesired', message: describe(routes) }),
+    condition(ctx, prior, 'Ready', readyOf(ctx, routes, held)),
     condition(ctx, prior, 'Progressing', progressOf(step, prior)),
     condition(ctx, prior, 'Promoted', promotedCondition(step.status)),
   ];
@@ -101,19 +135,47 @@ export const requeueFor = (ctx: Ctx, status: ShiftStatus, soon: boolean): number
   return Math.min(STEADY_RESYNC_MS, Math.max(MIN_REQUEUE_MS, Math.ceil(earliest)));
 };
 
+/**
+ * Under a problem the routes are written only when this decision takes traffic away from the
+ * candidate (a fallback, abort or revert) or a refused write is being retried; otherwise the
+ * Istio objects stay as they are (bad input changes nothing).
+ */
+const writesUnderProblem = (ctx: Ctx, status: ShiftStatus): boolean => {
+  const problem = ctx.observed.problem;
+  if (problem === undefined || problem.reason === 'RoutesNotApplied') return true;
+  const before = ctx.input.status;
+  const less = (status.weights?.candidate ?? 0) < (before.weights?.candidate ?? 0);
+  const ended = (isActive(before.phase) || before.phase === 'Waiting') && !isActive(status.phase);
+  return less || ended;
+};
+
+/** A Warning Event when a problem or a hold of the routes is news (not on every reconcile while it lasts). */
+const readyNotes = (ctx: Ctx, held: string | undefined): Note[] => {
+  const before = keepCondition(ctx.input.status, 'Ready');
+  const problem = ctx.observed.problem;
+  if (problem !== undefined)
+    return before?.reason === problem.reason && before.message === problem.message ? [] : [{ event: problem.reason, message: problem.message, warning: true }];
+  return held !== undefined && before?.reason !== 'RoutesHeld' ? [{ event: 'RoutesHeld', message: held, warning: true }] : [];
+};
+
 export const finish = (ctx: Ctx, step: Step): Decision => {
   const routes = routesFor(ctx, step.status);
-  const status = patch(step.status, {
-    conditions: conditionsFor(ctx, step, routes),
-    history: historyFor(ctx, step.status, step.notes),
+  const held = routesHeld(ctx, routes);
+  // Adoption of a version with no ready pod while others serve: do not adopt yet.
+  const kept: Step = held !== undefined && ctx.input.status.stableVersion === undefined ? { status: ctx.input.status, notes: [] } : step;
+  const notes = [...kept.notes, ...readyNotes(ctx, held)];
+  const status = patch(kept.status, {
+    conditions: conditionsFor(ctx, kept, routes, held),
+    history: historyFor(ctx, kept.status, notes),
     observedGeneration: ctx.input.generation,
   });
+  const write = held === undefined && writesUnderProblem(ctx, kept.status);
   return {
     status,
-    routes,
-    requeueAfterMs: requeueFor(ctx, step.status, step.soon === true),
-    events: eventsFor(step.notes),
-    gateActive: guarded(ctx, step.status),
-    ...(step.setSpecVersion !== undefined ? { setSpecVersion: step.setSpecVersion } : {}),
+    ...(write ? { routes } : {}),
+    requeueAfterMs: held !== undefined ? Math.min(requeueFor(ctx, kept.status, kept.soon === true), HELD_RECHECK_MS) : requeueFor(ctx, kept.status, kept.soon === true),
+    events: eventsFor(notes),
+    gateActive: guarded(ctx, kept.status),
+    ...(kept.setSpecVersion !== undefined ? { setSpecVersion: kept.setSpecVersion } : {}),
   };
 };

@@ -8,7 +8,7 @@ import { assess, gateRecord, Verdict } from './gate';
 import {
   Ctx, currentGate, guarded, inPreview, msOf, Note, patch, podsOf, podsSentence, runningPhase, showDuration,
 } from './state';
-import { GateSample } from './types';
+import { GateSample, Problem } from './types';
 
 /** The outcome of looking at this reconcile's sample. */
 export interface Guarded {
@@ -78,7 +78,7 @@ export interface StallCause {
   readonly head: string;
   readonly tail: string;
   /** Progressing condition reason while it lasts. */
-  readonly reason: 'CandidateNotReady' | 'NoGateData';
+  readonly reason: 'CandidateNotReady' | 'NoGateData' | Problem['reason'];
 }
 
 /** A candidate that needs ready pods to progress and has none (canary before step 1) or not all (blue-green before the switch). */

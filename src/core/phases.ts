@@ -9,6 +9,7 @@ import {
   Ctx, currentGate, dwellMs, freshPass, inPreview, inWindow, keepCondition, msOf, Note, patch, Progress, Step, stepWeight,
 } from './state';
 import { enterStep, fallback, promote, switchOver } from './transitions';
+import { Problem } from './types';
 
 const hold = (status: ShiftStatus, reason: string, message: string, notes: readonly Note[] = []): Step => ({
   status,
@@ -118,11 +119,25 @@ const byPhase = (ctx: Ctx, status: ShiftStatus): Step => {
   }
 };
 
+/**
+ * A problem the daemon met (invalid spec, routes it may not or could not write): nothing moves
+ * forward, but the guard (run before) still falls back, and the stall clock runs, so a candidate
+ * is never left with traffic and no deadline. Paused stays paused (its clocks are frozen).
+ */
+const problemHold = (ctx: Ctx, status: ShiftStatus, problem: Problem): Step => {
+  if (status.phase === 'Paused') return paused(status);
+  const cause: StallCause = { head: problem.message, tail: '', reason: problem.reason };
+  const clock = runStallClock(ctx, status, cause);
+  if (clock.exceeded !== undefined) return fallback(ctx, clock.status, 'ProgressDeadlineExceeded', clock.exceeded);
+  return hold(clock.status, problem.reason, `holding ${clock.status.candidateVersion} at ${clock.status.weights?.candidate ?? 0} %: ${problem.message}`);
+};
+
 /** A running shift whose spec.version is its candidate: guard first, then the phase's own progress. */
 export const runShift = (ctx: Ctx, status: ShiftStatus): Step => {
   const gate = observeGate(ctx, status);
   if (gate.failed !== undefined) return withNotes(gate.notes, fallback(ctx, gate.status, 'GateFailed', gate.failed));
   const lost = lostReadiness(ctx, gate.status);
   if (lost !== undefined) return withNotes(gate.notes, fallback(ctx, gate.status, 'CandidateNotReady', lost));
-  return withNotes(gate.notes, byPhase(ctx, gate.status));
+  const problem = ctx.observed.problem;
+  return withNotes(gate.notes, problem !== undefined ? problemHold(ctx, gate.status, problem) : byPhase(ctx, gate.status));
 };

@@ -59,6 +59,21 @@ export interface ScheduleView {
   readonly nextWindowChange?: number;
 }
 
+/**
+ * Something the daemon met that keeps it from following the spec (it is not a phase: the core
+ * keeps the phase and goes on guarding). Reported as Ready=False with this reason and message.
+ */
+export interface Problem {
+  /**
+   * InvalidSpec: the spec does not decode (the core runs on the last guardable reading of it);
+   * NotOwned / UnreadableRoutes: the routes cannot be written; RoutesNotApplied: the last route
+   * write was refused (403, 413, 422, 5xx, timeout); UnsafeRoutes: rendered routes failed the
+   * last check before writing.
+   */
+  readonly reason: 'InvalidSpec' | 'NotOwned' | 'UnreadableRoutes' | 'RoutesNotApplied' | 'UnsafeRoutes' | 'Refused';
+  readonly message: string;
+}
+
 export interface Observations {
   /** Pods per version label value behind the Service. */
   readonly pods: Readonly<Record<string, VersionPods>>;
@@ -68,6 +83,15 @@ export interface Observations {
   readonly command?: Command;
   /** Schedule eligibility; absent when the shift has no schedule. */
   readonly schedule?: ScheduleView;
+  /**
+   * Whether the routes in the cluster now reach at least one ready pod (the daemon reads the
+   * VirtualService for this safety check only; with no VirtualService, whether any pod behind the
+   * Service is ready). When true, routes that would send traffic to a version with no ready pod
+   * are held back. Default false: nothing to protect.
+   */
+  readonly servingReady?: boolean;
+  /** A problem the daemon met: hold (no start, no advance), keep guarding, run the stall clock. */
+  readonly problem?: Problem;
 }
 
 export interface ShiftInput {

@@ -99,6 +99,7 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
     latestGate: (key) => sampler.latest(key),
     trackGate,
     parseCommand,
+    troubles: new Map(),
     scheduleView: (s, status, now) => scheduleView(s, status, now),
     observed: (ns, name, before, decision) => {
       observeDecision(ns, name, before, decision);

@@ -1,47 +1,46 @@
 /**
- * The failures the daemon (not the core) detects: a spec that does not decode, an Istio object
- * sluice may not write or cannot read, and routes the API server refuses (Istio's schema rejects
- * a field sluice copies as written, e.g. spec.route.retries). Each leaves traffic exactly as it is
- * and says why in status (phase Failed, Ready=False with the reason) and in a Warning Event.
+ * Problems the daemon (not the core) meets are conditions, never a phase: status.phase is the
+ * core's alone (it keeps guarding a shift whatever the daemon reports). A route write refused
+ * after the status was written is reported here: Ready=False with the reason and message, the
+ * phase and everything else untouched. Earlier versions of sluice set phase Failed instead; such a
+ * status is read back once by `recoveredStatus` below.
  */
 import { Condition, Phase, ShiftStatus } from '../api/status';
+import { Problem } from '../core/types';
 
-/** Ready=False reasons set by the daemon itself. */
-export type FailureReason = 'InvalidSpec' | 'NotOwned' | 'UnreadableRoutes' | 'RoutesRejected' | 'UnsafeRoutes';
-const DAEMON_REASONS: readonly string[] = ['InvalidSpec', 'NotOwned', 'UnreadableRoutes', 'RoutesRejected', 'UnsafeRoutes'];
-
-/** `status` moved to Failed for `reason`; the Ready condition keeps its transition time while unchanged. */
-export const failedStatus = (status: ShiftStatus, generation: number | undefined, reason: FailureReason, message: string, nowIso: string): ShiftStatus => {
+/** `status` with Ready=False for `problem`; the condition keeps its transition time while unchanged. */
+export const reportedStatus = (status: ShiftStatus, generation: number | undefined, problem: Problem, nowIso: string): ShiftStatus => {
   const prev = status.conditions?.find((c) => c.type === 'Ready');
-  const unchanged = prev?.status === 'False' && prev.reason === reason && prev.message === message;
+  const unchanged = prev?.status === 'False' && prev.reason === problem.reason && prev.message === problem.message;
   const ready: Condition = {
     type: 'Ready',
     status: 'False',
-    reason,
-    message,
+    reason: problem.reason,
+    message: problem.message,
     lastTransitionTime: unchanged && prev ? prev.lastTransitionTime : nowIso,
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
   };
-  return {
-    ...status,
-    phase: 'Failed',
-    message,
-    ...(generation !== undefined ? { observedGeneration: generation } : {}),
-    conditions: [...(status.conditions ?? []).filter((c) => c.type !== 'Ready'), ready],
-  };
+  return { ...status, conditions: [...(status.conditions ?? []).filter((c) => c.type !== 'Ready'), ready] };
 };
 
-/**
- * The status the core should see once a daemon-detected failure is fixed: the phase the shift
- * was in, read back from what status still records (the failure changed nothing else). A shift
- * with a candidate carrying traffic was Progressing; one with a stable version was Idle.
- */
+/** Ready=False reasons that older versions of the daemon paired with phase Failed. */
+const DAEMON_REASONS: readonly string[] = ['InvalidSpec', 'NotOwned', 'UnreadableRoutes', 'RoutesRejected', 'UnsafeRoutes'];
+
+/** Upgrade path only: a status an older daemon left in phase Failed (no version writes it now), read as a phase the core knows. */
 export const recoveredStatus = (status: ShiftStatus): ShiftStatus => {
   if (status.phase !== 'Failed') return status;
   const reason = status.conditions?.find((c) => c.type === 'Ready')?.reason;
   if (reason === undefined || !DAEMON_REASONS.includes(reason)) return status;
-  const phase: Phase | undefined =
-    status.candidateVersion !== undefined && (status.weights?.candidate ?? 0) > 0 ? 'Progressing' : status.stableVersion !== undefined ? 'Idle' : undefined;
+  // The phase before the failure is lost; choose the reading that never adds traffic by itself:
+  // a candidate with traffic is Paused (still guarded; an SRE resumes or aborts), one without is
+  // RolledBack (it needs retry), and no candidate is Idle.
   const { phase: _failed, message: _message, ...rest } = status;
+  const candidate = status.candidateVersion;
+  const weight = status.weights?.candidate ?? 0;
+  if (candidate !== undefined && weight > 0) {
+    const from = weight === 100 ? 'Promoting' : 'Progressing';
+    return { ...rest, phase: 'Paused', pausedFrom: from, pausedAt: rest.pausedAt ?? rest.stepStartedAt ?? new Date(0).toISOString() };
+  }
+  const phase: Phase | undefined = candidate !== undefined ? 'RolledBack' : status.stableVersion !== undefined ? 'Idle' : undefined;
   return phase ? { ...rest, phase } : rest;
 };

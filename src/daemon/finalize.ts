@@ -12,6 +12,7 @@
  */
 import * as E from 'fp-ts/Either';
 import { decodeTrafficShift, resolveSpec } from '../api/trafficShift';
+import { guardSpec } from './guardSpec';
 import { ResolvedSpec } from '../api/spec';
 import { ShiftStatus } from '../api/status';
 import {
@@ -123,7 +124,8 @@ export const finalize = async (deps: ReconcileDeps, obj: KubeObject): Promise<Pa
   deps.trackGate(keyOf(namespace, name), undefined);
   if (!(obj.metadata.finalizers ?? []).includes(FINALIZER)) return done();
   const decoded = decodeTrafficShift(obj);
-  const spec = E.isRight(decoded) ? resolveSpec(decoded.right.spec) : undefined;
+  // An invalid spec is read leniently, so the routes are still pinned (not left split).
+  const spec = E.isRight(decoded) ? resolveSpec(decoded.right.spec) : guardSpec(obj);
   const service = spec?.service ?? (obj.spec as { service?: unknown } | undefined)?.service;
   const status = (obj.status ?? {}) as ShiftStatus;
   const mine = <T extends ExistingVirtualService | ExistingDestinationRule>(o: T | undefined): T | undefined =>

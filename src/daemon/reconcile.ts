@@ -13,14 +13,16 @@
  * write to the TrafficShift re-reads it from the API server and runs the whole sequence again.
  */
 import * as E from 'fp-ts/Either';
+import { randomUUID } from 'node:crypto';
 import { decodeTrafficShift, resolveSpec } from '../api/trafficShift';
 import { formatFor } from '../api/fieldError';
+import { MIN_REQUEUE_MS } from '../core/state';
 import { ResolvedSpec } from '../api/spec';
 import { ShiftStatus } from '../api/status';
-import { Command, Decision, DecisionEvent, GateSample, Observations, ScheduleView, ShiftInput } from '../core/types';
+import { Command, Decision, DecisionEvent, GateSample, Observations, Problem, RouteIntent, ScheduleView, ShiftInput, VersionPods } from '../core/types';
 import {
   canonicalJson, decodeDestinationRule, decodeVirtualService, ExistingDestinationRule, ExistingVirtualService,
-  isManagedBySluice, owningShift, ownershipProblem, planWrites, render, routeProblems, sameJson, Write, MANAGED_BY_LABEL,
+  isManagedBySluice, owningShift, ownershipProblem, planWrites, render, routeProblems, sameJson, subsetName, Write, MANAGED_BY_LABEL,
 } from '../istio';
 import { ANNOTATION, clearCommandPatch } from '../kube/annotations';
 import { Caches } from '../kube/caches';
@@ -32,7 +34,8 @@ import {
   keyOf, apiVersionOf,
 } from '../kube/objects';
 import { GateTarget } from '../prometheus/queries';
-import { failedStatus, FailureReason, recoveredStatus } from './failure';
+import { recoveredStatus, reportedStatus } from './failure';
+import { guardSpec } from './guardSpec';
 import { finalize } from './finalize';
 import { podsByVersion } from './observe';
 
@@ -58,6 +61,16 @@ export interface ReconcileDeps {
   readonly scheduleView: (schedule: NonNullable<ResolvedSpec['schedule']>, status: ShiftStatus, nowMs: number) => ScheduleView;
   /** Called with every decision taken and written, and the status before it (metrics). */
   readonly observed?: (namespace: string, name: string, before: ShiftStatus, decision: Decision) => void;
+  /**
+   * Operator policy on a spec (allowed hosts, gateways, Prometheus URLs): sentences naming each
+   * refused field, empty when allowed. A refused spec is held like an invalid one. Default: none.
+   */
+  readonly admit?: (namespace: string, name: string, spec: ResolvedSpec) => readonly string[];
+  /**
+   * Route writes the API server refused, per shift key, until a write goes through: the next
+   * decision holds and runs the stall clock instead of advancing on routes that are not there.
+   */
+  readonly troubles?: Map<string, Problem>;
   /** Called when a shift is gone (metrics, timers). */
   readonly forgotten?: (namespace: string, name: string) => void;
   readonly log: ReconcileLog;
@@ -97,6 +110,7 @@ export const reconcile = async (deps: ReconcileDeps, key: string): Promise<numbe
   for (let i = 0; i < MAX_PASSES; i++) {
     if (!obj) {
       deps.trackGate(key, undefined);
+      deps.troubles?.delete(key);
       deps.forgotten?.(namespace, name);
       return undefined;
     }
@@ -149,44 +163,56 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
     obj = added.right;
   }
 
-  const decoded = decodeTrafficShift(obj);
-  if (E.isLeft(decoded)) {
-    const message = decoded.left.errors.map((e) => formatFor(namespace, name, e)).join('; ');
-    return markFailed(deps, obj, 'InvalidSpec', message);
-  }
-  const spec = resolveSpec(decoded.right.spec);
+  const stamped = await stampCommandId(deps, obj);
+  if (stamped._tag !== 'Stamped') return stamped;
+  obj = stamped.obj;
+
+  const key = keyOf(namespace, name);
+  const reading = readSpec(obj);
+  const spec = reading.spec;
+  if (spec === undefined) return reportOnly(deps, obj, reading.problem!);
 
   const current = currentRoutes(deps.caches, namespace, spec.service);
-  if (E.isLeft(current)) return markFailed(deps, obj, 'UnreadableRoutes', `${namespace}/${name}: ${current.left}; fix or delete it`);
-  const problem = ownershipProblem(claimOrphans(deps.caches, current.right, namespace), { namespace, name, adopt: spec.adopt });
-  if (problem !== undefined) return markFailed(deps, obj, 'NotOwned', `${namespace}/${name}: ${problem}, or delete or rename it`);
+  const owned = E.isRight(current) ? claimOrphans(deps.caches, current.right, namespace) : undefined;
+  const notOwned = owned ? ownershipProblem(owned, { namespace, name, adopt: spec.adopt }) : undefined;
+  const refused = deps.admit?.(namespace, name, spec) ?? [];
+  const problem: Problem | undefined =
+    reading.problem ??
+    (E.isLeft(current) ? { reason: 'UnreadableRoutes', message: `${namespace}/${name}: ${current.left}; fix or delete it` } : undefined) ??
+    (notOwned !== undefined ? { reason: 'NotOwned', message: `${namespace}/${name}: ${notOwned}, or delete or rename it` } : undefined) ??
+    (refused.length > 0 ? { reason: 'Refused', message: refused.join('; ') } : undefined) ??
+    deps.troubles?.get(key);
+  // Routes are written only to objects sluice may write and could read.
+  const writable = E.isRight(current) && notOwned === undefined;
 
   const now = deps.now();
   const status = recoveredStatus((obj.status ?? {}) as ShiftStatus);
   const pending = deps.parseCommand(obj.metadata);
   // A command whose id status already records was applied before a crash: only clear it.
   const command = pending && pending.id !== status.lastCommandId ? pending : undefined;
-  const key = keyOf(namespace, name);
   const gate = deps.latestGate(key);
+  const pods = podsByVersion(deps.caches.service(namespace, spec.service), deps.caches.pods(namespace), spec.versionLabel);
   const observed: Observations = {
-    pods: podsByVersion(deps.caches.service(namespace, spec.service), deps.caches.pods(namespace), spec.versionLabel),
+    pods,
+    servingReady: servingReady(E.isRight(current) ? current.right : {}, pods, spec.versionLabel),
     ...(gate ? { gate } : {}),
     ...(command ? { command } : {}),
+    ...(problem ? { problem } : {}),
     ...(spec.schedule ? { schedule: deps.scheduleView(spec.schedule, status, now) } : {}),
   };
   const input: ShiftInput = { namespace, name, generation: obj.metadata.generation ?? 0, spec, status };
   const decision = deps.decide(input, observed, now);
+  const routes = writable && E.isRight(current) ? decision.routes : undefined;
+  const shift = { namespace, name, uid: obj.metadata.uid ?? '', spec };
 
-  if (decision.routes) {
-    const rendered = render({ namespace, name, uid: obj.metadata.uid ?? '', spec }, decision.routes, current.right);
-    // Render always passes this (property-tested); the check stays as the last line of defence
-    // before traffic changes: weights are integers summing to 100 and every subset exists.
-    const unsafe = routeProblems(rendered.virtualService, rendered.destinationRule);
-    if (unsafe.length > 0) return markFailed(deps, obj, 'UnsafeRoutes', `${namespace}/${name}: refusing to write unsafe routes: ${unsafe.join('; ')}`);
-    const written = await applyWrites(deps.kube, planWrites(current.right, rendered), current.right);
-    if (written._tag === 'Error' && written.error._tag === 'Invalid')
-      return markFailed(deps, obj, 'RoutesRejected', `${namespace}/${name}: ${written.error.message}; fix the fields sluice copies onto its routes (spec.route, spec.strategy.blueGreen.previewMatch)`);
-    if (written._tag !== 'Done') return written;
+  // Status is the memory and is written first, so no crash can make a later pass render a
+  // weight the decision took away (a fallback is durable before it is visible). The one
+  // exception is the end of a shift with the candidate at 100 %: promotion stops the gate, so
+  // its routes are written first and a refused write leaves the shift running and guarded.
+  const routesFirst = decision.status.phase === 'Promoted' && status.phase !== 'Promoted';
+  if (routesFirst && routes && E.isRight(current)) {
+    const wrote = await writeRoutes(deps, shift, routes, current.right, decision);
+    if (wrote._tag !== 'Done') return afterRefusedRoutes(deps, obj, wrote, decision.requeueAfterMs);
   }
 
   if (decision.setSpecVersion !== undefined && decision.setSpecVersion !== spec.version) {
@@ -204,9 +230,15 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
     obj = written.right;
   }
 
-  let requeueAfterMs = decision.requeueAfterMs;
+  if (!routesFirst && routes && E.isRight(current)) {
+    const wrote = await writeRoutes(deps, shift, routes, current.right, decision);
+    if (wrote._tag !== 'Done') return afterRefusedRoutes(deps, obj, wrote, decision.requeueAfterMs);
+  }
+
+  // Routes went through after a refusal: decide again at once so status stops reporting it.
+  let requeueAfterMs = problem?.reason === 'RoutesNotApplied' && !deps.troubles?.has(key) ? MIN_REQUEUE_MS : decision.requeueAfterMs;
   if (pending) {
-    const cleared = await clearCommand(deps, obj);
+    const cleared = await deps.kube.mergePatch(shiftRef(namespace, name), clearCommandPatch(obj.metadata.resourceVersion))();
     if (E.isLeft(cleared)) {
       // Someone changed the shift meanwhile (perhaps a new command): look again at once.
       if (cleared.left._tag !== 'Conflict') deps.log.warn('could not clear command annotations', { namespace, shift: name, error: cleared.left.message });
@@ -226,36 +258,134 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
   return done(requeueAfterMs);
 };
 
-const commandOf = (o: KubeObject): string => JSON.stringify(Object.values(ANNOTATION).map((k) => o.metadata.annotations?.[k] ?? null));
-
-/**
- * Remove the command annotations, guarded by the resourceVersion the status write returned. If
- * the object changed meanwhile but still carries the same command (someone edited a label), clear
- * it against the fresh resourceVersion: a command without a command-id is identified by a hash
- * that includes the resourceVersion, so leaving it would make it look new on the next pass.
- */
-const clearCommand = async (deps: ReconcileDeps, obj: KubeObject) => {
-  const ref = shiftRef(obj.metadata.namespace ?? '', obj.metadata.name);
-  const first = await deps.kube.mergePatch(ref, clearCommandPatch(obj.metadata.resourceVersion))();
-  if (E.isRight(first) || first.left._tag !== 'Conflict') return first;
-  const fresh = await deps.kube.get(ref)();
-  if (E.isLeft(fresh) || commandOf(fresh.right) !== commandOf(obj)) return first;
-  return deps.kube.mergePatch(ref, clearCommandPatch(fresh.right.metadata.resourceVersion))();
+/** The spec to decide on, and the problem when it had to be read leniently (or not at all). */
+const readSpec = (obj: KubeObject): { readonly spec?: ResolvedSpec; readonly problem?: Problem } => {
+  const decoded = decodeTrafficShift(obj);
+  if (E.isRight(decoded)) return { spec: resolveSpec(decoded.right.spec) };
+  const namespace = obj.metadata.namespace ?? '';
+  const message = decoded.left.errors.map((e) => formatFor(namespace, obj.metadata.name, e)).join('; ');
+  const spec = guardSpec(obj);
+  return { ...(spec ? { spec } : {}), problem: { reason: 'InvalidSpec', message } };
 };
 
-/** Phase Failed with `reason`, a Warning Event when that is news; traffic untouched. */
-const markFailed = async (deps: ReconcileDeps, obj: KubeObject, reason: FailureReason, message: string): Promise<Pass> => {
+/**
+ * A command given without sluice.dev/command-id (plain `kubectl annotate`) gets one stamped onto
+ * the object before it is considered, so its identity is written once and survives every later
+ * write (an id derived from the resourceVersion would change with the status write and apply the
+ * command twice after a crash). The stamp is guarded: a concurrent change re-reads.
+ */
+const stampCommandId = async (deps: ReconcileDeps, obj: KubeObject): Promise<Pass | { readonly _tag: 'Stamped'; readonly obj: KubeObject }> => {
+  const annotations = obj.metadata.annotations ?? {};
+  const present = [ANNOTATION.command, ANNOTATION.setWeight, ANNOTATION.shiftTo].some((k) => annotations[k] !== undefined);
+  if (!present || (annotations[ANNOTATION.commandId] ?? '').trim() !== '') return { _tag: 'Stamped', obj };
+  const patched = await deps.kube.mergePatch(shiftRef(obj.metadata.namespace ?? '', obj.metadata.name), {
+    metadata: { resourceVersion: obj.metadata.resourceVersion, annotations: { [ANNOTATION.commandId]: `daemon-${randomUUID()}` } },
+  })();
+  if (E.isLeft(patched)) return onShiftWrite(patched.left);
+  return { _tag: 'Stamped', obj: patched.right };
+};
+
+/**
+ * Whether the routes in the cluster reach a ready pod: the versions whose subsets the
+ * VirtualService gives weight (a subset is matched to a version through the DestinationRule's
+ * subset labels, else by sluice's subset name), or any pod behind the Service when there is no
+ * VirtualService or a route has no subset.
+ */
+export const servingReady = (current: CurrentRoutes, pods: Readonly<Record<string, VersionPods>>, versionLabel: string): boolean => {
+  const anyReady = Object.values(pods).some((p) => p.ready > 0);
+  const http = current.virtualService?.spec.http;
+  if (http === undefined) return anyReady;
+  const versionOf = new Map<string, string>();
+  for (const s of current.destinationRule?.spec.subsets ?? []) {
+    const v = s.labels?.[versionLabel];
+    if (v !== undefined) versionOf.set(s.name, v);
+  }
+  for (const v of Object.keys(pods)) if (!versionOf.has(subsetName(v))) versionOf.set(subsetName(v), v);
+  for (const r of http) {
+    const dests = r.route ?? [];
+    for (const d of dests) {
+      const weighted = d.weight === undefined ? dests.length === 1 : d.weight > 0;
+      if (!weighted) continue;
+      if (d.destination.subset === undefined) return anyReady;
+      const version = versionOf.get(d.destination.subset);
+      if (version !== undefined && (pods[version]?.ready ?? 0) > 0) return true;
+    }
+  }
+  return false;
+};
+
+/** How writing routes ended when it did not succeed. */
+type RouteTrouble =
+  | { readonly _tag: 'Refused'; readonly problem: Problem; readonly error?: KubeError }
+  | { readonly _tag: 'Stale' };
+
+/**
+ * Render, check and write the routes. A refused write is remembered (ReconcileDeps.troubles) so
+ * the next decision holds and runs the stall clock until a write goes through. When the server
+ * refuses a fallback because of fields sluice copies from spec.route, the fallback is written
+ * again without them: taking traffic from a failing candidate never waits for a spec fix.
+ */
+const writeRoutes = async (
+  deps: ReconcileDeps, shift: { namespace: string; name: string; uid: string; spec: ResolvedSpec }, routes: RouteIntent, current: CurrentRoutes, decision: Decision,
+): Promise<{ readonly _tag: 'Done' } | RouteTrouble> => {
+  const key = keyOf(shift.namespace, shift.name);
+  const where = `${shift.namespace}/${shift.name}`;
+  const attempt = async (spec: ResolvedSpec): Promise<{ readonly _tag: 'Done' } | RouteTrouble> => {
+    const rendered = render({ ...shift, spec }, routes, current);
+    // Render always passes this (property-tested); the check stays as the last line of defence
+    // before traffic changes: weights are integers summing to 100 and every subset exists.
+    const unsafe = routeProblems(rendered.virtualService, rendered.destinationRule);
+    if (unsafe.length > 0) return { _tag: 'Refused', problem: { reason: 'UnsafeRoutes', message: `${where}: refusing to write unsafe routes: ${unsafe.join('; ')}` } };
+    const written = await applyWrites(deps.kube, planWrites(current, rendered), current);
+    if (written._tag === 'Done') return { _tag: 'Done' };
+    if (written._tag === 'Stale') return written;
+    const error = written.error;
+    const hint = error._tag === 'Invalid' ? '; fix the fields sluice copies onto its routes (spec.route, spec.strategy.blueGreen.previewMatch)' : '';
+    return { _tag: 'Refused', error, problem: { reason: 'RoutesNotApplied', message: `${where}: routes not written: ${clip(error.message)}${hint}` } };
+  };
+  const result = await attempt(shift.spec);
+  if (result._tag === 'Done') deps.troubles?.delete(key);
+  if (result._tag !== 'Refused') return result;
+  deps.troubles?.set(key, result.problem);
+  const fallingBack = decision.status.phase === 'RolledBack' && routes.weights.candidate === 0;
+  if (result.error?._tag !== 'Invalid' || !fallingBack) return result;
+  // The fallback goes in without the user's route options; their refusal stays reported.
+  const bare = await attempt({ ...shift.spec, route: {} });
+  if (bare._tag === 'Done') deps.log.warn('fallback written without the spec.route options the server refused', { namespace: shift.namespace, shift: shift.name, error: result.problem.message });
+  return bare;
+};
+
+/** Texts from other systems are clipped before they reach status or Events. */
+const MAX_FOREIGN_TEXT = 300;
+const clip = (text: string): string => (text.length > MAX_FOREIGN_TEXT ? `${text.slice(0, MAX_FOREIGN_TEXT)}... (${text.length} characters)` : text);
+
+/**
+ * Routes were not written: say so in status (Ready=False; the phase is the core's) and in a
+ * Warning Event when that is news, then back off — a refused write (403, 413, 5xx, timeout) is
+ * retried by the queue's backoff; a 422 waits for the spec to change or the next resync.
+ */
+const afterRefusedRoutes = async (deps: ReconcileDeps, obj: KubeObject, trouble: RouteTrouble, requeueAfterMs: number): Promise<Pass> => {
+  if (trouble._tag === 'Stale') return done(CACHE_CATCH_UP_MS);
+  const reported = await reportOnly(deps, obj, trouble.problem);
+  if (reported._tag !== 'Done') return reported;
+  if (trouble.error !== undefined && trouble.error._tag !== 'Invalid') return { _tag: 'Error', error: trouble.error };
+  return done(Math.max(requeueAfterMs, REFUSED_RECHECK_MS));
+};
+
+/** How soon routes the server refused as invalid are tried again (a spec change comes sooner through the watch). */
+const REFUSED_RECHECK_MS = 30_000;
+
+/** Ready=False with the problem, a Warning Event when that is news; nothing else changes. */
+const reportOnly = async (deps: ReconcileDeps, obj: KubeObject, problem: Problem): Promise<Pass> => {
   const namespace = obj.metadata.namespace ?? '';
   const name = obj.metadata.name;
-  deps.trackGate(keyOf(namespace, name), undefined);
   const before = (obj.status ?? {}) as ShiftStatus;
-  const status = failedStatus(before, obj.metadata.generation, reason, message, new Date(deps.now()).toISOString());
+  const status = reportedStatus(before, obj.metadata.generation, problem, new Date(deps.now()).toISOString());
   if (sameJson(status, before)) return done();
   const written = await deps.kube.replaceStatus(shiftRef(namespace, name), { ...obj, status })();
   if (E.isLeft(written)) return onShiftWrite(written.left);
-  await recordEvents(deps, written.right, [{ type: 'Warning', reason, message }]);
-  deps.log.warn('decided', { shift: name, namespace, phase: 'Failed', reason, message });
-  deps.observed?.(namespace, name, before, { status, requeueAfterMs: 0, events: [], gateActive: false });
+  await recordEvents(deps, written.right, [{ type: 'Warning', reason: problem.reason, message: problem.message }]);
+  deps.log.warn('problem', { shift: name, namespace, reason: problem.reason, message: problem.message });
   return done();
 };
 

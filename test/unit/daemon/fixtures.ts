@@ -67,6 +67,7 @@ export const world = (versions: readonly string[] = ['v1']): World => {
       latestGate: () => w.gate,
       trackGate: (key, target) => (target ? tracked.set(key, target) : tracked.delete(key)),
       parseCommand,
+      troubles: new Map(),
       scheduleView: (s, status, now) => scheduleView(s, status, now),
       log: { info: (msg, fields) => logs.push({ msg, fields }), warn: (msg, fields) => logs.push({ msg, fields }) },
       now: mem.now,

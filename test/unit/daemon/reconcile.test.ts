@@ -1,6 +1,7 @@
 import { reconcile } from '../../../src/daemon/reconcile';
-import { conflict, invalid } from '../../../src/kube/errors';
-import { DESTINATION_RULES, FINALIZER, ORIGINAL_SPEC_ANNOTATION, PODS, TRAFFIC_SHIFTS, VIRTUAL_SERVICES } from '../../../src/kube/objects';
+import * as TE from 'fp-ts/TaskEither';
+import { conflict, invalid, unavailable } from '../../../src/kube/errors';
+import { DESTINATION_RULES, FINALIZER, ObjectRef, ORIGINAL_SPEC_ANNOTATION, PODS, TRAFFIC_SHIFTS, VIRTUAL_SERVICES } from '../../../src/kube/objects';
 import { NS, pod, seedShift, world, World } from './fixtures';
 
 const KEY = `${NS}/reviews`;
@@ -73,14 +74,14 @@ describe('reconcile', () => {
     expect(w.tracked.get(KEY)?.version ?? 'v2').toBe('v2');
   });
 
-  it('never writes a VirtualService it does not manage: Failed / NotOwned with a Warning Event', async () => {
+  it('never writes a VirtualService it does not manage: Ready=False / NotOwned with a Warning Event, no phase', async () => {
     const w = world(['v1']);
     w.mem.seed(VIRTUAL_SERVICES, { metadata: { name: 'reviews', namespace: NS }, spec: { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews' } }] }] } });
     seedShift(w);
     await reconcile(w.deps, KEY);
     expect(istioWrites(w)).toEqual([]);
     const s = statusOf(w);
-    expect(s.phase).toBe('Failed');
+    expect(s.phase).toBeUndefined();
     const ready = s.conditions.find((c: any) => c.type === 'Ready');
     expect(ready).toMatchObject({ status: 'False', reason: 'NotOwned' });
     expect(ready.message).toBe(
@@ -98,14 +99,14 @@ describe('reconcile', () => {
     await reconcile(w.deps, KEY);
     expect(istioWrites(w)).toEqual([]);
     const s = statusOf(w);
-    expect(s.phase).toBe('Failed');
+    expect(s.phase).toBeUndefined();
     const ready = s.conditions.find((c: any) => c.type === 'Ready');
     expect(ready.reason).toBe('InvalidSpec');
     expect(ready.message).toBe('shop/reviews: spec.strategy.canary.steps[1]: 40 is not greater than the previous step 50');
     expect(w.events[0]).toEqual({ type: 'Warning', reason: 'InvalidSpec', message: ready.message });
   });
 
-  it('reports routes the API server refuses (a field copied as written) with a Warning Event, leaving traffic as it was', async () => {
+  it('reports routes the API server refuses (a field copied as written) with a Warning Event, leaving traffic and phase as they were', async () => {
     const w = world(['v1']);
     seedShift(w);
     await reconcile(w.deps, KEY);
@@ -115,11 +116,11 @@ describe('reconcile', () => {
     w.mem.failNext('replace', (ref) => invalid(ref, refusal));
     await reconcile(w.deps, KEY);
     const s = statusOf(w);
-    expect(s.phase).toBe('Failed');
+    expect(s.phase).toBe('Idle');
     const ready = s.conditions.find((c: any) => c.type === 'Ready');
-    expect(ready).toMatchObject({ status: 'False', reason: 'RoutesRejected' });
-    expect(ready.message).toBe(`shop/reviews: ${refusal}; fix the fields sluice copies onto its routes (spec.route, spec.strategy.blueGreen.previewMatch)`);
-    expect(w.events.at(-1)).toEqual({ type: 'Warning', reason: 'RoutesRejected', message: ready.message });
+    expect(ready).toMatchObject({ status: 'False', reason: 'RoutesNotApplied' });
+    expect(ready.message).toBe(`shop/reviews: routes not written: ${refusal}; fix the fields sluice copies onto its routes (spec.route, spec.strategy.blueGreen.previewMatch)`);
+    expect(w.events.at(-1)).toEqual({ type: 'Warning', reason: 'RoutesNotApplied', message: ready.message });
     expect(w.mem.read(VIRTUAL_SERVICES, NS, 'reviews')).toEqual(before);
   });
 
@@ -236,17 +237,23 @@ describe('reconcile', () => {
     expect(w.mem.read(TRAFFIC_SHIFTS, NS, 'reviews')!.metadata.annotations ?? {}).toEqual({});
   });
 
-  it('still clears a command when the shift changed in between but carries the same command', async () => {
-    const w = world(['v1']);
+  it('stamps an id onto a command given without one, so a crash after the status write cannot apply it twice', async () => {
+    const w = world(['v1', 'v2']);
     seedShift(w);
     await settle(w);
+    await shiftToV2(w);
     w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, metadata: { ...o.metadata, annotations: { 'sluice.dev/command': 'pause' } } }));
-    w.mem.failNext('mergePatch', (ref) => conflict(ref, 'changed'), () =>
-      w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, metadata: { ...o.metadata, labels: { team: 'a' } } })),
-    );
+    // The daemon dies right after the status write: the second merge patch (the clear) never lands.
+    let patches = 0;
+    const crashing = { ...w.deps, kube: { ...w.deps.kube, mergePatch: (ref: ObjectRef, p: Record<string, unknown>) => (++patches === 2 ? TE.left(unavailable(ref, 'killed')) : w.deps.kube.mergePatch(ref, p)) } };
+    await reconcile(crashing, KEY).catch(() => undefined);
+    const id = w.mem.read(TRAFFIC_SHIFTS, NS, 'reviews')!.metadata.annotations?.['sluice.dev/command-id'];
+    expect(id).toMatch(/^daemon-/);
+    expect(statusOf(w).phase).toBe('Paused');
+    expect(statusOf(w).lastCommandId).toBe(id);
+    // A new leader sees the same stamped id: it only clears the annotations.
     await reconcile(w.deps, KEY);
-    const shift = w.mem.read(TRAFFIC_SHIFTS, NS, 'reviews')!;
-    expect(shift.metadata.annotations ?? {}).toEqual({});
-    expect(shift.metadata.labels).toEqual({ team: 'a' });
+    expect(statusOf(w).history.filter((h: any) => h.event === 'CommandApplied')).toHaveLength(1);
+    expect(w.mem.read(TRAFFIC_SHIFTS, NS, 'reviews')!.metadata.annotations ?? {}).toEqual({});
   });
 });
