@@ -51,8 +51,11 @@ const latencyOver = (c: Counts, rule: GateRule): boolean =>
 const errorSentence = (v: string, c: Counts, window: string, rule: GateRule): string =>
   `${v} failed ${showNumber(c.errors)} of ${showNumber(c.requests)} requests (${showPercent(c.errorRate)}) in ${window}; limit ${showPercent(rule.maxErrorRate)}`;
 
+// +Inf is histogram_quantile's answer when the p99 falls in the top bucket: over any limit (defect 8).
 const latencySentence = (v: string, c: Counts, window: string, rule: GateRule): string =>
-  `${v} p99 latency ${showNumber(c.p99LatencyMs ?? 0)} ms in ${window}; limit ${showNumber(rule.maxP99LatencyMs ?? 0)} ms`;
+  c.p99LatencyMs === Infinity
+    ? `${v} p99 latency is above the largest histogram bucket (+Inf) in ${window}; limit ${showNumber(rule.maxP99LatencyMs ?? 0)} ms`
+    : `${v} p99 latency ${showNumber(c.p99LatencyMs ?? 0)} ms in ${window}; limit ${showNumber(rule.maxP99LatencyMs ?? 0)} ms`;
 
 const judgeMeasured = (version: string, c: Counts, rule: GateRule, window: string): Verdict => {
   if (!(c.requests >= rule.minRequests))
@@ -105,7 +108,8 @@ export const gateRecord = (verdict: Verdict, at: number, rule: GateRule, window:
     case 'Fail':
     case 'NoData': {
       const c = verdict.counts;
-      return { ...base, requests: c.requests, errors: c.errors, errorRate: c.errorRate, ...(c.p99LatencyMs !== undefined ? { p99LatencyMs: c.p99LatencyMs } : {}) };
+      // JSON has no +Inf (it would be written as null): the message says it instead.
+      return { ...base, requests: c.requests, errors: c.errors, errorRate: c.errorRate, ...(c.p99LatencyMs !== undefined && Number.isFinite(c.p99LatencyMs) ? { p99LatencyMs: c.p99LatencyMs } : {}) };
     }
   }
 };

@@ -8,6 +8,8 @@ import { DEFAULT_LEADER_TIMING } from './leader';
 import { LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevel } from './log';
 import { parseAddr } from './server';
 import { HostsPolicyConfig, parseHostsPolicyFlags } from '../istio/hostsPolicy';
+import { PrometheusConnections } from '../prometheus/connections';
+import { parsePrometheusFlags } from '../prometheus/flags';
 
 export interface DaemonConfig {
   /** Kubeconfig file. Default: $KUBECONFIG, then ~/.kube/config, then in-cluster. */
@@ -27,6 +29,8 @@ export interface DaemonConfig {
   readonly leaseDurationMs: number;
   readonly renewDeadlineMs: number;
   readonly retryPeriodMs: number;
+  /** --kube-timeout: longest one Kubernetes call may take before it fails as Timeout (kube/client.ts). Default 10 s (DEFAULT_KUBE_TIMEOUT_MS). */
+  readonly kubeTimeoutMs?: number;
   /** Period of the full resync. Default 5m. */
   readonly resyncMs: number;
   /** This replica's name in the lease. Default: $POD_NAME, else hostname_pid. */
@@ -40,6 +44,13 @@ export interface DaemonConfig {
   readonly allowedHosts: Required<HostsPolicyConfig>['allowedHosts'];
   /** --allow-gateway rules: gateways besides mesh. Default none. */
   readonly allowedGateways: Required<HostsPolicyConfig>['allowedGateways'];
+  // Prometheus allow-list (src/prometheus/access.ts, src/prometheus/flags.ts).
+  /** Prometheus connections from $SLUICE_PROMETHEUS_* (the default one at --prometheus-url), with credentials and namespaces. Default none. */
+  readonly prometheusConnections?: PrometheusConnections;
+  /** --allow-prometheus-url patterns: further URLs any namespace may name, queried without credentials. Default none. */
+  readonly allowPrometheusUrls?: readonly string[];
+  /** --allow-prometheus-queries: spec.analysis.query templates may run. Default false. */
+  readonly allowPrometheusQueries?: boolean;
 }
 
 interface Flag {
@@ -61,6 +72,7 @@ export const RUN_FLAGS: Readonly<Record<string, Flag>> = {
   'renew-deadline': { env: 'SLUICE_RENEW_DEADLINE', help: 'a leader that cannot renew for this long stops (default 10s)' },
   'retry-period': { env: 'SLUICE_RETRY_PERIOD', help: 'time between lease attempts (default 2s)' },
   'resync-period': { env: 'SLUICE_RESYNC_PERIOD', help: 'full resync of every shift (default 5m)' },
+  'kube-timeout': { env: 'SLUICE_KUBE_TIMEOUT', help: 'longest one Kubernetes call may take; a call with no answer by then is abandoned and retried with backoff (default 10s)' },
   identity: { env: 'SLUICE_IDENTITY', help: 'name of this replica in the lease (default $POD_NAME, else host_pid)' },
   'log-format': { env: 'SLUICE_LOG_FORMAT', help: 'json or text (default json)' },
   'log-level': { env: 'SLUICE_LOG_LEVEL', help: 'debug, info, warn or error (default info)' },
@@ -68,6 +80,9 @@ export const RUN_FLAGS: Readonly<Record<string, Flag>> = {
   'cluster-domain': { env: 'SLUICE_CLUSTER_DOMAIN', help: 'cluster DNS domain of Service FQDNs (default cluster.local)' },
   'allow-host': { env: 'SLUICE_ALLOW_HOST', repeat: true, help: 'NAMESPACE=PATTERN: shifts in NAMESPACE ("*": all) may route hosts matching PATTERN (e.g. *.example.com), repeatable (default: only their own Service)' },
   'allow-gateway': { env: 'SLUICE_ALLOW_GATEWAY', repeat: true, help: 'NAMESPACE=GW_NAMESPACE/GW_NAME: shifts in NAMESPACE ("*": all) may bind this Gateway, repeatable (default: mesh only)' },
+  // Prometheus allow-list (src/prometheus/access.ts).
+  'allow-prometheus-url': { env: 'SLUICE_ALLOW_PROMETHEUS_URL', repeat: true, help: 'URL PATTERN a shift may name as its Prometheus, queried without credentials ("*": any run of characters but "/"), repeatable (default: only --prometheus-url and $SLUICE_PROMETHEUS_CONNECTIONS)' },
+  'allow-prometheus-queries': { env: 'SLUICE_ALLOW_PROMETHEUS_QUERIES', bool: true, help: 'let shifts use custom query templates, spec.analysis.query (default false)' },
 };
 
 export const runUsage = (): string =>
@@ -150,6 +165,10 @@ export const parseRunConfig = (
     return E.left(`--retry-period (${retryPeriodMs} ms) < --renew-deadline (${renewDeadlineMs} ms) < --lease-duration (${leaseDurationMs} ms) must hold`);
   const tenancy = parseHostsPolicyFlags({ allowHost: v.get('allow-host') ?? [], allowGateway: v.get('allow-gateway') ?? [], ...(one('cluster-domain') ? { clusterDomain: one('cluster-domain') } : {}) });
   if (E.isLeft(tenancy)) return tenancy;
+  const prometheus = parsePrometheusFlags({ allowUrls: v.get('allow-prometheus-url') ?? [], allowQueries: one('allow-prometheus-queries'), prometheusUrl: url, env });
+  if (E.isLeft(prometheus)) return prometheus;
+  const kubeTimeout = duration('kube-timeout', 0); // absent: kube/client.ts's default
+  if (E.isLeft(kubeTimeout)) return kubeTimeout;
   const kubeconfig = one('kubeconfig');
   return E.right({
     ...(kubeconfig ? { kubeconfig } : {}),
@@ -160,9 +179,11 @@ export const parseRunConfig = (
     leaseName,
     leaseNamespace: one('lease-namespace') ?? defaults.podNamespace ?? 'default',
     leaseDurationMs, renewDeadlineMs, retryPeriodMs, resyncMs,
+    ...(one('kube-timeout') !== undefined ? { kubeTimeoutMs: kubeTimeout.right } : {}),
     identity: one('identity') ?? defaults.identity,
     logFormat: logFormat as LogFormat,
     logLevel: logLevel as LogLevel,
     ...tenancy.right,
+    ...prometheus.right,
   });
 };

@@ -1,38 +1,62 @@
 /**
- * Connection settings per Prometheus URL, and one cached client per URL.
+ * Connection settings per Prometheus, and the pool the gate sampler gets its clients from.
  *
- * A TrafficShift may name its own Prometheus (spec.analysis.prometheus.url). Credentials are sent
- * only to the URL they are configured for: the daemon's default token never goes to a URL a
- * user wrote into a spec, or anyone allowed to create a TrafficShift could collect it.
+ * A TrafficShift may name its own Prometheus (spec.analysis.prometheus.url). Which URLs may be
+ * asked, and for which namespaces a connection's credentials are used, is decided in access.ts:
+ * the daemon's token never goes to a URL a user wrote into a spec, and one tenant's token or
+ * X-Scope-OrgID never serves another tenant's shift.
  */
 import * as E from 'fp-ts/Either';
 import { parseDuration } from '../api/duration';
 import { Fetch, PrometheusConfig, Prometheus, prometheusClient } from './client';
+import { NO_URL, PrometheusAccess, Route, queryRefusal, routeFor } from './access';
+import { ResolvedSpec } from '../api/spec';
+
+/** A Prometheus the operator configured, and the namespaces whose shifts may use it. */
+export interface PrometheusConnection extends PrometheusConfig {
+  /**
+   * Namespaces whose shifts use this connection and its credentials; "*" = every namespace.
+   * Default: every namespace for the default connection; a named connection must list them.
+   */
+  readonly namespaces?: readonly string[];
+}
 
 export interface PrometheusConnections {
   /** The daemon's `--prometheus-url` with its settings; used by shifts that name no URL. Default none. */
-  readonly default?: PrometheusConfig;
-  /** Settings for further URLs named in specs, matched exactly (a trailing "/" ignored). Default none. */
-  readonly others?: readonly PrometheusConfig[];
+  readonly default?: PrometheusConnection;
+  /** Further connections, matched by canonical URL and namespace (access.ts). Default none. */
+  readonly others?: readonly PrometheusConnection[];
 }
 
-const same = (a: string, b: string): boolean => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+/** What the gate sampler asks its pool: where a shift may send queries, and a client for it. */
+export interface PrometheusPool {
+  /** The route for a shift of `namespace` asking `url`; `field` names where the URL came from. Left: why not (a sentence). */
+  readonly route: (namespace: string, url: string, field: string) => E.Either<string, Route>;
+  /** Why a shift's own query templates may not run; undefined when they may. */
+  readonly queryRefusal: (analysis: ResolvedSpec['analysis']) => string | undefined;
+  /** A new client for a route; the sampler keeps one per group and drops it with the group. */
+  readonly client: (route: Route) => Prometheus;
+}
 
-/** The settings for `url`: its own entry, or only the URL (no credentials, default timeout). */
-export const configFor = (connections: PrometheusConnections, url: string): PrometheusConfig => {
-  const candidates = [...(connections.default ? [connections.default] : []), ...(connections.others ?? [])];
-  return candidates.find((c) => same(c.url, url)) ?? { url };
-};
+export interface PoolOptions {
+  /** --allow-prometheus-url patterns (checked with checkUrlPattern). Default none. */
+  readonly allowUrls?: readonly string[];
+  /** --allow-prometheus-queries. Default false. */
+  readonly allowQueries?: boolean;
+  /** Default Node's global fetch. */
+  readonly fetchFn?: Fetch;
+}
 
-/** One client per URL, created on first use. */
-export const prometheusPool = (connections: PrometheusConnections, fetchFn?: Fetch): ((url: string) => Prometheus) => {
-  const clients = new Map<string, Prometheus>();
-  return (url) => {
-    const known = clients.get(url);
-    if (known) return known;
-    const client = prometheusClient(configFor(connections, url), fetchFn);
-    clients.set(url, client);
-    return client;
+/**
+ * The pool over the operator's connections and allow-list. It holds no clients itself: a client
+ * lives as long as the sampler's group that uses it (so clients of URLs no shift names are gone).
+ */
+export const prometheusPool = (connections: PrometheusConnections, options: PoolOptions = {}): PrometheusPool => {
+  const access: PrometheusAccess = { connections, allowUrls: options.allowUrls ?? [], allowQueries: options.allowQueries ?? false };
+  return {
+    route: (namespace, url, field) => (url === '' ? E.left(NO_URL) : routeFor(access, namespace, url, field)),
+    queryRefusal: (analysis) => queryRefusal(access, analysis),
+    client: (route) => prometheusClient(route.config, options.fetchFn),
   };
 };
 
@@ -44,6 +68,7 @@ const ENV = {
   password: 'SLUICE_PROMETHEUS_PASSWORD',
   headers: 'SLUICE_PROMETHEUS_HEADERS',
   others: 'SLUICE_PROMETHEUS_CONNECTIONS',
+  namespaces: 'SLUICE_PROMETHEUS_NAMESPACES',
 } as const;
 
 /** The environment variables read by `connectionsFromEnv`, for `--help` texts. */
@@ -62,8 +87,17 @@ const parseJson = (name: string, text: string): E.Either<string, unknown> => {
   }
 };
 
-const checkOther = (u: unknown, i: number): E.Either<string, PrometheusConfig> => {
-  const c = u as Partial<Record<keyof PrometheusConfig, unknown>> | null;
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A namespace list: namespace names or "*"; Left: a sentence naming `where`. */
+const checkNamespaces = (where: string, u: unknown): E.Either<string, readonly string[]> => {
+  if (!Array.isArray(u) || u.length === 0) return E.left(`${where}: expected a non-empty list of namespaces (["*"] for every namespace)`);
+  const bad = u.find((n) => n !== '*' && !(typeof n === 'string' && n.length <= 63 && NAMESPACE.test(n)));
+  return bad === undefined ? E.right(u as string[]) : E.left(`${where}: ${JSON.stringify(bad)} is not a namespace name or "*"`);
+};
+
+const checkOther = (u: unknown, i: number): E.Either<string, PrometheusConnection> => {
+  const c = u as Partial<Record<keyof PrometheusConnection, unknown>> | null;
   const where = `${ENV.others}[${i}]`;
   if (typeof c !== 'object' || c === null || !isHttpUrl(c.url))
     return E.left(`${where}: expected an object with a "url" (e.g. {"url":"http://thanos:9090","bearerToken":"…"})`);
@@ -73,13 +107,18 @@ const checkOther = (u: unknown, i: number): E.Either<string, PrometheusConfig> =
   const b = c.basicAuth as { username?: unknown; password?: unknown } | undefined;
   if (b !== undefined && (typeof b?.username !== 'string' || typeof b?.password !== 'string'))
     return E.left(`${where}.basicAuth: expected {"username": "…", "password": "…"}`);
-  return E.right(c as PrometheusConfig);
+  if (c.namespaces === undefined)
+    return E.left(`${where}.namespaces: missing; list the namespaces whose shifts may use this connection and its credentials (["*"] for every namespace)`);
+  const namespaces = checkNamespaces(`${where}.namespaces`, c.namespaces);
+  if (E.isLeft(namespaces)) return namespaces;
+  return E.right(c as PrometheusConnection);
 };
 
 /**
  * Connections from the environment:
  *   SLUICE_PROMETHEUS_URL, _TIMEOUT ("10s"), _BEARER_TOKEN, _USERNAME + _PASSWORD,
- *   _HEADERS (JSON object), _CONNECTIONS (JSON list of PrometheusConfig for other URLs).
+ *   _HEADERS (JSON object), _NAMESPACES (comma-separated: the namespaces the default connection
+ *   serves; default all), _CONNECTIONS (JSON list of PrometheusConnection, each with "namespaces").
  */
 export const connectionsFromEnv = (env: Readonly<Record<string, string | undefined>>): E.Either<string, PrometheusConnections> => {
   const url = env[ENV.url];
@@ -97,7 +136,11 @@ export const connectionsFromEnv = (env: Readonly<Record<string, string | undefin
   const username = env[ENV.username];
   const password = env[ENV.password];
   if ((username === undefined) !== (password === undefined)) return E.left(`${ENV.username} and ${ENV.password} must be set together`);
-  const others: PrometheusConfig[] = [];
+  const namespaceText = env[ENV.namespaces];
+  const listed = namespaceText ? namespaceText.split(',').map((n) => n.trim()).filter((n) => n !== '') : undefined;
+  const namespaces = listed === undefined ? undefined : checkNamespaces(ENV.namespaces, listed);
+  if (namespaces && E.isLeft(namespaces)) return namespaces;
+  const others: PrometheusConnection[] = [];
   if (env[ENV.others]) {
     const parsed = parseJson(ENV.others, env[ENV.others]!);
     if (E.isLeft(parsed)) return parsed;
@@ -108,13 +151,14 @@ export const connectionsFromEnv = (env: Readonly<Record<string, string | undefin
       others.push(checked.right);
     }
   }
-  const base: PrometheusConfig | undefined = url
+  const base: PrometheusConnection | undefined = url
     ? {
         url,
         ...(timeoutMs ? { timeoutMs } : {}),
         ...(env[ENV.token] ? { bearerToken: env[ENV.token]! } : {}),
         ...(username !== undefined ? { basicAuth: { username, password: password! } } : {}),
         ...(headers ? { headers } : {}),
+        ...(namespaces ? { namespaces: namespaces.right } : {}),
       }
     : undefined;
   return E.right({ ...(base ? { default: base } : {}), ...(others.length ? { others } : {}) });

@@ -1,5 +1,6 @@
 /**
- * Which PromQL sluice sends, as pure builders. Shifts are grouped by (Prometheus URL, interval);
+ * Which PromQL sluice sends, as pure builders. Shifts are grouped by (destination, interval), where
+ * the destination is the connection a shift may use (access.ts) or the reason it may use none;
  * per group and tick, every shift on the built-in Istio queries shares ONE query per metric
  * (requests, 5xx errors, and p99 latency when any of them sets a latency limit). A shift with
  * custom templates is queried on its own, so its values never reach another shift's query.
@@ -24,10 +25,14 @@ export interface GateTarget {
   readonly analysis: ResolvedSpec['analysis'];
 }
 
-/** Shifts that share a Prometheus and an interval: queried together on one timer. */
+/** Where a shift's queries go: a connection (access.ts Route id), or nowhere, with the reason. */
+export type Destination =
+  | { readonly _tag: 'Connection'; readonly id: string }
+  | { readonly _tag: 'Refused'; readonly reason: string };
+
+/** Shifts that share a destination and an interval: queried together on one timer. */
 export interface GateGroup {
-  /** Prometheus base URL; "" when neither the spec nor the daemon names one. */
-  readonly url: string;
+  readonly destination: Destination;
   readonly intervalMs: number;
   readonly targets: readonly GateTarget[];
 }
@@ -54,24 +59,28 @@ export const BY_LABELS = ['destination_service_namespace', 'destination_service_
 /** Identifies one (namespace, service, version) series in a batched answer. */
 export const seriesKey = (namespace: string, service: string, version: string): string => JSON.stringify([namespace, service, version]);
 
-/** The URL a target is queried at: its own, else the daemon's default, else "". */
-export const urlOf = (target: GateTarget, defaultUrl: string | undefined): string => target.analysis.prometheusUrl ?? defaultUrl ?? '';
+/** The URL a target is queried at (its own, else the daemon's default, else ""), and the field it came from. */
+export const urlOf = (target: GateTarget, defaultUrl: string | undefined): { readonly url: string; readonly field: string } =>
+  target.analysis.prometheusUrl !== undefined
+    ? { url: target.analysis.prometheusUrl, field: 'spec.analysis.prometheus.url' }
+    : { url: defaultUrl ?? '', field: '--prometheus-url' };
 
-/** Group targets by (url, interval), in a stable order. */
-export const groupTargets = (targets: readonly GateTarget[], defaultUrl: string | undefined): readonly GateGroup[] => {
-  const groups = new Map<string, { url: string; intervalMs: number; targets: GateTarget[] }>();
+/** A group's identity (its timer and client are kept while this stays the same). */
+export const groupId = (destination: Destination, intervalMs: number): string =>
+  `${intervalMs} ${destination._tag === 'Connection' ? `to ${destination.id}` : `refused ${destination.reason}`}`;
+
+/** Group targets by (destination, interval), in a stable order. */
+export const groupTargets = (targets: readonly GateTarget[], destinationOf: (t: GateTarget) => Destination): readonly GateGroup[] => {
+  const groups = new Map<string, { destination: Destination; intervalMs: number; targets: GateTarget[] }>();
   for (const target of [...targets].sort((a, b) => a.key.localeCompare(b.key))) {
-    const url = urlOf(target, defaultUrl);
-    const id = groupId(url, target.analysis.intervalMs);
-    const group = groups.get(id) ?? { url, intervalMs: target.analysis.intervalMs, targets: [] };
+    const destination = destinationOf(target);
+    const id = groupId(destination, target.analysis.intervalMs);
+    const group = groups.get(id) ?? { destination, intervalMs: target.analysis.intervalMs, targets: [] };
     group.targets.push(target);
     groups.set(id, group);
   }
   return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, g]) => g);
 };
-
-/** A group's identity (its timer is kept while this stays the same). */
-export const groupId = (url: string, intervalMs: number): string => `${intervalMs} ${url}`;
 
 const selector = (targets: readonly GateTarget[], extra: string): string => {
   const namespaces = promAlternation(targets.map((t) => t.namespace));
@@ -107,16 +116,20 @@ export const templateQueries = (target: GateTarget, interval: string): E.Either<
   return E.right({ requests: requests.right, errors: errors.right, p99: p99.right });
 };
 
-const NO_URL = 'no Prometheus is configured: set spec.analysis.prometheus.url or the daemon\'s --prometheus-url';
-
-/** What to send for one group at one tick. */
-export const planQueries = (group: GateGroup): readonly GateQuery[] => {
-  if (group.url === '') return group.targets.map((target) => ({ _tag: 'Unqueryable', target, reason: NO_URL }));
+/**
+ * What to send for one group at one tick. `templateRefusal` says why a shift's own templates may
+ * not run (default: they may); such a shift is Unqueryable, as is every shift of a Refused group.
+ */
+export const planQueries = (group: GateGroup, templateRefusal: (t: GateTarget) => string | undefined = () => undefined): readonly GateQuery[] => {
+  const { destination } = group;
+  if (destination._tag === 'Refused') return group.targets.map((target) => ({ _tag: 'Unqueryable', target, reason: destination.reason }));
   const interval = formatDuration(group.intervalMs);
   const builtin = group.targets.filter((t) => t.analysis.query === undefined);
   const own: GateQuery[] = group.targets
     .filter((t) => t.analysis.query !== undefined)
     .map((target) => {
+      const refused = templateRefusal(target);
+      if (refused !== undefined) return { _tag: 'Unqueryable', target, reason: refused };
       const rendered = templateQueries(target, interval);
       return E.isLeft(rendered)
         ? { _tag: 'Unqueryable', target, reason: rendered.left }

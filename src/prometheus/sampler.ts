@@ -1,21 +1,28 @@
 /**
- * The GateSampler: one timer per (Prometheus URL, interval) group of active shifts. Each tick
+ * The GateSampler: one timer per (destination, interval) group of active shifts. Each tick
  * sends the group's batched queries (queries.ts), maps the answers to one GateSample per shift
  * (samples.ts), keeps the latest per shift, and calls `onSample(keys)` so the daemon enqueues
  * those shifts. It measures; it never judges (that is the core's job).
+ *
+ * Defence in depth: whatever admission let through, the sampler sends a request only over a
+ * route its pool gives (access.ts: configured or allowed URLs, credentials only for the
+ * connection's namespaces); any other shift gets an Unavailable sample with the pool's sentence.
+ * A group owns its client, so a client goes when no shift uses its connection any more.
  */
 import { Histogram } from 'prom-client';
 import * as E from 'fp-ts/Either';
 import { GateSample } from '../core/types';
 import { Prometheus, PromError, Vector } from './client';
+import { PrometheusPool } from './connections';
 import { QueryDurationLabels, prometheusQueryDuration } from './metrics';
-import { GateGroup, GateQuery, GateTarget, groupId, groupTargets, MetricQueries, planQueries } from './queries';
+import { Destination, GateGroup, GateQuery, GateTarget, groupId, groupTargets, MetricQueries, planQueries, urlOf } from './queries';
 import { Answers, assessAnswers, NOTHING_ASKED } from './samples';
+import { Route } from './access';
 
 export interface GateSamplerDeps {
-  /** The client for a Prometheus URL (e.g. `prometheusPool(connections)`). */
-  readonly prometheusFor: (url: string) => Prometheus;
-  /** URL for shifts whose spec names none (the daemon's --prometheus-url). Default none: those shifts are Unavailable. */
+  /** Which route a shift may use and its client: `prometheusPool(connections, { allowUrls, allowQueries })`. */
+  readonly prometheusFor: PrometheusPool;
+  /** URL for shifts whose spec names none (the daemon's --prometheus-url, the pool's default connection). Default none: those shifts are Unavailable. */
   readonly defaultUrl?: string;
   /** Called after a tick with the keys of the shifts that got a new sample. */
   readonly onSample: (keys: readonly string[]) => void;
@@ -36,10 +43,14 @@ export interface GateSampler {
   readonly stop: () => void;
   /** Sample every group now (used at start-up and in tests); resolves with the keys that got a sample. */
   readonly sampleNow: () => Promise<readonly string[]>;
+  /** The route ids the sampler holds clients for now (one per group that may send). */
+  readonly clients: () => readonly string[];
 }
 
 interface GroupState {
   group: GateGroup;
+  /** The group's client; none for a Refused group, which sends nothing. */
+  readonly client?: { readonly id: string; readonly prometheus: Prometheus };
   timer?: ReturnType<typeof setInterval>;
   busy: boolean;
 }
@@ -56,36 +67,39 @@ export const createGateSampler = (deps: GateSamplerDeps): GateSampler => {
   let running = false;
   let generation = 0;
 
-  const timed = async (url: string, metric: string, expr: string, at: number): Promise<E.Either<PromError, Vector>> => {
+  const pool = deps.prometheusFor;
+
+  const timed = async (client: Prometheus, metric: string, expr: string, at: number): Promise<E.Either<PromError, Vector>> => {
     const end = histogram.startTimer({ query: metric });
-    const answer = await deps.prometheusFor(url).query(expr, at)();
+    const answer = await client.query(expr, at)();
     end({ outcome: E.isRight(answer) ? 'ok' : answer.left._tag });
     return answer;
   };
 
-  const ask = async (url: string, queries: MetricQueries, at: number): Promise<Answers> => {
+  const ask = async (client: Prometheus, queries: MetricQueries, at: number): Promise<Answers> => {
     const [requests, errors, p99] = await Promise.all([
-      timed(url, 'requests', queries.requests, at),
-      timed(url, 'errors', queries.errors, at),
-      queries.p99 === undefined ? Promise.resolve(undefined) : timed(url, 'p99', queries.p99, at),
+      timed(client, 'requests', queries.requests, at),
+      timed(client, 'errors', queries.errors, at),
+      queries.p99 === undefined ? Promise.resolve(undefined) : timed(client, 'p99', queries.p99, at),
     ]);
     return { requests, errors, ...(p99 ? { p99 } : {}) };
   };
 
-  const answer = (url: string, query: GateQuery, at: number): Promise<Answers> =>
-    query._tag === 'Unqueryable' ? Promise.resolve(NOTHING_ASKED) : ask(url, query.queries, at);
+  // A group without a client is Refused: planQueries makes all its queries Unqueryable.
+  const answer = (client: Prometheus | undefined, query: GateQuery, at: number): Promise<Answers> =>
+    query._tag === 'Unqueryable' || client === undefined ? Promise.resolve(NOTHING_ASKED) : ask(client, query.queries, at);
 
   const tick = async (id: string): Promise<readonly string[]> => {
     const state = groups.get(id);
     if (!state || state.busy) return [];
     state.busy = true;
     const started = generation;
-    const { group } = state;
+    const { group, client } = state;
     const queried = new Map(group.targets.map((t) => [t.key, fingerprint(t)]));
     try {
       const at = now();
-      const queries = planQueries(group);
-      const answers = await Promise.all(queries.map((q) => answer(group.url, q, at)));
+      const queries = planQueries(group, (t) => pool.queryRefusal(t.analysis));
+      const answers = await Promise.all(queries.map((q) => answer(client?.prometheus, q, at)));
       if (started !== generation) return [];
       const keys: string[] = [];
       queries.forEach((q, i) => {
@@ -116,7 +130,15 @@ export const createGateSampler = (deps: GateSamplerDeps): GateSampler => {
     }
     targets.clear();
     for (const [key, t] of byKey) targets.set(key, t);
-    const wanted = new Map(groupTargets(next, deps.defaultUrl).map((g) => [groupId(g.url, g.intervalMs), g]));
+    const routes = new Map<string, Route>();
+    const destinationOf = (t: GateTarget): Destination => {
+      const { url, field } = urlOf(t, deps.defaultUrl);
+      const route = pool.route(t.namespace, url, field);
+      if (E.isLeft(route)) return { _tag: 'Refused', reason: route.left };
+      routes.set(route.right.id, route.right);
+      return { _tag: 'Connection', id: route.right.id };
+    };
+    const wanted = new Map(groupTargets(next, destinationOf).map((g) => [groupId(g.destination, g.intervalMs), g]));
     for (const [id, state] of groups) {
       if (wanted.has(id)) continue;
       clearInterval(state.timer);
@@ -128,7 +150,8 @@ export const createGateSampler = (deps: GateSamplerDeps): GateSampler => {
         state.group = group;
         continue;
       }
-      const fresh: GroupState = { group, busy: false };
+      const route = group.destination._tag === 'Connection' ? routes.get(group.destination.id) : undefined;
+      const fresh: GroupState = { group, busy: false, ...(route ? { client: { id: route.id, prometheus: pool.client(route) } } : {}) };
       groups.set(id, fresh);
       if (running) arm(id, fresh);
     }
@@ -151,5 +174,7 @@ export const createGateSampler = (deps: GateSamplerDeps): GateSampler => {
 
   const sampleNow = async (): Promise<readonly string[]> => (await Promise.all([...groups.keys()].map(tick))).flat();
 
-  return { setActive, latest: (key) => samples.get(key), start, stop, sampleNow };
+  const clients = (): readonly string[] => [...new Set([...groups.values()].flatMap((g) => (g.client ? [g.client.id] : [])))].sort();
+
+  return { setActive, latest: (key) => samples.get(key), start, stop, sampleNow, clients };
 };

@@ -37,7 +37,7 @@ const measured = (target: GateTarget, at: number, requests: number, errors: numb
     windowMs: target.analysis.intervalMs,
     requests,
     errors,
-    ...(p99 !== undefined && Number.isFinite(p99) && target.analysis.maxP99LatencyMs !== undefined ? { p99LatencyMs: p99 } : {}),
+    ...(p99 !== undefined && target.analysis.maxP99LatencyMs !== undefined ? { p99LatencyMs: p99 } : {}),
   },
 });
 
@@ -50,12 +50,19 @@ const firstFailure = (answers: Answers): string | undefined => {
   return undefined;
 };
 
-/** Series value by (namespace, service, version); NaN (no traffic in a ratio) counts as absent. */
+/**
+ * Whether a value is data. NaN (no traffic in a ratio or a quantile) and -Inf are not: both are
+ * absent. +Inf is: histogram_quantile gives +Inf when the quantile falls in the top (+Inf) bucket,
+ * i.e. the p99 is above the largest finite bucket, and the core judges it as over any limit.
+ */
+const isData = (v: number): boolean => !Number.isNaN(v) && v !== -Infinity;
+
+/** Series value by (namespace, service, version); values that are not data count as absent. */
 const bySeries = (vector: Vector): ReadonlyMap<string, number> => {
   const values = new Map<string, number>();
   for (const s of vector) {
     const key = seriesKey(s.labels['destination_service_namespace'] ?? '', s.labels['destination_service_name'] ?? '', s.labels['destination_version'] ?? '');
-    if (!Number.isNaN(s.value)) values.set(key, (values.get(key) ?? 0) + s.value);
+    if (isData(s.value)) values.set(key, (values.get(key) ?? 0) + s.value);
   }
   return values;
 };
@@ -65,7 +72,7 @@ const single = (metric: string, vector: Vector): E.Either<string, number | undef
   if (vector.length > 1)
     return E.left(`the ${metric} query returned ${vector.length} series; expected one number (wrap the template in sum())`);
   const value = vector[0]?.value;
-  return E.right(value === undefined || Number.isNaN(value) ? undefined : value);
+  return E.right(value === undefined || !isData(value) ? undefined : value);
 };
 
 const rightOr = (a: E.Either<PromError, Vector> | undefined): Vector => (a && E.isRight(a) ? a.right : []);

@@ -18,6 +18,7 @@ import { GateSample } from '../../src/core/types';
 import { Prometheus, prometheusClient } from '../../src/prometheus/client';
 import { GateTarget } from '../../src/prometheus/queries';
 import { createGateSampler } from '../../src/prometheus/sampler';
+import { PoolOptions, prometheusPool } from '../../src/prometheus/connections';
 import { kubectl, kubectlOk, waitFor } from './env';
 
 // The project's testTimeout is not applied per project by jest; hooks and tests here take minutes.
@@ -75,9 +76,10 @@ const counting = (url: string, timeoutMs?: number) => {
   return { prometheus, sent };
 };
 
-/** One sample of every target, taken now. */
-const sampleOnce = async (prometheus: Prometheus, targets: GateTarget[], defaultUrl = PROM) => {
-  const sampler = createGateSampler({ prometheusFor: () => prometheus, defaultUrl, onSample: () => undefined });
+/** One sample of every target, taken now, through the real pool (default connection `defaultUrl`) whose clients are `prometheus`. */
+const sampleOnce = async (prometheus: Prometheus, targets: GateTarget[], defaultUrl = PROM, options: PoolOptions = { allowQueries: true }) => {
+  const pool = prometheusPool({ default: { url: defaultUrl } }, options);
+  const sampler = createGateSampler({ prometheusFor: { ...pool, client: () => prometheus }, defaultUrl, onSample: () => undefined });
   sampler.setActive(targets);
   await sampler.sampleNow();
   return (key: string): GateSample | undefined => sampler.latest(key);
@@ -209,7 +211,7 @@ describe('gate queries against the real Prometheus and the mesh simulator', () =
     const proxy = await serve((_req, res) => res.writeHead(502, { 'Content-Type': 'text/html' }).end('<html><body>502 Bad Gateway</body></html>'));
     expect(await prometheusClient({ url: silent, timeoutMs: 500 }).query('up')()).toEqual(E.left({ _tag: 'Timeout', url: silent, timeoutMs: 500 }));
     expect(await prometheusClient({ url: proxy }).query('up')()).toEqual(
-      E.left({ _tag: 'Http', url: proxy, status: 502, body: '<html><body>502 Bad Gateway</body></html>' }),
+      E.left({ _tag: 'Http', url: proxy, status: 502, json: false, bytes: 41 }),
     );
     expect(await prometheusClient({ url: PROM }).isOnline()()).toEqual(E.right(true));
   });

@@ -2,6 +2,8 @@
 import * as E from 'fp-ts/Either';
 import { ResolvedSpec } from '../../../src/api/spec';
 import { Prometheus, PromError, Series, Vector } from '../../../src/prometheus/client';
+import { Route } from '../../../src/prometheus/access';
+import { PoolOptions, PrometheusConnections, PrometheusPool, prometheusPool } from '../../../src/prometheus/connections';
 import { GateTarget } from '../../../src/prometheus/queries';
 
 type Analysis = ResolvedSpec['analysis'];
@@ -59,6 +61,17 @@ export const memoryPrometheus = (answer: (expr: string, at?: number) => E.Either
     },
     release: () => open(),
   };
+};
+
+/**
+ * The real pool over `connections` and `options` (routes, refusals), whose clients are all
+ * `prometheus`; `created` lists the route of every client made.
+ */
+export const memoryPool = (prometheus: Prometheus, connections: PrometheusConnections = { default: { url: 'http://prom:9090' } }, options: PoolOptions = {}) => {
+  const real = prometheusPool(connections, options);
+  const created: Route[] = [];
+  const pool: PrometheusPool = { ...real, client: (route) => (created.push(route), prometheus) };
+  return { pool, created };
 };
 
 /**

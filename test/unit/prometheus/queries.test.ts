@@ -1,12 +1,16 @@
 import fc from 'fast-check';
-import { builtinQueries, groupTargets, planQueries } from '../../../src/prometheus/queries';
+import { NO_URL } from '../../../src/prometheus/access';
+import { builtinQueries, Destination, GateGroup, GateTarget, groupTargets, planQueries, urlOf } from '../../../src/prometheus/queries';
 import { lexStrings, regexMatches, target } from './fixtures';
 
 const BY = 'destination_service_namespace, destination_service_name, destination_version';
 const HOSTILE = 'a"}or vector(1)#';
 
+const to = (id: string): Destination => ({ _tag: 'Connection', id });
+const group = (targets: GateTarget[], intervalMs = 30_000): GateGroup => ({ destination: to('default'), intervalMs, targets });
+
 describe('groupTargets', () => {
-  it('groups shifts by Prometheus URL and interval, the default URL standing in for shifts without one', () => {
+  it('groups shifts by destination and interval', () => {
     const groups = groupTargets(
       [
         target('shop', 'reviews', 'v2'),
@@ -14,20 +18,28 @@ describe('groupTargets', () => {
         target('shop', 'cart', 'v3', { intervalMs: 60_000 }),
         target('web', 'front', 'v9', { prometheusUrl: 'http://prom:9090' }),
       ],
-      'http://prom:9090',
+      (t) => to(t.analysis.prometheusUrl === 'http://thanos:9090' ? 'thanos' : 'default'),
     );
-    expect(groups.map((g) => [g.url, g.intervalMs, g.targets.map((t) => t.key)])).toEqual([
-      ['http://prom:9090', 30_000, ['shop/reviews', 'web/front']],
-      ['http://thanos:9090', 30_000, ['pay/ledger']],
-      ['http://prom:9090', 60_000, ['shop/cart']],
+    expect(groups.map((g) => [g.destination, g.intervalMs, g.targets.map((t) => t.key)])).toEqual([
+      [to('default'), 30_000, ['shop/reviews', 'web/front']],
+      [to('thanos'), 30_000, ['pay/ledger']],
+      [to('default'), 60_000, ['shop/cart']],
     ]);
   });
 
-  it('puts shifts with no URL anywhere in a group whose plan says so', () => {
-    const [group] = groupTargets([target('shop', 'reviews', 'v2')], undefined);
-    expect(planQueries(group!)).toEqual([
+  it('puts refused shifts in groups whose plan sends nothing and gives the reason', () => {
+    const [refused] = groupTargets([target('shop', 'reviews', 'v2')], () => ({ _tag: 'Refused', reason: NO_URL }));
+    expect(planQueries(refused!)).toEqual([
       { _tag: 'Unqueryable', target: target('shop', 'reviews', 'v2'), reason: "no Prometheus is configured: set spec.analysis.prometheus.url or the daemon's --prometheus-url" },
     ]);
+  });
+});
+
+describe('urlOf', () => {
+  it("names the field a shift's URL came from", () => {
+    expect(urlOf(target('a', 'b', 'v1', { prometheusUrl: 'http://x' }), 'http://prom:9090')).toEqual({ url: 'http://x', field: 'spec.analysis.prometheus.url' });
+    expect(urlOf(target('a', 'b', 'v1'), 'http://prom:9090')).toEqual({ url: 'http://prom:9090', field: '--prometheus-url' });
+    expect(urlOf(target('a', 'b', 'v1'), undefined)).toEqual({ url: '', field: '--prometheus-url' });
   });
 });
 
@@ -80,7 +92,7 @@ describe('planQueries', () => {
 
   it('batches built-in shifts and queries a shift with templates on its own', () => {
     const custom = target('pay', 'ledger', HOSTILE, { query: templates });
-    const plan = planQueries({ url: 'http://prom:9090', intervalMs: 30_000, targets: [target('shop', 'reviews', 'v2'), custom, target('shop', 'cart', 'v3')] });
+    const plan = planQueries(group([target('shop', 'reviews', 'v2'), custom, target('shop', 'cart', 'v3')]));
     expect(plan.map((q) => [q._tag, q._tag === 'Batch' ? q.targets.map((t) => t.key) : q.target.key])).toEqual([
       ['Batch', ['shop/reviews', 'shop/cart']],
       ['Single', 'pay/ledger'],
@@ -95,7 +107,7 @@ describe('planQueries', () => {
 
   it('makes a shift whose template does not render unqueryable, with the field named', () => {
     const bad = target('pay', 'ledger', 'v1', { query: { ...templates, errors: 'sum(x{pod="{{pod}}"})' } });
-    expect(planQueries({ url: 'http://prom:9090', intervalMs: 30_000, targets: [bad] })).toEqual([
+    expect(planQueries(group([bad]))).toEqual([
       {
         _tag: 'Unqueryable',
         target: bad,
@@ -106,9 +118,17 @@ describe('planQueries', () => {
 
   it('asks a template p99 only when the shift sets a latency limit', () => {
     const withP99 = { ...templates, p99LatencyMs: 'histogram_quantile(0.99, sum by (le) (rate(lat_bucket{v="{{version}}"}[{{interval}}])))' };
-    const [limited] = planQueries({ url: 'u', intervalMs: 90_000, targets: [target('a', 'b', 'v1', { query: withP99, maxP99LatencyMs: 250 })] });
-    const [unlimited] = planQueries({ url: 'u', intervalMs: 90_000, targets: [target('a', 'b', 'v1', { query: withP99 })] });
+    const [limited] = planQueries(group([target('a', 'b', 'v1', { query: withP99, maxP99LatencyMs: 250 })], 90_000));
+    const [unlimited] = planQueries(group([target('a', 'b', 'v1', { query: withP99 })], 90_000));
     expect(limited?._tag === 'Single' && limited.queries.p99).toBe('histogram_quantile(0.99, sum by (le) (rate(lat_bucket{v="v1"}[1m30s])))');
     expect(unlimited?._tag === 'Single' && unlimited.queries.p99).toBeUndefined();
+  });
+
+  it('makes a shift with templates unqueryable when the operator has not allowed them, and sends its batch neighbours as usual', () => {
+    const custom = target('pay', 'ledger', 'v1', { query: templates });
+    const refusal = 'spec.analysis.query: custom query templates are off';
+    const plan = planQueries(group([custom, target('shop', 'reviews', 'v2')]), (t) => (t.analysis.query ? refusal : undefined));
+    expect(plan.map((q) => q._tag)).toEqual(['Batch', 'Unqueryable']);
+    expect(plan[1]).toEqual({ _tag: 'Unqueryable', target: custom, reason: refusal });
   });
 });

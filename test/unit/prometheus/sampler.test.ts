@@ -1,7 +1,8 @@
 import { Histogram } from 'prom-client';
 import { QueryDurationLabels } from '../../../src/prometheus/metrics';
 import { createGateSampler } from '../../../src/prometheus/sampler';
-import { fails, memoryPrometheus, ok, series, target } from './fixtures';
+import { PoolOptions, PrometheusConnections } from '../../../src/prometheus/connections';
+import { fails, memoryPool, memoryPrometheus, ok, series, target } from './fixtures';
 
 const T0 = Date.UTC(2026, 10, 22, 2, 0, 0);
 const URL_A = 'http://prom:9090';
@@ -10,18 +11,19 @@ const histogram = () =>
   new Histogram<QueryDurationLabels>({ name: 'sluice_prometheus_query_duration_seconds', help: 'h', labelNames: ['query', 'outcome'], registers: [] });
 
 /** A sampler over one in-memory Prometheus answering `requests` and `errors` series by metric. */
-const setup = (answer: Parameters<typeof memoryPrometheus>[0]) => {
+const setup = (answer: Parameters<typeof memoryPrometheus>[0], connections?: PrometheusConnections, options?: PoolOptions) => {
   const prom = memoryPrometheus(answer);
+  const { pool, created } = memoryPool(prom.prometheus, connections, options);
   const notified: string[][] = [];
   const queryDuration = histogram();
   const sampler = createGateSampler({
-    prometheusFor: () => prom.prometheus,
+    prometheusFor: pool,
     defaultUrl: URL_A,
     onSample: (keys) => notified.push([...keys]),
     now: () => Date.now(),
     queryDuration,
   });
-  return { prom, sampler, notified, queryDuration };
+  return { prom, sampler, notified, queryDuration, created };
 };
 
 const istio = (expr: string) =>
@@ -129,5 +131,62 @@ describe('GateSampler', () => {
       .map((v) => `${v.labels.query}:${v.labels.outcome}=${v.value}`)
       .sort();
     expect(counts).toEqual(['errors:ok=1', 'p99:Timeout=1', 'requests:ok=1']);
+  });
+
+  it('sends nothing for a shift naming a URL nobody allowed, and gives it an Unavailable sample saying so', async () => {
+    const { prom, sampler, notified, created } = setup(istio);
+    sampler.setActive([target('shop', 'reviews', 'v2', { prometheusUrl: 'http://kubernetes.default.svc' }), target('pay', 'ledger', 'v7')]);
+    await sampler.sampleNow();
+    expect(created.map((r) => r.id)).toEqual(['default']);
+    expect(prom.asked.every((q) => !q.expr.includes('"shop"'))).toBe(true);
+    expect(notified.flat().sort()).toEqual(['pay/ledger', 'shop/reviews']);
+    expect(sampler.latest('shop/reviews')).toEqual({
+      _tag: 'Unavailable', version: 'v2', at: T0,
+      reason: 'spec.analysis.prometheus.url: "http://kubernetes.default.svc" is not an allowed Prometheus (not --prometheus-url, not in $SLUICE_PROMETHEUS_CONNECTIONS, no --allow-prometheus-url pattern matches); allow it without credentials with --allow-prometheus-url=http://kubernetes.default.svc',
+    });
+    expect(sampler.latest('pay/ledger')).toMatchObject({ _tag: 'Measured', requests: 25 });
+  });
+
+  it("batches tenants of one URL apart, each with its own connection, and never mixes them into another's query", async () => {
+    const connections = {
+      others: [
+        { url: 'http://mimir:8080', headers: { 'X-Scope-OrgID': 'shop' }, namespaces: ['shop'] },
+        { url: 'http://mimir:8080', headers: { 'X-Scope-OrgID': 'pay' }, namespaces: ['pay'] },
+      ],
+    };
+    const { prom, sampler, created } = setup(istio, connections);
+    const mimir = { prometheusUrl: 'http://mimir:8080' };
+    sampler.setActive([target('shop', 'reviews', 'v2', mimir), target('pay', 'ledger', 'v7', mimir), target('web', 'front', 'v3', mimir)]);
+    await sampler.sampleNow();
+    expect(created.map((r) => [r.id, r.config.headers?.['X-Scope-OrgID']]).sort()).toEqual([
+      ['SLUICE_PROMETHEUS_CONNECTIONS[0]', 'shop'],
+      ['SLUICE_PROMETHEUS_CONNECTIONS[1]', 'pay'],
+    ]);
+    expect(prom.asked).toHaveLength(4);
+    expect(prom.asked.filter((q) => q.expr.includes('"shop"') && q.expr.includes('"pay"'))).toEqual([]);
+    expect(sampler.latest('web/front')).toMatchObject({ _tag: 'Unavailable', reason: expect.stringMatching(/is a connection of other namespaces, not of "web"/) });
+  });
+
+  it('runs no custom template unless the operator allowed them', async () => {
+    const query = { requests: 'sum(my_requests)', errors: 'sum(my_errors)' };
+    const off = setup(() => ok([{ labels: {}, value: 50 }]));
+    off.sampler.setActive([target('shop', 'reviews', 'v2', { query })]);
+    await off.sampler.sampleNow();
+    expect(off.prom.asked).toEqual([]);
+    expect(off.sampler.latest('shop/reviews')).toMatchObject({ _tag: 'Unavailable', reason: expect.stringMatching(/^spec\.analysis\.query: custom query templates are off/) });
+    const on = setup(() => ok([{ labels: {}, value: 50 }]), undefined, { allowQueries: true });
+    on.sampler.setActive([target('shop', 'reviews', 'v2', { query })]);
+    await on.sampler.sampleNow();
+    expect(on.prom.asked.map((q) => q.expr)).toEqual(['sum(my_requests)', 'sum(my_errors)']);
+  });
+
+  it('drops the client of a connection when no shift uses it any more', () => {
+    const { sampler } = setup(istio, { default: { url: 'http://prom:9090' }, others: [{ url: 'http://thanos:9090', namespaces: ['*'] }] });
+    sampler.setActive([target('shop', 'reviews', 'v2'), target('pay', 'ledger', 'v7', { prometheusUrl: 'http://thanos:9090' })]);
+    expect(sampler.clients()).toEqual(['SLUICE_PROMETHEUS_CONNECTIONS[0]', 'default']);
+    sampler.setActive([target('shop', 'reviews', 'v2')]);
+    expect(sampler.clients()).toEqual(['default']);
+    sampler.setActive([]);
+    expect(sampler.clients()).toEqual([]);
   });
 });

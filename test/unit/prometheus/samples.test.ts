@@ -1,3 +1,4 @@
+import { assess, gateRecord } from '../../../src/core/gate';
 import { GateQuery, builtinQueries } from '../../../src/prometheus/queries';
 import { NOTHING_ASKED, assessAnswers } from '../../../src/prometheus/samples';
 import { fails, ok, promQlError, series, target } from './fixtures';
@@ -34,6 +35,25 @@ describe('assessAnswers for a batch', () => {
     expect(second?.sample).not.toHaveProperty('p99LatencyMs');
   });
 
+  it('keeps a p99 of +Inf (the top bucket was hit), and the core fails it as above the largest bucket', () => {
+    const answers = { requests: ok([series('pay', 'ledger', 'v7', 400)]), errors: ok([]), p99: ok([series('pay', 'ledger', 'v7', Infinity)]) };
+    const [, second] = assessAnswers(batch, answers, AT);
+    expect(second?.sample).toEqual({ _tag: 'Measured', version: 'v7', at: AT, windowMs: 30_000, requests: 400, errors: 0, p99LatencyMs: Infinity });
+    const rule = { maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold' as const, maxP99LatencyMs: 300 };
+    const verdict = assess(second!.sample, rule, '30s');
+    expect(verdict._tag).toBe('Fail');
+    expect(verdict.message).toBe('v7 p99 latency is above the largest histogram bucket (+Inf) in 30s; limit 300 ms');
+    // status records the sentence, not a number JSON cannot hold (it would be written as null)
+    const record = gateRecord(verdict, AT, rule, '30s');
+    expect(record).not.toHaveProperty('p99LatencyMs');
+    expect(JSON.parse(JSON.stringify(record))).toEqual(record);
+  });
+
+  it('treats a -Inf p99 like NaN: no latency figure', () => {
+    const [, second] = assessAnswers(batch, { requests: ok([]), errors: ok([]), p99: ok([series('pay', 'ledger', 'v7', -Infinity)]) }, AT);
+    expect(second?.sample).not.toHaveProperty('p99LatencyMs');
+  });
+
   it('makes every shift of the batch unavailable when any of its queries fails', () => {
     const samples = assessAnswers(batch, { requests: ok([series('shop', 'reviews', 'v2', 100)]), errors: ok([]), p99: fails(promQlError) }, AT);
     const reason = 'the p99 query failed: Prometheus at http://prom:9090 rejected the query (bad_data): parse error';
@@ -60,6 +80,13 @@ describe('assessAnswers for a shift with templates', () => {
       _tag: 'Unavailable', version: 'v7', at: AT,
       reason: 'the requests query returned 2 series; expected one number (wrap the template in sum())',
     });
+  });
+
+  it('keeps a +Inf p99 from a template too', () => {
+    const withP99 = target('pay', 'ledger', 'v7', { query: { requests: 'r', errors: 'e', p99LatencyMs: 'p' }, maxP99LatencyMs: 250 });
+    const q: GateQuery = { _tag: 'Single', target: withP99, queries: { requests: 'r', errors: 'e', p99: 'p' } };
+    const [only] = assessAnswers(q, { requests: ok([{ labels: {}, value: 57 }]), errors: ok([]), p99: ok([{ labels: {}, value: Infinity }]) }, AT);
+    expect(only?.sample).toMatchObject({ _tag: 'Measured', p99LatencyMs: Infinity });
   });
 
   it('is unavailable when its query times out', () => {
