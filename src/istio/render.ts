@@ -13,7 +13,6 @@
  *   destination gets the rest, so every rendered route sums to 100 whatever the intent says.
  */
 import { HttpMatch, ResolvedSpec } from '../api/spec';
-import { API_VERSION, KIND } from '../api/spec';
 import { RouteIntent } from '../core/types';
 import { previewMatches } from './match';
 import { serviceFqdn, subsetName } from './names';
@@ -22,7 +21,7 @@ import {
   RouteDestination, SHIFT_LABEL, Subset, VirtualService, WriteOrder,
 } from './types';
 
-/** The TrafficShift being rendered: where it lives, its uid for ownerReferences, its resolved spec. */
+/** The TrafficShift being rendered: where it lives, its uid, its resolved spec. */
 export interface ShiftRef {
   readonly namespace: string;
   readonly name: string;
@@ -44,7 +43,6 @@ const metadataFor = (shift: ShiftRef): IstioMeta => ({
   name: shift.spec.service,
   namespace: shift.namespace,
   labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [SHIFT_LABEL]: shift.name },
-  ownerReferences: [{ apiVersion: API_VERSION, kind: KIND, name: shift.name, uid: shift.uid, controller: true, blockOwnerDeletion: false }],
 });
 
 /** Stable and candidate versions with their integer weights; no candidate when it equals stable. */

@@ -12,22 +12,16 @@ export const SHIFT_LABEL = 'sluice.dev/shift';
 /** Kubernetes cluster DNS domain used for FQDN hosts. Default "cluster.local". */
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 
-export interface OwnerReference {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly name: string;
-  readonly uid: string;
-  /** Always true: the TrafficShift is the managing controller. */
-  readonly controller: boolean;
-  /** Always false: deleting the shift never waits on the Istio objects. */
-  readonly blockOwnerDeletion: boolean;
-}
-
 export interface IstioMeta {
   readonly name: string;
   readonly namespace: string;
+  /**
+   * Ownership is these labels (managed-by sluice, sluice.dev/shift), never an ownerReference:
+   * the garbage collector deletes the dependents of an object deleted in the foreground (kubectl
+   * delete --cascade=foreground, Argo CD's prune) whatever its finalizers intend, and live routes
+   * must outlive their TrafficShift (docs/adr/0004).
+   */
   readonly labels: Readonly<Record<string, string>>;
-  readonly ownerReferences: readonly OwnerReference[];
 }
 
 /** One DestinationRule subset: a version's pods, selected by the version label. */

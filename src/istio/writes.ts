@@ -10,7 +10,7 @@
  */
 import { sameJson } from './canonical';
 import { ExistingDestinationRule, ExistingVirtualService, isManagedBySluice, owningShift } from './objects';
-import { DestinationRule, OwnerReference, RenderedRoutes, VirtualService } from './types';
+import { DestinationRule, RenderedRoutes, VirtualService } from './types';
 
 export interface CurrentObjects {
   readonly destinationRule?: ExistingDestinationRule;
@@ -35,29 +35,30 @@ export interface Write {
 type Obj = Record<string, unknown> & { metadata?: Record<string, unknown>; spec?: Record<string, unknown> };
 
 /**
- * Our ownerReference replaces any other TrafficShift's (a deleted and recreated shift of the same
- * name) and any other controller reference: the API server allows one controller, and a stale
- * owner would let the garbage collector delete the object. Other owners are kept.
+ * Owner references with every TrafficShift's removed (sluice versions before 0.2 set one; the
+ * garbage collector would delete live routes on a foreground deletion of the shift). Other
+ * owners are kept; undefined when none is left.
  */
-const mergeOwners = (current: unknown, ours: readonly OwnerReference[]): unknown[] => {
-  type Ref = { uid?: unknown; kind?: unknown; apiVersion?: unknown; controller?: unknown };
-  const uids = new Set(ours.map((o) => o.uid));
-  const stale = (o: Ref): boolean =>
-    uids.has(String(o.uid)) || o.controller === true || (o.kind === 'TrafficShift' && String(o.apiVersion).startsWith('sluice.dev/'));
-  const kept = Array.isArray(current) ? current.filter((o: Ref) => !stale(o)) : [];
-  return [...kept, ...ours];
+const withoutShiftOwners = (current: unknown): unknown[] | undefined => {
+  type Ref = { kind?: unknown; apiVersion?: unknown };
+  const kept = Array.isArray(current) ? current.filter((o: Ref) => !(o.kind === 'TrafficShift' && String(o.apiVersion).startsWith('sluice.dev/'))) : [];
+  return kept.length > 0 ? kept : undefined;
 };
 
-/** `current` with sluice's labels, ownerReferences and the given spec fields replaced. */
-const mergeInto = (current: Obj, desired: DestinationRule | VirtualService, spec: Record<string, unknown>): Record<string, unknown> => ({
-  ...current,
-  metadata: {
-    ...current.metadata,
-    labels: { ...(current.metadata?.labels as object | undefined), ...desired.metadata.labels },
-    ownerReferences: mergeOwners(current.metadata?.ownerReferences, desired.metadata.ownerReferences),
-  },
-  spec: { ...current.spec, ...spec },
-});
+/** `current` with sluice's labels and the given spec fields replaced, and no TrafficShift ownerReference. */
+const mergeInto = (current: Obj, desired: DestinationRule | VirtualService, spec: Record<string, unknown>): Record<string, unknown> => {
+  const { ownerReferences, ...metadata } = current.metadata ?? {};
+  const owners = withoutShiftOwners(ownerReferences);
+  return {
+    ...current,
+    metadata: {
+      ...metadata,
+      labels: { ...(current.metadata?.labels as object | undefined), ...desired.metadata.labels },
+      ...(owners ? { ownerReferences: owners } : {}),
+    },
+    spec: { ...current.spec, ...spec },
+  };
+};
 
 /** Desired subsets, each keeping fields sluice does not manage (e.g. a subset trafficPolicy). */
 const mergeSubsets = (current: ExistingDestinationRule, subsets: readonly { name: string }[]): unknown[] => {

@@ -76,14 +76,14 @@ describe('planWrites', () => {
     });
   });
 
-  it('replaces a stale owner reference of a deleted shift, keeping other owners', () => {
+  it('removes the TrafficShift owner references older versions set, keeping other owners', () => {
     const base = inCluster('v1', 'v2', 10);
     const staleOwner = { apiVersion: 'sluice.dev/v1alpha1', kind: 'TrafficShift', name: 'reviews', uid: 'old-uid', controller: true, blockOwnerDeletion: false };
     const other = { apiVersion: 'v1', kind: 'ConfigMap', name: 'keep', uid: 'cm-uid' };
     const vs = right(decodeVirtualService({ ...base.virtualService, metadata: { ...base.virtualService!.metadata, ownerReferences: [staleOwner, other] } }));
     const writes = planWrites({ ...base, virtualService: vs }, render(shift, intent('v1', 'v2', 10)));
     expect(writes.map((w) => w.kind)).toEqual(['VirtualService']);
-    expect((writes[0]!.object.metadata as { ownerReferences: { uid: string }[] }).ownerReferences.map((o) => o.uid)).toEqual(['cm-uid', '7d3c1f0e-0000-4000-8000-000000000001']);
+    expect((writes[0]!.object.metadata as { ownerReferences: { uid: string }[] }).ownerReferences.map((o) => o.uid)).toEqual(['cm-uid']);
   });
 });
 
