@@ -8,7 +8,8 @@ import * as t from 'io-ts';
 import { formatDuration, parseDuration } from './duration';
 import { FieldError, fieldError } from './fieldError';
 
-const leaf = <A>(name: string, expected: string, check: (u: unknown) => u is A): t.Type<A, A, unknown> =>
+/** A codec for values `check` accepts; `expected` is the failure's sentence end. */
+export const leaf = <A>(name: string, expected: string, check: (u: unknown) => u is A): t.Type<A, A, unknown> =>
   new t.Type<A, A, unknown>(name, check, (u, c) => (check(u) ? t.success(u) : t.failure(u, c, expected)), t.identity);
 
 /** A non-empty string. */
@@ -52,28 +53,116 @@ export const numberIn = (min: number, max: number) =>
 export const oneOfWords = <W extends string>(words: readonly W[]) =>
   leaf(words.join('|'), `is not one of ${words.join(', ')}`, (u): u is W => typeof u === 'string' && (words as readonly string[]).includes(u));
 
-/** A Go-style duration string ("30s", "1m30s") of at least `minMs`; decodes to the string itself. */
-export const duration = (minMs = 0) =>
+/** Characters in a string as Kubernetes counts them for maxLength (code points, not UTF-16 units). */
+export const charCount = (s: string): number => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+
+/** A non-empty string of at most `max` characters (the CRD carries the same maxLength). */
+export const boundedString = (max: number) =>
+  leaf(`string(${max})`, `is not a non-empty string of at most ${max} characters`, (u): u is string => typeof u === 'string' && u.length > 0 && charCount(u) <= max);
+
+/** A string (possibly empty) of at most `max` characters. */
+export const textUpTo = (max: number) =>
+  leaf(`text(${max})`, `is not a string of at most ${max} characters`, (u): u is string => typeof u === 'string' && charCount(u) <= max);
+
+/** Longest duration text accepted ("1h1h1h..." could otherwise be arbitrarily long). */
+export const DURATION_MAX_CHARS = 32;
+
+/**
+ * A Go-style duration string ("30s", "1m30s") from `minMs` to `maxMs`; decodes to the string
+ * itself. Every duration in the spec has an upper bound so that no timer derived from it exceeds
+ * what setTimeout/setInterval can hold (2^31-1 ms) and no date derived from it leaves Date's range.
+ */
+export const duration = (minMs: number, maxMs: number) =>
   leaf(
     'duration',
-    minMs > 0 ? `is not a duration of at least ${formatDuration(minMs)} (expected e.g. "30s", "1m", "1h30m")` : 'is not a duration (expected e.g. "30s", "1m", "1h30m")',
-    (u): u is string => typeof u === 'string' && (parseDuration(u) ?? -1) >= minMs,
+    minMs > 0
+      ? `is not a duration from ${formatDuration(minMs)} to ${formatDuration(maxMs)} (expected e.g. "30s", "1m", "1h30m")`
+      : `is not a duration of at most ${formatDuration(maxMs)} (expected e.g. "30s", "1m", "1h30m")`,
+    (u): u is string => {
+      if (typeof u !== 'string' || u.length > DURATION_MAX_CHARS) return false;
+      const ms = parseDuration(u);
+      return ms !== undefined && ms >= minMs && ms <= maxMs;
+    },
   );
 
 /** Any JSON object, kept as is (for Istio fields sluice passes through without owning them). */
 export const jsonObject = leaf('object', 'is not an object', (u): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u));
 
+/**
+ * A JSON object kept as is, at most `maxChars` characters as JSON: it is copied into every
+ * generated route, so its size bounds the VirtualService's. (The CRD cannot bound the size of a
+ * free-form object; only its number of top-level keys, `maxKeys`, which both check.)
+ */
+export const boundedJsonObject = (maxChars: number, maxKeys: number) =>
+  new t.Type<Record<string, unknown>, Record<string, unknown>, unknown>(
+    `object(${maxChars})`,
+    (u): u is Record<string, unknown> => jsonObject.is(u),
+    (u, c) => {
+      if (!jsonObject.is(u)) return t.failure(u, c, 'is not an object');
+      const keys = Object.keys(u).length;
+      if (keys > maxKeys) return t.failure(u, c, `has ${keys} keys; expected at most ${maxKeys}`);
+      const size = JSON.stringify(u).length;
+      return size <= maxChars ? t.success(u) : t.failure(u, c, `is ${size} characters as JSON; expected at most ${maxChars}`);
+    },
+    t.identity,
+  );
+
 /** A map of string to string. */
 export const stringMap = leaf('map[string]string', 'is not a map of strings to strings', (u): u is Record<string, string> =>
   typeof u === 'object' && u !== null && !Array.isArray(u) && Object.values(u).every((v) => typeof v === 'string'));
 
-/** An array whose items are decoded by `item`; the message for a non-array names the item kind. */
-export const arrayOf = <C extends t.Mixed>(item: C, what: string) => {
+/**
+ * An array whose items are decoded by `item`; the message for a non-array names the item kind.
+ * With `maxItems`, a longer list is refused as a whole (the CRD's maxItems).
+ */
+export const arrayOf = <C extends t.Mixed>(item: C, what: string, maxItems?: number) => {
   const inner = t.array(item);
   return new t.Type<t.TypeOf<C>[], t.OutputOf<C>[], unknown>(
     `Array<${item.name}>`,
     inner.is,
-    (u, c) => (Array.isArray(u) ? inner.validate(u, c) : t.failure(u, c, `is not a list of ${what}`)),
+    (u, c) => {
+      if (!Array.isArray(u)) return t.failure(u, c, `is not a list of ${what}`);
+      if (maxItems !== undefined && u.length > maxItems) return t.failure(u, c, `has ${u.length} items; expected at most ${maxItems}`);
+      return inner.validate(u, c);
+    },
+    inner.encode,
+  );
+};
+
+/**
+ * A map whose values are decoded by `value`, with at most `maxKeys` keys of at most `maxKeyChars`
+ * characters each and every key accepted by `key` (a predicate and what it expects). A bad key is
+ * reported at the map's path with the key as the value.
+ */
+export const mapOf = <C extends t.Mixed>(
+  value: C,
+  limits: { readonly maxKeys: number; readonly maxKeyChars: number; readonly key?: { readonly test: (k: string) => boolean; readonly expected: string } },
+) => {
+  const inner = t.record(t.string, value);
+  return new t.Type<Record<string, t.TypeOf<C>>, Record<string, t.OutputOf<C>>, unknown>(
+    `Map<${value.name}>`,
+    inner.is,
+    (u, c) => {
+      if (typeof u !== 'object' || u === null || Array.isArray(u)) return t.failure(u, c, 'is not a map');
+      const keys = Object.keys(u);
+      if (keys.length > limits.maxKeys) return t.failure(u, c, `has ${keys.length} keys; expected at most ${limits.maxKeys}`);
+      const errors: t.ValidationError[] = [];
+      for (const k of keys) {
+        // Reported at the map, with the key as the value: where the API server's CEL rule on the map points too.
+        const keyProblem =
+          k.length === 0 || charCount(k) > limits.maxKeyChars
+            ? `is a key of ${charCount(k)} characters; expected keys of 1 to ${limits.maxKeyChars}`
+            : limits.key && !limits.key.test(k) ? limits.key.expected : undefined;
+        if (keyProblem !== undefined) errors.push({ value: k, context: c, message: keyProblem });
+      }
+      const validated = inner.validate(u, c);
+      if (validated._tag === 'Left') errors.push(...validated.left);
+      return errors.length > 0 ? t.failures(errors) : validated;
+    },
     inner.encode,
   );
 };

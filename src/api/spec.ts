@@ -5,8 +5,8 @@
  */
 import * as t from 'io-ts';
 import {
-  arrayOf, boolean, dnsLabel, duration, exactlyOneOf, intIn, jsonObject, labelKey, labelValue,
-  nonEmptyString, numberIn, oneOfWords, stringMap, struct,
+  arrayOf, boolean, boundedJsonObject, boundedString, charCount, dnsLabel, duration, exactlyOneOf, intIn, labelKey, labelValue,
+  leaf, mapOf, numberIn, oneOfWords, struct, textUpTo,
 } from './codecs';
 
 export const API_GROUP = 'sluice.dev';
@@ -14,22 +14,79 @@ export const API_VERSION = 'sluice.dev/v1alpha1';
 export const KIND = 'TrafficShift';
 export const PLURAL = 'trafficshifts';
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * Upper bounds of the spec, the same in the CRD (charts/sluice/crds/trafficshift.yaml). Durations:
+ * every timer sluice derives from a duration must fit setTimeout's 2^31-1 ms (about 24.8 days),
+ * so the long ones stop at 576h (24 days); the gate interval, a query window, at 24h. Sizes:
+ * everything in the spec may be copied into the VirtualService (matches into every route,
+ * route options into the preview and the primary route), so lists, maps and strings are bounded
+ * to keep the VirtualService and the TrafficShift far below etcd's 1.5 MiB object limit.
+ */
+export const LIMITS = {
+  /** analysis.interval and route.timeout. */
+  shortDurationMs: 24 * HOUR_MS,
+  /** stepInterval, previewDuration, rollbackWindow, progressDeadline. */
+  longDurationMs: 576 * HOUR_MS,
+  /** A DNS name (hosts). */
+  hostChars: 253,
+  /** "<namespace>/<name>" of a Gateway: 63 + 1 + 253. */
+  gatewayChars: 317,
+  hosts: 16,
+  gateways: 16,
+  /** Entries of route.match. */
+  matches: 8,
+  /** Keys of a header, query-parameter or source-label map in a match. */
+  matchMapKeys: 8,
+  /** A header or query parameter name. */
+  matchKeyChars: 128,
+  /** The text of a StringMatch (exact, prefix or regex). */
+  stringMatchChars: 1024,
+  /** A route or match name. */
+  nameChars: 253,
+  /** A Prometheus URL. */
+  urlChars: 2048,
+  /** A PromQL template. */
+  queryChars: 4096,
+  /** route.retries and route.corsPolicy, as JSON. */
+  routeOptionChars: 4096,
+  /** Keys of route.retries / route.corsPolicy (what the CRD can bound). */
+  routeOptionKeys: 16,
+  /** Header operations: keys of set/add, items of remove. */
+  headerOps: 16,
+  headerNameChars: 128,
+  headerValueChars: 4096,
+  /** schedule.start. */
+  cronChars: 128,
+  /** schedule.timeZone (IANA names are shorter). */
+  timeZoneChars: 64,
+  windows: 32,
+} as const;
+
+const matchText = textUpTo(LIMITS.stringMatchChars);
+
 /** Istio StringMatch: exactly one of exact, prefix, regex. */
-export const StringMatch = exactlyOneOf('StringMatch', { exact: t.string, prefix: t.string, regex: t.string });
+export const StringMatch = exactlyOneOf('StringMatch', { exact: matchText, prefix: matchText, regex: matchText });
+
+const matchMap = mapOf(StringMatch, { maxKeys: LIMITS.matchMapKeys, maxKeyChars: LIMITS.matchKeyChars });
 
 /** The subset of Istio's HTTPMatchRequest sluice validates; rendered back as written. */
 export const HttpMatch = struct('HTTPMatchRequest', {}, {
-  name: nonEmptyString,
+  name: boundedString(LIMITS.nameChars),
   uri: StringMatch,
   method: StringMatch,
   authority: StringMatch,
-  headers: t.record(t.string, StringMatch),
-  queryParams: t.record(t.string, StringMatch),
-  withoutHeaders: t.record(t.string, StringMatch),
+  headers: matchMap,
+  queryParams: matchMap,
+  withoutHeaders: matchMap,
   ignoreUriCase: boolean,
   port: intIn(1, 65535),
-  sourceLabels: stringMap,
-  sourceNamespace: nonEmptyString,
+  sourceLabels: mapOf(
+    textUpTo(63),
+    { maxKeys: LIMITS.matchMapKeys, maxKeyChars: 316 },
+  ),
+  sourceNamespace: dnsLabel,
 });
 export type HttpMatch = t.TypeOf<typeof HttpMatch>;
 
@@ -37,38 +94,38 @@ export const CanaryStrategy = struct('CanaryStrategy', {
   /** Candidate weights in percent, ascending integers in 1..99. */
   steps: arrayOf(intIn(1, 99), 'integer weights from 1 to 99'),
 }, {
-  /** Minimum time at each step before a passing gate may advance it. Default 1m. */
-  stepInterval: duration(1000),
+  /** Minimum time at each step before a passing gate may advance it, 1s to 576h. Default 1m. */
+  stepInterval: duration(1000, LIMITS.longDurationMs),
 });
 
 export const BlueGreenStrategy = struct('BlueGreenStrategy', {}, {
   /** Requests matching this Istio HTTP match reach the candidate before the switch. Default none. */
   previewMatch: HttpMatch,
-  /** Minimum time the candidate is previewed before the switch. Default 0s. */
-  previewDuration: duration(0),
-  /** After the switch, how long the stable version stays routable and a failing gate switches back. Default 10m. */
-  rollbackWindow: duration(0),
+  /** Minimum time the candidate is previewed before the switch, at most 576h. Default 0s. */
+  previewDuration: duration(0, LIMITS.longDurationMs),
+  /** After the switch, how long the stable version stays routable and a failing gate switches back, at most 576h. Default 10m. */
+  rollbackWindow: duration(0, LIMITS.longDurationMs),
 });
 
 export const Strategy = exactlyOneOf('Strategy', { canary: CanaryStrategy, blueGreen: BlueGreenStrategy });
 export type Strategy = t.TypeOf<typeof Strategy>;
 
-export const PrometheusRef = struct('PrometheusRef', { url: nonEmptyString }, {});
+export const PrometheusRef = struct('PrometheusRef', { url: boundedString(LIMITS.urlChars) }, {});
 
 /** PromQL templates replacing the built-in queries. Placeholders: {{namespace}}, {{service}}, {{version}}, {{interval}}. */
 export const QueryTemplates = struct('QueryTemplates', {
   /** Requests served by the candidate in the window (a single number). */
-  requests: nonEmptyString,
+  requests: boundedString(LIMITS.queryChars),
   /** Failed (5xx) requests served by the candidate in the window. */
-  errors: nonEmptyString,
+  errors: boundedString(LIMITS.queryChars),
 }, {
   /** p99 latency of the candidate in milliseconds. */
-  p99LatencyMs: nonEmptyString,
+  p99LatencyMs: boundedString(LIMITS.queryChars),
 });
 
 export const Analysis = struct('Analysis', {}, {
-  /** How often the gate is checked, and the query window. Default 30s. */
-  interval: duration(1000),
+  /** How often the gate is checked, and the query window, 1s to 24h. Default 30s. */
+  interval: duration(1000, LIMITS.shortDurationMs),
   /** Highest acceptable share of 5xx responses at the candidate, 0..1. Default 0.01. */
   maxErrorRate: numberIn(0, 1),
   /** Fewest requests in one interval for a verdict; fewer is "no data", never a pass. Default 20. */
@@ -85,17 +142,67 @@ export const Analysis = struct('Analysis', {}, {
   query: QueryTemplates,
 });
 
+/** An HTTP header name (RFC 9110 token): no ":" pseudo-headers, no spaces or control characters. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A header value without control characters other than tab (no CR/LF header injection). */
+const headerValue = leaf(
+  'headerValue',
+  `is not a header value (expected at most ${LIMITS.headerValueChars} characters, no control characters)`,
+  (u): u is string => typeof u === 'string' && charCount(u) <= LIMITS.headerValueChars && !/[\u0000-\u0008\u000a-\u001f\u007f]/.test(u),
+);
+/** A header name (a token) of at most 128 characters. */
+const headerNameText = leaf(
+  'headerName',
+  `is not an HTTP header name of at most ${LIMITS.headerNameChars} characters (expected letters, digits and !#$%&'*+.^_\`|~-)`,
+  (u): u is string => typeof u === 'string' && charCount(u) <= LIMITS.headerNameChars && HEADER_NAME.test(u),
+);
+const headerName = { test: (k: string) => HEADER_NAME.test(k), expected: "is not an HTTP header name (expected letters, digits and !#$%&'*+.^_`|~-)" };
+const isHost = (name: string): boolean => name.toLowerCase() === 'host';
+const HOST_REFUSED = 'is Host, which sluice does not change';
+/**
+ * Request headers may not set, add or remove Host (":authority" is not a token, so it is refused
+ * as a name): Envoy picks the route before header operations run, so it would not move traffic,
+ * but Istio's stats filter attributes a request to the Service named by its Host header when the
+ * cluster carries none, so a shift could make its requests count as another Service's.
+ */
+const requestHeaderName = {
+  test: (k: string) => HEADER_NAME.test(k) && !isHost(k),
+  expected: `is not an HTTP header name other than Host (expected letters, digits and !#$%&'*+.^_\`|~-; Host is not changed by sluice)`,
+};
+const headerRemovals = (refuseHost: boolean) => {
+  const list = arrayOf(headerNameText, 'header names', LIMITS.headerOps);
+  return new t.Type<string[], string[], unknown>(
+    'headerRemovals',
+    list.is,
+    (u, c) => {
+      const decoded = list.validate(u, c);
+      if (decoded._tag === 'Left' || !refuseHost) return decoded;
+      const host = decoded.right.find(isHost);
+      return host === undefined ? decoded : t.failure(host, c, HOST_REFUSED);
+    },
+    list.encode,
+  );
+};
+const headerOperations = (name: typeof headerName, request: boolean) =>
+  struct('HeaderOperations', {}, {
+    set: mapOf(headerValue, { maxKeys: LIMITS.headerOps, maxKeyChars: LIMITS.headerNameChars, key: name }),
+    add: mapOf(headerValue, { maxKeys: LIMITS.headerOps, maxKeyChars: LIMITS.headerNameChars, key: name }),
+    remove: headerRemovals(request),
+  });
+/** Istio Headers: operations on the request (before forwarding) and the response. */
+export const Headers = struct('Headers', {}, { request: headerOperations(requestHeaderName, true), response: headerOperations(headerName, false) });
+
 const RouteOptions = struct('RouteOptions', {}, {
-  /** Istio HTTPRoute timeout. */
-  timeout: duration(1),
-  /** Istio HTTPRetry, copied as written. */
-  retries: jsonObject,
-  /** Istio Headers, copied as written. */
-  headers: jsonObject,
-  /** Istio CorsPolicy, copied as written. */
-  corsPolicy: jsonObject,
-  /** Only requests matching these reach the generated routes. Default: all requests. */
-  match: arrayOf(HttpMatch, 'HTTP matches'),
+  /** Istio HTTPRoute timeout, 1ms to 24h. Default none. */
+  timeout: duration(1, LIMITS.shortDurationMs),
+  /** Istio HTTPRetry, copied as written (at most 4096 characters as JSON). Default none. */
+  retries: boundedJsonObject(LIMITS.routeOptionChars, LIMITS.routeOptionKeys),
+  /** Istio Headers (request/response set, add, remove), copied as written; never Host. Default none. */
+  headers: Headers,
+  /** Istio CorsPolicy, copied as written (at most 4096 characters as JSON). Default none. */
+  corsPolicy: boundedJsonObject(LIMITS.routeOptionChars, LIMITS.routeOptionKeys),
+  /** Only requests matching these reach the generated routes, at most 8. Default: all requests. */
+  match: arrayOf(HttpMatch, 'HTTP matches', LIMITS.matches),
 });
 
 const DAY_WORDS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
@@ -111,7 +218,7 @@ const HHMM = new t.Type<string, string, unknown>(
 
 export const Window = struct('Window', {
   /** Days the window opens on. */
-  days: arrayOf(oneOfWords(DAY_WORDS), 'days (Mon, Tue, Wed, Thu, Fri, Sat, Sun)'),
+  days: arrayOf(oneOfWords(DAY_WORDS), 'days (Mon, Tue, Wed, Thu, Fri, Sat, Sun)', 7),
   /** Opening time, "HH:MM" in the schedule's time zone. */
   from: HHMM,
   /** Closing time, "HH:MM"; earlier than `from` means the window runs past midnight. */
@@ -121,11 +228,11 @@ export type Window = t.TypeOf<typeof Window>;
 
 export const Schedule = struct('Schedule', {}, {
   /** Cron expression (node-cron syntax) for when a new version may start shifting. Default: at once. */
-  start: nonEmptyString,
+  start: boundedString(LIMITS.cronChars),
   /** IANA time zone for `start` and `windows`. Default UTC. */
-  timeZone: nonEmptyString,
-  /** Periods in which steps may advance. Default: always. */
-  windows: arrayOf(Window, 'windows'),
+  timeZone: boundedString(LIMITS.timeZoneChars),
+  /** Periods in which steps may advance, at most 32. Default: always. */
+  windows: arrayOf(Window, 'windows', LIMITS.windows),
 });
 export type Schedule = t.TypeOf<typeof Schedule>;
 
@@ -136,17 +243,17 @@ export const TrafficShiftSpec = struct('TrafficShiftSpec', {
   version: labelValue,
   strategy: Strategy,
 }, {
-  /** VirtualService hosts. Default [service]. */
-  hosts: arrayOf(nonEmptyString, 'host names'),
-  /** VirtualService gateways. Default ["mesh"]. */
-  gateways: arrayOf(nonEmptyString, 'gateway names'),
+  /** VirtualService hosts, at most 16; only the Service's own names unless the operator allows more. Default [service]. */
+  hosts: arrayOf(boundedString(LIMITS.hostChars), 'host names', LIMITS.hosts),
+  /** VirtualService gateways, at most 16; only "mesh" unless the operator allows more. Default ["mesh"]. */
+  gateways: arrayOf(boundedString(LIMITS.gatewayChars), 'gateway names', LIMITS.gateways),
   /** Pod label whose values key the DestinationRule subsets. Default "version". */
   versionLabel: labelKey,
   analysis: Analysis,
   /** Stop before 100 % and wait for a promote command. Default false. */
   manualPromotion: boolean,
-  /** How long the candidate may stay unready, or the gate without data, before falling back. Default 10m. */
-  progressDeadline: duration(1000),
+  /** How long the candidate may stay unready, or the gate without data, before falling back, 1s to 576h. Default 10m. */
+  progressDeadline: duration(1000, LIMITS.longDurationMs),
   route: RouteOptions,
   schedule: Schedule,
   /** Take over an existing unmanaged VirtualService/DestinationRule, restoring it on deletion. Default false. */

@@ -76,9 +76,9 @@ const broken: [string, Record<string, unknown>, string[]][] = [
   ['an error rate above 1', { ...minimalCanary, analysis: { maxErrorRate: 5 } },
     ['shop/reviews: spec.analysis.maxErrorRate: 5 is not a number from 0 to 1']],
   ['a step interval under a second', { ...minimalCanary, strategy: { canary: { steps: [10], stepInterval: '500ms' } } },
-    ['shop/reviews: spec.strategy.canary.stepInterval: "500ms" is not a duration of at least 1s (expected e.g. "30s", "1m", "1h30m")']],
+    ['shop/reviews: spec.strategy.canary.stepInterval: "500ms" is not a duration from 1s to 576h (expected e.g. "30s", "1m", "1h30m")']],
   ['a duration in days', { ...minimalCanary, analysis: { interval: '1d' } },
-    ['shop/reviews: spec.analysis.interval: "1d" is not a duration of at least 1s (expected e.g. "30s", "1m", "1h30m")']],
+    ['shop/reviews: spec.analysis.interval: "1d" is not a duration from 1s to 24h (expected e.g. "30s", "1m", "1h30m")']],
   ['an unknown noData word', { ...minimalCanary, analysis: { noData: 'skip' } },
     ['shop/reviews: spec.analysis.noData: "skip" is not one of hold, fail']],
   ['a deadline shorter than the default interval', { ...minimalCanary, progressDeadline: '10s' },
@@ -88,11 +88,52 @@ const broken: [string, Record<string, unknown>, string[]][] = [
   ['a preview match with two string matches', { ...minimalCanary, strategy: { blueGreen: { previewMatch: { uri: { exact: '/a', prefix: '/' } } } } },
     ['shop/reviews: spec.strategy.blueGreen.previewMatch.uri: {"exact":"/a","prefix":"/"} has exact and prefix; expected exactly one of exact, prefix, regex']],
   ['a zero route timeout', { ...minimalCanary, route: { timeout: '0s' } },
-    ['shop/reviews: spec.route.timeout: "0s" is not a duration of at least 1ms (expected e.g. "30s", "1m", "1h30m")']],
+    ['shop/reviews: spec.route.timeout: "0s" is not a duration from 1ms to 24h (expected e.g. "30s", "1m", "1h30m")']],
   ['a window without days', { ...minimalCanary, schedule: { windows: [{ days: [], from: '02:00', to: '05:00' }] } },
     ['shop/reviews: spec.schedule.windows[0].days: [] is empty; expected at least one day']],
   ['a window of no length', { ...minimalCanary, schedule: { windows: [{ days: ['Mon'], from: '02:00', to: '02:00' }] } },
     ['shop/reviews: spec.schedule.windows[0].to: "02:00" equals from; expected a window of some length']],
+  // Upper bounds of durations (issue 9 #7): no timer may exceed setTimeout's 2^31-1 ms.
+  ['a gate interval over 24h', { ...minimalCanary, analysis: { interval: '597h' }, progressDeadline: '576h' },
+    ['shop/reviews: spec.analysis.interval: "597h" is not a duration from 1s to 24h (expected e.g. "30s", "1m", "1h30m")']],
+  ['a rollback window over 576h', { ...minimalCanary, strategy: { blueGreen: { rollbackWindow: '100000000h' } } },
+    ['shop/reviews: spec.strategy.blueGreen.rollbackWindow: "100000000h" is not a duration of at most 576h (expected e.g. "30s", "1m", "1h30m")']],
+  ['a preview over 576h', { ...minimalCanary, strategy: { blueGreen: { previewDuration: '577h' } } },
+    ['shop/reviews: spec.strategy.blueGreen.previewDuration: "577h" is not a duration of at most 576h (expected e.g. "30s", "1m", "1h30m")']],
+  ['a step interval over 576h', { ...minimalCanary, strategy: { canary: { steps: [10], stepInterval: '576h1ms' } } },
+    ['shop/reviews: spec.strategy.canary.stepInterval: "576h1ms" is not a duration from 1s to 576h (expected e.g. "30s", "1m", "1h30m")']],
+  ['a progress deadline over 576h', { ...minimalCanary, progressDeadline: '1000h' },
+    ['shop/reviews: spec.progressDeadline: "1000h" is not a duration from 1s to 576h (expected e.g. "30s", "1m", "1h30m")']],
+  ['a route timeout over 24h', { ...minimalCanary, route: { timeout: '25h' } },
+    ['shop/reviews: spec.route.timeout: "25h" is not a duration from 1ms to 24h (expected e.g. "30s", "1m", "1h30m")']],
+  ['a duration written too long', { ...minimalCanary, progressDeadline: '0h'.repeat(20) + '10m' },
+    [`shop/reviews: spec.progressDeadline: "${'0h'.repeat(20)}10m" is not a duration from 1s to 576h (expected e.g. "30s", "1m", "1h30m")`]],
+  // Sizes (issue 9 #13): nothing in the spec can grow the VirtualService or the status without bound.
+  ['17 hosts', { ...minimalCanary, hosts: Array.from({ length: 17 }, (_, i) => `h${i}.example.com`) },
+    ['shop/reviews: spec.hosts: ["h0.example.com","h1.example.com","h2.example.com","h3.e... has 17 items; expected at most 16']],
+  ['a host of 254 characters', { ...minimalCanary, hosts: ['a'.repeat(254)] },
+    [`shop/reviews: spec.hosts[0]: "${'a'.repeat(254)}" is not a non-empty string of at most 253 characters`]],
+  ['9 route matches', { ...minimalCanary, route: { match: Array.from({ length: 9 }, () => ({ uri: { prefix: '/' } })) } },
+    ['shop/reviews: spec.route.match: [{"uri":{"prefix":"/"}},{"uri":{"prefix":"/"}},{"uri":{"p... has 9 items; expected at most 8']],
+  ['a match on 9 headers', { ...minimalCanary, route: { match: [{ headers: Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`x-h${i}`, { exact: '1' }])) }] } },
+    ['shop/reviews: spec.route.match[0].headers: {"x-h0":{"exact":"1"},"x-h1":{"exact":"1"},"x-h2":{"exact... has 9 keys; expected at most 8']],
+  ['a regex of 1025 characters', { ...minimalCanary, strategy: { blueGreen: { previewMatch: { uri: { regex: 'a'.repeat(1025) } } } } },
+    [`shop/reviews: spec.strategy.blueGreen.previewMatch.uri.regex: "${'a'.repeat(1025)}" is not a string of at most 1024 characters`]],
+  ['a query template of 4097 characters', { ...minimalCanary, analysis: { query: { requests: 'x'.repeat(4097), errors: 'y' } } },
+    [`shop/reviews: spec.analysis.query.requests: "${'x'.repeat(4097)}" is not a non-empty string of at most 4096 characters`]],
+  ['33 schedule windows', { ...minimalCanary, schedule: { windows: Array.from({ length: 33 }, () => ({ days: ['Mon'], from: '02:00', to: '05:00' })) } },
+    ['shop/reviews: spec.schedule.windows: [{"days":["Mon"],"from":"02:00","to":"05:00"},{"days":["M... has 33 items; expected at most 32']],
+  // Header operations (issue 10 #1): typed, bounded, and never Host.
+  ['a request header operation on Host', { ...minimalCanary, route: { headers: { request: { set: { Host: 'payments.prod.svc.cluster.local' } } } } },
+    ["shop/reviews: spec.route.headers.request.set: \"Host\" is not an HTTP header name other than Host (expected letters, digits and !#$%&'*+.^_`|~-; Host is not changed by sluice)"]],
+  ['a request header operation on :authority', { ...minimalCanary, route: { headers: { request: { add: { ':authority': 'payments' } } } } },
+    ["shop/reviews: spec.route.headers.request.add: \":authority\" is not an HTTP header name other than Host (expected letters, digits and !#$%&'*+.^_`|~-; Host is not changed by sluice)"]],
+  ['removing Host', { ...minimalCanary, route: { headers: { request: { remove: ['HOST'] } } } },
+    ['shop/reviews: spec.route.headers.request.remove: "HOST" is Host, which sluice does not change']],
+  ['a header value with a line break', { ...minimalCanary, route: { headers: { response: { set: { 'x-a': 'b\r\nx-b: c' } } } } },
+    ['shop/reviews: spec.route.headers.response.set.x-a: "b\\r\\nx-b: c" is not a header value (expected at most 4096 characters, no control characters)']],
+  ['an unknown header operation', { ...minimalCanary, route: { headers: { request: { rewrite: {} } } } },
+    ['shop/reviews: spec.route.headers.request.rewrite: {} is not a known field (known: set, add, remove)']],
   ['a window at 24:00', { ...minimalCanary, schedule: { windows: [{ days: ['Mon'], from: '24:00', to: '05:00' }] } },
     ['shop/reviews: spec.schedule.windows[0].from: "24:00" is not a time of day (expected "HH:MM", 00:00 to 23:59)']],
 ];
@@ -116,6 +157,12 @@ describe('broken manifests', () => {
       'shop/reviews: spec.schedule.start: "at two" is not a cron expression (expected 5 or 6 fields, e.g. "0 2 * * 1-5")',
       'shop/reviews: spec.schedule.timeZone: "Mars/Olympus" is not an IANA time zone (expected e.g. "Europe/Berlin" or "UTC")',
     ]);
+  });
+
+  it('route options over 4096 characters as JSON are refused by the codec only (a schema cannot bound a free-form object)', () => {
+    const spec = { ...minimalCanary, route: { corsPolicy: { allowOrigins: [{ exact: 'x'.repeat(5000) }] } } };
+    expect(crdErrors(manifest(spec))).toEqual([]);
+    expect(codecErrors(manifest(spec))).toEqual([`shop/reviews: spec.route.corsPolicy: {"allowOrigins":[{"exact":"${'x'.repeat(30)}... is 5031 characters as JSON; expected at most 4096`]);
   });
 
   it('a document that is not a TrafficShift says so', () => {

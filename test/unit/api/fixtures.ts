@@ -17,6 +17,10 @@ export const crd: any = parse(readFileSync(CRD_PATH, 'utf8'));
 export const schema: Schema = crd.spec.versions[0].schema.openAPIV3Schema;
 
 const ms = (d: unknown): number => (typeof d === 'string' ? parseDuration(d) ?? NaN : NaN);
+const HOUR = 3_600_000;
+/** CEL's size() of a string counts code points. */
+const chars = (s: string): number => [...s].length;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** What each CEL rule in the CRD means, in JS. structuralProblems fails on a rule missing here. */
 export const CEL: CelEquivalents = {
@@ -24,8 +28,16 @@ export const CEL: CelEquivalents = {
   'duration(self.progressDeadline) >= duration(self.analysis.interval)': (self) => ms(self.progressDeadline) >= ms(self.analysis.interval),
   'has(self.canary) != has(self.blueGreen)': (self) => (self.canary !== undefined) !== (self.blueGreen !== undefined),
   'self.isSorted() && self.all(x, self.exists_one(y, y == x))': (self: number[]) => self.every((x, i) => i === 0 || x > self[i - 1]!),
-  "duration(self) >= duration('1s')": (self) => ms(self) >= 1000,
-  "duration(self) >= duration('1ms')": (self) => ms(self) >= 1,
+  "duration(self) >= duration('1s') && duration(self) <= duration('576h')": (self) => ms(self) >= 1000 && ms(self) <= 576 * HOUR,
+  "duration(self) >= duration('1s') && duration(self) <= duration('24h')": (self) => ms(self) >= 1000 && ms(self) <= 24 * HOUR,
+  "duration(self) >= duration('1ms') && duration(self) <= duration('24h')": (self) => ms(self) >= 1 && ms(self) <= 24 * HOUR,
+  "duration(self) <= duration('576h')": (self) => ms(self) <= 576 * HOUR,
+  'self.all(k, size(k) >= 1 && size(k) <= 128)': (self) => Object.keys(self).every((k) => chars(k) >= 1 && chars(k) <= 128),
+  'self.all(k, size(k) >= 1 && size(k) <= 316)': (self) => Object.keys(self).every((k) => chars(k) >= 1 && chars(k) <= 316),
+  'self.all(k, size(k) <= 128 && k.matches("^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$") && !k.matches("^[Hh][Oo][Ss][Tt]$"))': (self) =>
+    Object.keys(self).every((k) => chars(k) <= 128 && HEADER_NAME.test(k) && !/^host$/i.test(k)),
+  'self.all(k, size(k) <= 128 && k.matches("^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$"))': (self) => Object.keys(self).every((k) => chars(k) <= 128 && HEADER_NAME.test(k)),
+  'self.all(h, !h.matches("^[Hh][Oo][Ss][Tt]$"))': (self: string[]) => self.every((h) => !/^host$/i.test(h)),
   'self.from != self.to': (self) => self.from !== self.to,
 };
 

@@ -110,8 +110,10 @@ export const validate = (schema: Schema, value: unknown, rules: CelEquivalents, 
     if (schema.maximum !== undefined) check(value <= schema.maximum, `above maximum ${schema.maximum}`);
   }
   if (typeof value === 'string') {
-    if (schema.minLength !== undefined) check(value.length >= schema.minLength, `shorter than ${schema.minLength}`);
-    if (schema.maxLength !== undefined) check(value.length <= schema.maxLength, `longer than ${schema.maxLength}`);
+    // The API server counts characters (code points), not UTF-16 units.
+    const length = [...value].length;
+    if (schema.minLength !== undefined) check(length >= schema.minLength, `shorter than ${schema.minLength}`);
+    if (schema.maxLength !== undefined) check(length <= schema.maxLength, `longer than ${schema.maxLength}`);
     if (schema.pattern !== undefined) check(new RegExp(schema.pattern).test(value), `does not match ${schema.pattern}`);
   }
   if (Array.isArray(value)) {
