@@ -97,6 +97,12 @@ export interface ShiftStatus {
   readonly waitingSince?: string;
   /** Next scheduled start (ISO 8601, UTC), while Waiting. */
   readonly nextStart?: string;
+  /**
+   * The Service whose VirtualService and DestinationRule the shift routes (spec.service when its
+   * routes were last decided). When spec.service moves, the daemon first releases this one
+   * (pinned 100 %), so the old routes never stay split and unguarded.
+   */
+  readonly routedService?: string;
   /** Id of the last command applied, so a command left behind by a crash is not applied twice. */
   readonly lastCommandId?: string;
   /** Set when a version had to be superseded or a command overrode the schedule, for the record. */

@@ -164,12 +164,13 @@ export const finish = (ctx: Ctx, step: Step): Decision => {
   // Adoption of a version with no ready pod while others serve: do not adopt yet.
   const kept: Step = held !== undefined && ctx.input.status.stableVersion === undefined ? { status: ctx.input.status, notes: [] } : step;
   const notes = [...kept.notes, ...readyNotes(ctx, held)];
+  const write = held === undefined && writesUnderProblem(ctx, kept.status);
   const status = patch(kept.status, {
     conditions: conditionsFor(ctx, kept, routes, held),
     history: historyFor(ctx, kept.status, notes),
     observedGeneration: ctx.input.generation,
+    ...(write && kept.status.stableVersion !== undefined ? { routedService: ctx.spec.service } : {}),
   });
-  const write = held === undefined && writesUnderProblem(ctx, kept.status);
   return {
     status,
     ...(write ? { routes } : {}),

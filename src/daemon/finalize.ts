@@ -117,7 +117,44 @@ export const planRelease = (
   return writes;
 };
 
-/** Release the shift's objects, then remove the finalizer. */
+/** The objects named after `service` that this shift manages (labels), from the caches. */
+const ownedRoutes = (deps: ReconcileDeps, namespace: string, name: string, service: string): CurrentRoutes => {
+  const mine = <T extends ExistingVirtualService | ExistingDestinationRule>(o: T | undefined): T | undefined =>
+    o && isManagedBySluice(o) && owningShift(o) === name ? o : undefined;
+  const current = currentRoutes(deps.caches, namespace, service);
+  if (E.isLeft(current)) return {};
+  const vs = mine(current.right.virtualService);
+  const dr = mine(current.right.destinationRule);
+  return { ...(vs ? { virtualService: vs } : {}), ...(dr ? { destinationRule: dr } : {}) };
+};
+
+/**
+ * Release what the shift manages for `service`: an adopted object gets its original back, one
+ * sluice created is pinned 100 % to pinVersion(status), keeping its hosts and gateways. Used on
+ * deletion and when spec.service moves to another Service (the old routes must not stay split
+ * and unguarded). Returns the objects that were owned, or how the writes failed.
+ */
+export const releaseRoutes = async (
+  deps: ReconcileDeps, obj: KubeObject, service: string, spec: ResolvedSpec | undefined, status: ShiftStatus,
+): Promise<{ readonly _tag: 'Released'; readonly owned: CurrentRoutes } | Pass> => {
+  const namespace = obj.metadata.namespace ?? '';
+  const name = obj.metadata.name;
+  const owned = ownedRoutes(deps, namespace, name, service);
+  const vs = owned.virtualService?.spec;
+  const forService = spec && { ...spec, service, hosts: vs?.hosts ?? (spec.service === service ? spec.hosts : [service]), gateways: vs?.gateways ?? spec.gateways };
+  const writes = planRelease({ namespace, name, uid: obj.metadata.uid ?? '', ...(forService ? { spec: forService } : {}), status }, owned);
+  const versions = new Map<string, string>();
+  for (const w of writes) {
+    const rv = versions.get(w.kind);
+    const object = rv ? { ...w.object, metadata: { ...w.object.metadata, resourceVersion: rv } } : w.object;
+    const r = await deps.kube.replace(w.kind === 'VirtualService' ? VIRTUAL_SERVICES : DESTINATION_RULES, object)();
+    if (E.isLeft(r)) return r.left._tag === 'Conflict' ? done(500) : { _tag: 'Error', error: r.left };
+    if (r.right.metadata.resourceVersion) versions.set(w.kind, r.right.metadata.resourceVersion);
+  }
+  return { _tag: 'Released', owned };
+};
+
+/** Release the shift's objects (for spec.service and for the Service it last routed), then remove the finalizer. */
 export const finalize = async (deps: ReconcileDeps, obj: KubeObject): Promise<Pass> => {
   const namespace = obj.metadata.namespace ?? '';
   const name = obj.metadata.name;
@@ -126,32 +163,22 @@ export const finalize = async (deps: ReconcileDeps, obj: KubeObject): Promise<Pa
   const decoded = decodeTrafficShift(obj);
   // An invalid spec is read leniently, so the routes are still pinned (not left split).
   const spec = E.isRight(decoded) ? resolveSpec(decoded.right.spec) : guardSpec(obj);
-  const service = spec?.service ?? (obj.spec as { service?: unknown } | undefined)?.service;
+  const raw = spec?.service ?? (obj.spec as { service?: unknown } | undefined)?.service;
   const status = (obj.status ?? {}) as ShiftStatus;
-  const mine = <T extends ExistingVirtualService | ExistingDestinationRule>(o: T | undefined): T | undefined =>
-    o && isManagedBySluice(o) && owningShift(o) === name ? o : undefined;
-  let message = `${namespace}/${name} deleted: no Istio objects to release`;
-  if (typeof service === 'string') {
-    const current = currentRoutes(deps.caches, namespace, service);
-    const owned: CurrentRoutes = E.isRight(current)
-      ? { ...(mine(current.right.virtualService) ? { virtualService: current.right.virtualService! } : {}), ...(mine(current.right.destinationRule) ? { destinationRule: current.right.destinationRule! } : {}) }
-      : {};
-    const writes = planRelease({ namespace, name, uid: obj.metadata.uid ?? '', ...(spec ? { spec } : {}), status }, owned);
-    const versions = new Map<string, string>();
-    for (const w of writes) {
-      const rv = versions.get(w.kind);
-      const object = rv ? { ...w.object, metadata: { ...w.object.metadata, resourceVersion: rv } } : w.object;
-      const r = await deps.kube.replace(w.kind === 'VirtualService' ? VIRTUAL_SERVICES : DESTINATION_RULES, object)();
-      if (E.isLeft(r)) return r.left._tag === 'Conflict' ? done(500) : { _tag: 'Error', error: r.left };
-      if (r.right.metadata.resourceVersion) versions.set(w.kind, r.right.metadata.resourceVersion);
-    }
+  const services = [...new Set([status.routedService, typeof raw === 'string' ? raw : undefined].filter((x): x is string => x !== undefined))];
+  const messages: string[] = [];
+  for (const service of services) {
+    const released = await releaseRoutes(deps, obj, service, spec, status);
+    if (released._tag !== 'Released') return released;
+    const { owned } = released;
     const restored = [owned.virtualService, owned.destinationRule].filter((o) => o && originalOf(o)).map((o) => `${o!.kind} ${o!.metadata.name}`);
     const pin = pinVersion(status);
     if (owned.virtualService || owned.destinationRule)
-      message = restored.length > 0
-        ? `${namespace}/${name} deleted: restored the original ${restored.join(' and ')}`
-        : `${namespace}/${name} deleted: routes left pinned 100 % to ${pin ?? 'the current version'} and released from the shift (delete the VirtualService and DestinationRule ${service} to remove them)`;
+      messages.push(restored.length > 0
+        ? `restored the original ${restored.join(' and ')}`
+        : `routes left pinned 100 % to ${pin ?? 'the current version'} and released from the shift (delete the VirtualService and DestinationRule ${service} to remove them)`);
   }
+  const message = `${namespace}/${name} deleted: ${messages.length > 0 ? messages.join('; ') : 'no Istio objects to release'}`;
   await recordEvents(deps, obj, [{ type: 'Normal', reason: 'Released', message }]);
   const removed = await deps.kube.mergePatch(shiftRef(namespace, name), {
     metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers: (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER) },

@@ -36,7 +36,7 @@ import {
 import { GateTarget } from '../prometheus/queries';
 import { recoveredStatus, reportedStatus } from './failure';
 import { guardSpec } from './guardSpec';
-import { finalize } from './finalize';
+import { finalize, releaseRoutes } from './finalize';
 import { podsByVersion } from './observe';
 
 /** One log line per decision: structured fields, the logger picks the format. */
@@ -171,6 +171,13 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
   const reading = readSpec(obj);
   const spec = reading.spec;
   if (spec === undefined) return reportOnly(deps, obj, reading.problem!);
+
+  // spec.service moved to another Service: first release the routes of the one it left.
+  const routed = (obj.status as ShiftStatus | undefined)?.routedService;
+  if (routed !== undefined && routed !== spec.service) {
+    const released = await releaseRoutes(deps, obj, routed, spec, recoveredStatus((obj.status ?? {}) as ShiftStatus));
+    if (released._tag !== 'Released') return released;
+  }
 
   const current = currentRoutes(deps.caches, namespace, spec.service);
   const owned = E.isRight(current) ? claimOrphans(deps.caches, current.right, namespace) : undefined;

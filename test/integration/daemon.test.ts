@@ -162,15 +162,17 @@ describe('sluice run', () => {
     const d = await daemon();
     await givenShift(namespace, canarySpec('v1', { schedule: { start: '0 25 * * *' } }));
 
-    const failed = await waitForPhase(namespace, 'Failed', 60_000);
-    const ready = failed.conditions.find((c: { type: string }) => c.type === 'Ready');
+    const readyOf = (st: Record<string, any>) => st.conditions?.find((c: { type: string }) => c.type === 'Ready');
+    const invalid = await waitForPhase(namespace, (st) => readyOf(st)?.reason === 'InvalidSpec', 60_000);
     const sentence = `${namespace}/reviews: spec.schedule.start: "0 25 * * *" is not a cron expression (expected 5 or 6 fields, e.g. "0 2 * * 1-5")`;
-    expect(ready).toMatchObject({ status: 'False', reason: 'InvalidSpec', message: sentence });
+    expect(readyOf(invalid)).toMatchObject({ status: 'False', reason: 'InvalidSpec', message: sentence });
+    // A problem is a condition, never a phase: nothing was adopted, so there is no phase yet.
+    expect(invalid.phase).toBeUndefined();
     const event = await waitFor(async () => (await eventsFor(namespace)).find((e) => e.reason === 'InvalidSpec'), { what: 'an InvalidSpec Event' });
     expect(event).toMatchObject({ type: 'Warning', message: sentence });
     expect(await getIstio(namespace, 'virtualservices')).toBeUndefined();
     expect(await getIstio(namespace, 'destinationrules')).toBeUndefined();
-    expect(await d.metric('sluice_shift_phase', { namespace, name: 'reviews', phase: 'Failed' })).toBe(1);
+    expect(d.lines.some((l) => l.msg === 'decided' && l.reason === 'InvalidSpec')).toBe(true);
 
     // Fixing it lets the shift start from where it was.
     patchShift(namespace, { spec: { schedule: null } });
@@ -188,18 +190,19 @@ describe('sluice run', () => {
 
     // spec.route.retries is copied as written; only Istio's CRD schema knows attempts is an integer.
     patchShift(namespace, { spec: { route: { retries: { attempts: 'three' } } } });
-    const failed = await waitForPhase(namespace, 'Failed', 60_000);
-    const ready = failed.conditions.find((c: { type: string }) => c.type === 'Ready');
-    expect(ready).toMatchObject({ status: 'False', reason: 'RoutesRejected' });
+    const refused = await waitForPhase(namespace, (st) => st.conditions?.some((c: { type: string; reason: string }) => c.type === 'Ready' && c.reason === 'RoutesNotApplied'), 60_000);
+    const ready = refused.conditions.find((c: { type: string }) => c.type === 'Ready');
+    expect(refused.phase).toBe('Idle');
+    expect(ready).toMatchObject({ status: 'False', reason: 'RoutesNotApplied' });
     expect(ready.message).toContain('retries.attempts');
-    const event = await waitFor(async () => (await eventsFor(namespace)).find((e) => e.reason === 'RoutesRejected'), { what: 'a RoutesRejected Event' });
+    const event = await waitFor(async () => (await eventsFor(namespace)).find((e) => e.reason === 'RoutesNotApplied'), { what: 'a RoutesNotApplied Event' });
     expect(event).toMatchObject({ type: 'Warning', message: ready.message });
     const after = (await getIstio(namespace, 'virtualservices'))!;
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
 
     // Fixing the field lets sluice write its routes again.
     patchShift(namespace, { spec: { route: { retries: { attempts: 3 } } } });
-    await waitForPhase(namespace, (st) => st.phase === 'Idle', 60_000);
+    await waitForPhase(namespace, (st) => st.phase === 'Idle' && st.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'), 60_000);
     await waitFor(async () => ((await getIstio(namespace, 'virtualservices'))!.spec as any).http.at(-1).retries?.attempts === 3 || undefined, { what: 'the retries written' });
   });
 

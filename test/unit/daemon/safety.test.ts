@@ -6,7 +6,7 @@
  */
 import { reconcile, ReconcileError } from '../../../src/daemon/reconcile';
 import { forbidden, unavailable } from '../../../src/kube/errors';
-import { PODS, TRAFFIC_SHIFTS, VIRTUAL_SERVICES } from '../../../src/kube/objects';
+import { PODS, SERVICES, TRAFFIC_SHIFTS, VIRTUAL_SERVICES } from '../../../src/kube/objects';
 import { NS, pod, seedShift, world, World } from './fixtures';
 
 const KEY = `${NS}/reviews`;
@@ -145,5 +145,17 @@ describe('failure paths keep a guarded, routable split', () => {
     expect(statusOf(w).step).toBe(step);
     await pass(w);
     expect(ready(w)).toMatchObject({ status: 'True' });
+  });
+
+  it('moving spec.service mid-shift first pins the old Service\'s routes to stable, then routes the new one', async () => {
+    const w = world(['v1', 'v2']);
+    await atFirstStep(w);
+    w.mem.seed(SERVICES, { metadata: { name: 'ratings', namespace: NS }, spec: { selector: { app: 'reviews' } } });
+    w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, spec: { ...(o.spec as object), service: 'ratings' } }));
+    await pass(w);
+    expect(vsRoute(w)).toEqual([['v1', 100]]);
+    const ratings = (w.mem.read(VIRTUAL_SERVICES, NS, 'ratings')?.spec as any).http.at(-1).route.map((r: any) => [r.destination.subset, r.weight]);
+    expect(ratings).toEqual([['v1', 90], ['v2', 10]]);
+    expect(statusOf(w).routedService).toBe('ratings');
   });
 });
