@@ -5,7 +5,7 @@
  */
 import { Histogram } from 'prom-client';
 
-/** Which query (requests | errors | p99) and how it ended (ok | Network | Timeout | Http | PromQL | Decode). */
+/** Which query (requests | errors | p99) and how it ended (ok | Network | Timeout | Http | Redirect | TooLarge | PromQL | Decode). */
 export type QueryDurationLabels = 'query' | 'outcome';
 
 export const prometheusQueryDuration = new Histogram<QueryDurationLabels>({
