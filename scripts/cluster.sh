@@ -8,6 +8,7 @@
 #   scripts/cluster.sh status   exit 0 if up, 1 if not
 #   scripts/cluster.sh env      print env.sh:  eval "$(scripts/cluster.sh env)"
 #   scripts/cluster.sh build    only build (or find cached) sluice-testenv + kubectl
+#   scripts/cluster.sh audit    check sluice's writes in the API server's audit log (test/audit/)
 #
 # The kube-apiserver writes an audit log ($SLUICE_AUDIT_LOG in env.sh) of every write to
 # VirtualServices, DestinationRules, TrafficShifts and Leases; test/audit/ checks it.
@@ -210,6 +211,18 @@ EOF
   mv "$AUDIT_POLICY.tmp" "$AUDIT_POLICY"
 }
 
+# compile test/audit/cli.ts into the env dir and run it over the audit log: prints the writes
+# checked and every violation, exits 1 when there are any
+cmd_audit() {
+  local out="$ENV_DIR/audit-cli" node="$ROOT/node_modules/.bin/node"
+  [ -f "$AUDIT_LOG" ] || sluice_die "no audit log at $AUDIT_LOG (run scripts/cluster.sh up first)"
+  [ -x "$ROOT/node_modules/.bin/tsc" ] || sluice_die "typescript is missing: run npm install"
+  [ -x "$node" ] || node=node
+  (cd "$ROOT" && node_modules/.bin/tsc --outDir "$out" --module commonjs --target es2023 --esModuleInterop --skipLibCheck \
+    --strict --types node test/audit/cli.ts) || sluice_die "compiling test/audit/cli.ts failed"
+  "$node" "$out/test/audit/cli.js" "$AUDIT_LOG"
+}
+
 # the running control plane writes the audit log (one started by an older sluice-testenv does not)
 audit_on() { grep -qF "\"auditLog\":\"$AUDIT_LOG\"" "$CP_DIR/serve.ready" 2>/dev/null; }
 
@@ -347,7 +360,7 @@ cmd_down() {
   if [ -d "$ENV_DIR" ]; then
     # only remove what is ours (the dir may be a user-chosen path)
     rm -rf "$PIDS" "$LOGS" "$CP_DIR" "$TARGETS_DIR" "$ENV_DIR/prometheus-data" "$ENV_DIR/prometheus.yml" \
-      "$ENV_DIR/prometheus.port" "$ENV_DIR/scrape-interval" "$ENV_DIR/crds-applied" "$ENV_DIR/kubeconfig" "$ENV_DIR/env.sh" "$ENV_DIR/bin-dir" "$AUDIT_POLICY"
+      "$ENV_DIR/prometheus.port" "$ENV_DIR/scrape-interval" "$ENV_DIR/crds-applied" "$ENV_DIR/kubeconfig" "$ENV_DIR/env.sh" "$ENV_DIR/bin-dir" "$AUDIT_POLICY" "$ENV_DIR/audit-cli"
     rmdir "$ENV_DIR" 2>/dev/null || true
   fi
   [ "$had" = 1 ] && sluice_log "down: stopped and removed $ENV_DIR" || sluice_log "down: nothing was running in $ENV_DIR"
@@ -447,5 +460,6 @@ case "${1:-}" in
   status) cmd_status ;;
   env) cmd_env ;;
   build) build ;;
-  *) echo "usage: $0 up|down|status|env|build" >&2; exit 2 ;;
+  audit) cmd_audit ;;
+  *) echo "usage: $0 up|down|status|env|build|audit" >&2; exit 2 ;;
 esac

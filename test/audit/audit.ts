@@ -1,0 +1,599 @@
+/**
+ * The audit-log checker: replays every write the kube-apiserver recorded (test/audit/log.ts) and
+ * asserts sluice's safety promises on sluice's own writes. The API server's log is the ground
+ * truth: it sees every write of every replica, including those of a daemon killed right after.
+ *
+ * Replay: events in the API server's time order (stageTimestamp, then file order); a successful
+ * write (responseStatus.code < 300) sets the object's state to its responseObject; a delete (or a
+ * write that removed the last finalizer of a deleted object) removes it; failed writes changed
+ * nothing and are skipped. Objects are tracked whoever wrote them (tests write DestinationRules
+ * by hand, the garbage collector deletes them); the rules judge only sluice's writes: those whose
+ * User-Agent starts with `sluice/` (contract B: `sluice/<version> (<identity>)`).
+ *
+ * The rules, all in RULES below, each with the exact definition next to its check:
+ *   weights            every route of a VirtualService sluice writes has integer weights summing to 100
+ *   subsets            every subset such a route names exists in the DestinationRule at that moment
+ *   fallback-sticks    after a fallback from X, no sluice write gives X weight until a retry or another candidate
+ *   gated-full-traffic a candidate reaches 100 % only when the shift's status records why
+ *   leader-only        a replica in leader election writes only while it holds an unexpired Lease
+ */
+import { subsetName } from '../../src/istio/names';
+import { SHIFT_LABEL } from '../../src/istio/types';
+import { AuditEvent, microsOf } from './log';
+
+export type { AuditEvent } from './log';
+export { readAuditEvents } from './log';
+
+/** One broken promise, as data with a sentence. */
+export interface Violation {
+  /** A key of RULES. */
+  readonly rule: string;
+  /** The write that broke it. */
+  readonly auditID: string;
+  /** When the API server completed that write (stageTimestamp). */
+  readonly time: string;
+  /** `<Kind> <namespace>/<name>`. */
+  readonly object: string;
+  /** What is wrong, with the values. */
+  readonly message: string;
+}
+
+/** Every rule, with the promise it checks (its exact definition is documented at its check below). */
+export const RULES = {
+  weights: 'every http/tcp/tls route of a VirtualService sluice writes has integer weights 0..100 summing to 100',
+  subsets: 'every subset a route sluice writes names exists in the DestinationRule for that host at that moment',
+  'fallback-sticks': 'once a shift fell back from a candidate, no later sluice write gives it weight until a retry or another candidate',
+  'gated-full-traffic': 'a candidate gets 100 % only when the shift status records a Pass of this run, a blue-green switch or a promote command',
+  'leader-only': 'a replica that takes part in leader election writes only while it holds an unexpired Lease',
+} as const;
+export type RuleId = keyof typeof RULES;
+
+export interface CheckOptions {
+  /** User-Agent prefix of sluice's requests. Default `sluice/` (contract B). */
+  readonly agentPrefix?: string;
+}
+
+/** What checkWrites looked at, for a report. */
+export interface CheckSummary {
+  readonly violations: Violation[];
+  /** Successful writes by sluice (VirtualServices, DestinationRules, TrafficShifts) the rules judged. */
+  readonly sluiceWrites: number;
+  /** Of those, VirtualService writes (the ones that move traffic). */
+  readonly sluiceRouteWrites: number;
+  /** Successful writes by anyone that were replayed. */
+  readonly replayedWrites: number;
+  /** Replicas seen writing (identities from the User-Agent). */
+  readonly replicas: string[];
+}
+
+// ------------------------------------------------------------------ objects as the log has them
+
+interface Meta {
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly uid?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly ownerReferences?: readonly { readonly kind?: string; readonly name?: string }[];
+  readonly deletionTimestamp?: string;
+  readonly finalizers?: readonly string[];
+}
+interface Obj {
+  readonly kind?: string;
+  readonly metadata?: Meta;
+  readonly spec?: Record<string, unknown>;
+  readonly status?: Record<string, unknown>;
+  readonly items?: readonly Obj[];
+}
+interface Status {
+  readonly phase?: string;
+  readonly stableVersion?: string;
+  readonly candidateVersion?: string;
+  readonly weights?: { readonly stable?: number; readonly candidate?: number };
+  readonly startedAt?: string;
+  readonly pausedFrom?: string;
+  readonly lastGate?: { readonly result?: string; readonly version?: string; readonly time?: string; readonly message?: string };
+  readonly history?: readonly { readonly time?: string; readonly event?: string; readonly message?: string }[];
+}
+
+type Kind = 'VirtualService' | 'DestinationRule' | 'TrafficShift' | 'Lease';
+const KINDS: Readonly<Record<string, Kind>> = {
+  'networking.istio.io/virtualservices': 'VirtualService',
+  'networking.istio.io/destinationrules': 'DestinationRule',
+  'sluice.dev/trafficshifts': 'TrafficShift',
+  'coordination.k8s.io/leases': 'Lease',
+};
+const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
+/** One write from the log, classified. */
+interface Write {
+  readonly event: AuditEvent;
+  readonly kind: Kind;
+  readonly namespace: string;
+  /** Empty for deletecollection. */
+  readonly name: string;
+  /** stageTimestamp in µs. */
+  readonly at: number;
+  readonly ok: boolean;
+  /** The state after a successful write; undefined when it removed the object. */
+  readonly after?: Obj;
+  /** The objects a successful deletecollection removed (undefined: all of that kind in the namespace). */
+  readonly removedItems?: readonly Obj[];
+  /** Set for sluice's writes: the replica's identity ('' when the User-Agent names none). */
+  readonly replica?: string;
+}
+
+const isObject = (u: unknown): u is Obj => typeof u === 'object' && u !== null && !Array.isArray(u);
+const isRecord = (u: unknown): u is Record<string, unknown> => isObject(u);
+const keyOf = (namespace: string, name: string): string => `${namespace}/${name}`;
+
+/** `sluice/0.1.0 (sluice-7d9f-abc)` -> `sluice-7d9f-abc`; '' without parentheses. */
+export const replicaOf = (agent: string): string => /\(([^)]*)\)/.exec(agent)?.[1] ?? '';
+
+const classify = (event: AuditEvent, agentPrefix: string): Write | undefined => {
+  const ref = event.objectRef;
+  if (ref === undefined || !WRITE_VERBS.has(event.verb)) return undefined;
+  const kind = KINDS[`${ref.apiGroup ?? ''}/${ref.resource ?? ''}`];
+  if (kind === undefined) return undefined;
+  const ok = (event.responseStatus?.code ?? 0) < 300;
+  const response = isObject(event.responseObject) ? event.responseObject : undefined;
+  const stored = response !== undefined && response.kind !== 'Status' && response.metadata?.name !== undefined ? response : undefined;
+  // A delete answered with the object still there (finalizers pending) leaves it; so does a write
+  // that kept finalizers on a deleted object. Removing the last one removes the object.
+  const gone = event.verb === 'delete' || event.verb === 'deletecollection'
+    ? stored === undefined || stored.metadata?.deletionTimestamp === undefined || (stored.metadata.finalizers ?? []).length === 0
+    : stored?.metadata?.deletionTimestamp !== undefined && (stored.metadata.finalizers ?? []).length === 0;
+  const agent = event.userAgent ?? '';
+  return {
+    event,
+    kind,
+    namespace: ref.namespace ?? '',
+    name: ref.name ?? '',
+    at: microsOf(event.stageTimestamp),
+    ok,
+    ...(ok && !gone && stored !== undefined ? { after: stored } : {}),
+    ...(event.verb === 'deletecollection' && Array.isArray(response?.items) ? { removedItems: response.items } : {}),
+    ...(agent.startsWith(agentPrefix) ? { replica: replicaOf(agent) } : {}),
+  };
+};
+
+// ------------------------------------------------------------------ routes
+
+interface Destination {
+  readonly host?: string;
+  readonly subset?: string;
+  readonly weight?: unknown;
+}
+interface Route {
+  /** `spec.http[0] (primary)` */
+  readonly where: string;
+  readonly name?: string;
+  readonly destinations: readonly Destination[];
+  /** A redirect or direct response needs no destination. */
+  readonly terminal: boolean;
+}
+
+const ROUTE_KINDS = ['http', 'tcp', 'tls'] as const;
+
+const routesOf = (vs: Obj): Route[] =>
+  ROUTE_KINDS.flatMap((kind) => {
+    const list = vs.spec?.[kind];
+    if (!Array.isArray(list)) return [];
+    return list.map((raw: Record<string, unknown>, i: number): Route => {
+      const name = typeof raw.name === 'string' ? raw.name : undefined;
+      const dests = Array.isArray(raw.route) ? (raw.route as Record<string, unknown>[]) : [];
+      return {
+        where: `spec.${kind}[${i}]${name !== undefined ? ` (${name})` : ''}`,
+        ...(name !== undefined ? { name } : {}),
+        destinations: dests.map((d) => {
+          const dest = isObject(d.destination) ? (d.destination as Record<string, unknown>) : {};
+          return {
+            ...(typeof dest.host === 'string' ? { host: dest.host } : {}),
+            ...(typeof dest.subset === 'string' ? { subset: dest.subset } : {}),
+            ...('weight' in d ? { weight: d.weight } : {}),
+          };
+        }),
+        terminal: raw.redirect !== undefined || raw.directResponse !== undefined,
+      };
+    });
+  });
+
+/** Istio's reading: a lone destination without a weight gets all traffic; otherwise a missing weight is 0. */
+const weightOf = (route: Route, d: Destination): unknown =>
+  d.weight === undefined ? (route.destinations.length === 1 ? 100 : 0) : d.weight;
+
+/** The share (percent) `subset` gets in `route`. */
+const shareIn = (route: Route, subset: string): number =>
+  route.destinations.reduce((sum, d) => {
+    const w = weightOf(route, d);
+    return d.subset === subset && typeof w === 'number' ? sum + w : sum;
+  }, 0);
+
+/** The highest share `subset` gets in any route of `vs` (0 when absent or no VirtualService). */
+const maxShare = (vs: Obj | undefined, subset: string): number =>
+  vs === undefined ? 0 : Math.max(0, ...routesOf(vs).map((r) => shareIn(r, subset)));
+
+/**
+ * The blue-green preview route sluice renders (src/istio/render.ts names it `preview`): only
+ * requests matching previewMatch take it, so 100 % there is not all traffic.
+ */
+const PREVIEW_ROUTE = 'preview';
+
+/** Subsets given 100 % by a route that is not the preview route. */
+const fullSubsets = (vs: Obj): Set<string> =>
+  new Set(routesOf(vs).filter((r) => r.name !== PREVIEW_ROUTE).flatMap((r) => r.destinations.filter((d) => d.subset !== undefined && shareIn(r, d.subset) === 100).map((d) => d.subset as string)));
+
+/** Istio's short host names resolve in the VirtualService's namespace. */
+const fqdn = (host: string, namespace: string): string => {
+  const parts = host.split('.');
+  if (parts.length === 1) return `${host}.${namespace}.svc.cluster.local`;
+  if (parts.length === 2) return `${host}.svc.cluster.local`;
+  if (parts.length === 3 && parts[2] === 'svc') return `${host}.cluster.local`;
+  return host;
+};
+
+/** The namespace a `name.namespace.svc...` host lives in. */
+const hostNamespace = (host: string): string | undefined => {
+  const parts = host.split('.');
+  return parts.length >= 3 && parts[2] === 'svc' ? parts[1] : undefined;
+};
+
+// ------------------------------------------------------------------ statuses
+
+const statusOf = (o: Obj | undefined): Status => (o?.status ?? {}) as Status;
+const ACTIVE = new Set(['Progressing', 'Paused', 'Promoting']);
+
+/**
+ * The version a status says gets all traffic: the candidate when its weight is 100, the stable
+ * when no candidate has weight, else none.
+ */
+const fullVersionOf = (s: Status): string | undefined => {
+  const candidate = s.candidateVersion;
+  const weight = s.weights?.candidate ?? 0;
+  if (candidate !== undefined && candidate !== s.stableVersion && ACTIVE.has(s.phase ?? '') && weight === 100) return candidate;
+  if (candidate === undefined || candidate === s.stableVersion || !ACTIVE.has(s.phase ?? '') || weight === 0) return s.stableVersion;
+  return undefined;
+};
+
+const describeStatus = (s: Status | undefined): string => {
+  if (s === undefined) return 'none';
+  if (s.phase === undefined && s.stableVersion === undefined) return 'empty';
+  const split = s.candidateVersion !== undefined && s.candidateVersion !== s.stableVersion
+    ? `${s.stableVersion} ${s.weights?.stable ?? '?'} % / ${s.candidateVersion} ${s.weights?.candidate ?? '?'} %`
+    : `${s.stableVersion} 100 %`;
+  return `phase ${s.phase ?? '-'}, ${split}`;
+};
+
+/** The lastGate of `s` if it judged `version` in this run (at or after status.startedAt). */
+const gateOfRun = (s: Status, version: string) => {
+  const gate = s.lastGate;
+  if (gate === undefined || gate.version !== version) return undefined;
+  if (s.startedAt !== undefined && !(microsOf(gate.time) >= microsOf(s.startedAt))) return undefined;
+  return gate;
+};
+
+const isBlueGreen = (shift: Obj | undefined): boolean => {
+  const strategy = shift?.spec?.strategy;
+  return isRecord(strategy) && isRecord(strategy.blueGreen);
+};
+
+/** The history entries `after` has that `before` had not (history is append-only, bounded). */
+const newEntries = (before: Status, after: Status) => {
+  const seen = new Set((before.history ?? []).map((h) => JSON.stringify(h)));
+  return (after.history ?? []).filter((h) => !seen.has(JSON.stringify(h)));
+};
+
+/** An SRE command that puts `version` at 100 %, as core/commands.ts records it in history. */
+const FULL_COMMAND = (version: string): RegExp => new RegExp(`^(promote by |set-weight by .*: ${escape(version)} set to 100 % )`);
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Why `after` (a status moving candidate X to 100 %, from `before`) is allowed, or undefined.
+ * What core records for each legitimate way to 100 %:
+ *   - canary promotion after the last step, blue-green promotion after the rollback window:
+ *     status.lastGate is a Pass for X taken in this run (time >= status.startedAt);
+ *   - the blue-green switch (core/transitions.ts switchOver): phase Promoting under a blueGreen
+ *     strategy, with no failing or unanswered check of this run (core's previewBlocked); the gate
+ *     guards afterwards while the stable version stays routable. It needs no Pass by design;
+ *   - an SRE command: a new history entry CommandApplied `promote by ...` or
+ *     `set-weight by ...: X set to 100 % ...` (core/commands.ts).
+ */
+const fullTrafficReason = (before: Status, after: Status, shift: Obj | undefined, version: string): string | undefined => {
+  const gate = gateOfRun(after, version);
+  if (gate?.result === 'Pass') return `Pass of this run at ${gate.time}`;
+  const command = newEntries(before, after).find((h) => h.event === 'CommandApplied' && FULL_COMMAND(version).test(h.message ?? ''));
+  if (command !== undefined) return `command: ${command.message}`;
+  const switching = after.phase === 'Promoting' || (after.phase === 'Paused' && after.pausedFrom === 'Promoting');
+  if (switching && isBlueGreen(shift) && gate?.result !== 'Fail' && gate?.result !== 'Unavailable') return 'blue-green switch';
+  return undefined;
+};
+
+// ------------------------------------------------------------------ replay
+
+interface ShiftState {
+  readonly object: Obj;
+  readonly status: Status;
+  /** Set while a fallback from `candidate` holds. */
+  fallback?: { readonly candidate: string; readonly startedAt?: string; readonly auditID: string; readonly time: string };
+}
+
+interface LeaseState {
+  readonly holder: string;
+  /** µs until which the holder may act: the write's time + leaseDurationSeconds. */
+  readonly until: number;
+}
+
+const objectName = (w: { kind: string; namespace: string; name: string }): string => `${w.kind} ${w.namespace}/${w.name}`;
+const timeOf = (w: Write): string => w.event.stageTimestamp ?? '';
+
+/** The TrafficShift a sluice VirtualService belongs to: its sluice.dev/shift label, else its TrafficShift owner. */
+const shiftOf = (vs: Obj, namespace: string): string | undefined => {
+  const label = vs.metadata?.labels?.[SHIFT_LABEL];
+  if (label !== undefined) return keyOf(namespace, label);
+  const owner = vs.metadata?.ownerReferences?.find((r) => r.kind === 'TrafficShift')?.name;
+  return owner !== undefined ? keyOf(namespace, owner) : undefined;
+};
+
+/** Check every write in `events` (any order; they are sorted by the API server's time). */
+export const checkWrites = (events: readonly AuditEvent[], options: CheckOptions = {}): Violation[] => summarizeWrites(events, options).violations;
+
+/** checkWrites with the counts a report needs. */
+export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOptions = {}): CheckSummary => {
+  const agentPrefix = options.agentPrefix ?? 'sluice/';
+  const writes = events
+    .map((e, i) => ({ w: classify(e, agentPrefix), i }))
+    .filter((x): x is { w: Write; i: number } => x.w !== undefined)
+    .sort((a, b) => a.w.at - b.w.at || a.i - b.i)
+    .map((x) => x.w);
+
+  const violations: Violation[] = [];
+  const flag = (rule: RuleId, w: Write, message: string, name = w.name): void => {
+    violations.push({ rule, auditID: w.event.auditID, time: timeOf(w), object: objectName({ kind: w.kind, namespace: w.namespace, name }), message });
+  };
+
+  const virtualServices = new Map<string, Obj>();
+  const destinationRules = new Map<string, Obj>();
+  const shifts = new Map<string, ShiftState>();
+  const leases = new Map<string, LeaseState>();
+  /** Lease keys each replica has tried to write: the replicas that take part in leader election. */
+  const electors = new Map<string, Set<string>>();
+  for (const w of writes) {
+    if (w.kind !== 'Lease' || w.replica === undefined || w.replica === '') continue;
+    electors.set(w.replica, (electors.get(w.replica) ?? new Set()).add(keyOf(w.namespace, w.name)));
+  }
+
+  let sluiceWrites = 0;
+  let sluiceRouteWrites = 0;
+  let replayedWrites = 0;
+  const replicas = new Set<string>();
+
+  // ---- rule: weights. Every http/tcp/tls route of a VirtualService sluice writes: each weight
+  // an integer 0..100 (a lone destination without one is 100, a missing one beside others 0),
+  // summing to 100; a route needs a destination unless it redirects or answers directly.
+  const checkWeights = (w: Write, vs: Obj): void => {
+    for (const route of routesOf(vs)) {
+      if (route.destinations.length === 0) {
+        if (!route.terminal) flag('weights', w, `${route.where}: has no destinations`);
+        continue;
+      }
+      let sum = 0;
+      route.destinations.forEach((d, j) => {
+        const weight = weightOf(route, d);
+        if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0 || weight > 100)
+          flag('weights', w, `${route.where}.route[${j}].weight: ${JSON.stringify(weight)} is not an integer from 0 to 100`);
+        else sum += weight;
+      });
+      if (sum !== 100) flag('weights', w, `${route.where}: weights sum to ${sum}, expected 100`);
+    }
+  };
+
+  // ---- rule: subsets. Every subset a route of a sluice VirtualService names exists in a
+  // DestinationRule for the destination's host (short names resolved in the VirtualService's
+  // namespace) as last written by anyone before this write: those in the VirtualService's
+  // namespace, else those in the host's own namespace (Istio's lookup order, without the root
+  // namespace and exportTo, which sluice never uses).
+  const subsetsFor = (host: string, namespace: string): { names: Set<string>; found: boolean } => {
+    const inNamespace = (ns: string) => [...destinationRules.entries()].filter(([k, dr]) => k.startsWith(`${ns}/`) && typeof dr.spec?.host === 'string' && fqdn(dr.spec.host, ns) === host).map(([, dr]) => dr);
+    let rules = inNamespace(namespace);
+    const own = hostNamespace(host);
+    if (rules.length === 0 && own !== undefined && own !== namespace) rules = inNamespace(own);
+    const names = new Set(rules.flatMap((dr) => (Array.isArray(dr.spec?.subsets) ? (dr.spec.subsets as { name?: string }[]) : []).map((s) => s.name ?? '')));
+    return { names, found: rules.length > 0 };
+  };
+  const checkSubsets = (w: Write, vs: Obj): void => {
+    for (const route of routesOf(vs)) {
+      route.destinations.forEach((d, j) => {
+        if (d.subset === undefined || d.host === undefined) return;
+        const host = fqdn(d.host, w.namespace);
+        const { names, found } = subsetsFor(host, w.namespace);
+        if (names.has(d.subset)) return;
+        const have = found ? `its subsets are ${[...names].sort().join(', ') || 'none'}` : 'there is no DestinationRule for that host';
+        flag('subsets', w, `${route.where}.route[${j}].destination.subset: "${d.subset}" is not a subset of the DestinationRule for ${host} at that moment (${have})`);
+      });
+    }
+  };
+
+  /** The first successful TrafficShift write of `shift` after index `from` matching `pick`, stopping where `stop` says. */
+  const nextShiftWrite = (from: number, shift: string, pick: (x: Write) => boolean, stop: (x: Write) => boolean = () => false): Write | undefined => {
+    for (let j = from + 1; j < writes.length; j++) {
+      const x = writes[j];
+      if (stop(x)) return undefined;
+      if (x.kind === 'TrafficShift' && x.ok && x.after !== undefined && keyOf(x.namespace, x.name) === shift && pick(x)) return x;
+    }
+    return undefined;
+  };
+
+  // ---- rule: fallback-sticks. A shift has fallen back from candidate X from the first of:
+  //   (a) a status write recording phase RolledBack with candidateVersion X;
+  //   (b) a sluice VirtualService write taking X from > 0 % to 0 % while the status names X as
+  //       the running candidate, when the shift's next status that changes phase, candidate or
+  //       startedAt records RolledBack for X in the same run (the routes were written first and
+  //       the status after; a crash between them must not let another replica give X weight
+  //       back, issue 9 #3).
+  // Until a status names another candidate, or X with a new startedAt (a retry), no sluice write
+  // may give X weight in any route. Deleting and recreating the shift starts afresh.
+  const runOf = (s: Status): string => JSON.stringify([s.phase, s.candidateVersion, s.startedAt]);
+  const noteStatus = (state: ShiftState | undefined, w: Write, s: Status): void => {
+    if (state === undefined) return;
+    const fb = state.fallback;
+    if (fb !== undefined && s.candidateVersion !== undefined && (s.candidateVersion !== fb.candidate || s.startedAt !== fb.startedAt)) state.fallback = undefined;
+    if (s.phase === 'RolledBack' && s.candidateVersion !== undefined && state.fallback === undefined)
+      state.fallback = { candidate: s.candidateVersion, ...(s.startedAt !== undefined ? { startedAt: s.startedAt } : {}), auditID: w.event.auditID, time: timeOf(w) };
+  };
+  const checkFallback = (w: Write, index: number, shiftKey: string, before: Obj | undefined, vs: Obj): void => {
+    const state = shifts.get(shiftKey);
+    if (state === undefined) return;
+    const fb = state.fallback;
+    if (fb !== undefined) {
+      const share = maxShare(vs, subsetName(fb.candidate));
+      if (share > 0)
+        flag('fallback-sticks', w, `gives ${fb.candidate} ${share} % after shift ${shiftKey} fell back from it (${fb.time}, audit ${fb.auditID}) with no retry (a new status.startedAt) or other candidate since`);
+      return;
+    }
+    const s = state.status;
+    const candidate = s.candidateVersion;
+    if (candidate === undefined || !ACTIVE.has(s.phase ?? '')) return;
+    const subset = subsetName(candidate);
+    if (!(maxShare(before, subset) > 0 && maxShare(vs, subset) === 0)) return;
+    const next = nextShiftWrite(index, shiftKey, (x) => runOf(statusOf(x.after)) !== runOf(s));
+    const n = next !== undefined ? statusOf(next.after) : undefined;
+    if (n?.phase === 'RolledBack' && n.candidateVersion === candidate && n.startedAt === s.startedAt)
+      state.fallback = { candidate, ...(s.startedAt !== undefined ? { startedAt: s.startedAt } : {}), auditID: w.event.auditID, time: timeOf(w) };
+  };
+
+  // ---- rule: gated-full-traffic, on routes. A sluice VirtualService write that gives a version
+  // 100 % in a route other than the preview route must agree with the shift's status: the status
+  // as last written before it, or the one the same replica writes next for that shift (before
+  // its next write of those routes: sluice writes routes, then the status that describes them).
+  // One of them must give that version 100 % (core's routesFor: the candidate at weight 100, or
+  // the stable with no candidate weight). A blue-green switch must keep the stable version's
+  // destination (at 0 %) so it stays routable. Versions the shift's status does not name
+  // (first adoption before any status) are not judged.
+  const checkFullRoutes = (w: Write, index: number, shiftKey: string, vs: Obj): void => {
+    const full = fullSubsets(vs);
+    const before = shifts.get(shiftKey)?.status;
+    // the stable version at 100 % is what every fallback, revert and pin writes: never judged
+    if (before?.stableVersion !== undefined && full.size === 1 && full.has(subsetName(before.stableVersion))) return;
+    const next = nextShiftWrite(index, shiftKey, (x) => x.replica === w.replica, (x) => x.kind === 'VirtualService' && x.replica === w.replica && x.ok && x.after !== undefined && shiftOf(x.after, x.namespace) === shiftKey);
+    const after = next !== undefined ? statusOf(next.after) : undefined;
+    const known = [before, after].filter((s): s is Status => s !== undefined);
+    const stable = before?.stableVersion ?? after?.stableVersion;
+    for (const subset of full) {
+      const version = known.flatMap((s) => [s.stableVersion, s.candidateVersion]).find((v): v is string => v !== undefined && subsetName(v) === subset);
+      if (version === undefined || version === stable) continue;
+      const agreeing = known.find((s) => fullVersionOf(s) === version);
+      if (agreeing === undefined) {
+        flag('gated-full-traffic', w, `gives ${version} 100 % but the status of ${shiftKey} records no such split (before: ${describeStatus(before)}; next by this replica: ${describeStatus(after)})`);
+        continue;
+      }
+      if (agreeing.candidateVersion === version && stable !== undefined && !routesOf(vs).some((r) => r.destinations.some((d) => d.subset === subsetName(stable))))
+        flag('gated-full-traffic', w, `switches ${version} to 100 % without keeping ${stable} routable (no route names subset "${subsetName(stable)}")`);
+    }
+  };
+
+  // ---- rule: gated-full-traffic, on status. A sluice status write that moves the running
+  // candidate X to 100 % (X becomes stableVersion, or X's weight becomes 100) must record why,
+  // as fullTrafficReason defines from what core writes.
+  const checkFullStatus = (w: Write, before: Status, after: Status, shift: Obj): void => {
+    const x = before.candidateVersion;
+    if (x === undefined || x === before.stableVersion || !ACTIVE.has(before.phase ?? '')) return;
+    const promoted = after.stableVersion === x;
+    const full = after.candidateVersion === x && (after.weights?.candidate ?? 0) === 100 && (before.weights?.candidate ?? 0) < 100;
+    if (!promoted && !full) return;
+    if (fullTrafficReason(before, after, shift, x) !== undefined) return;
+    const gate = after.lastGate;
+    const last = gate !== undefined ? `${gate.result} for ${gate.version} at ${gate.time}` : 'none';
+    flag('gated-full-traffic', w, `status moves ${x} to 100 % (${describeStatus(after)}) without a Pass for ${x} in this run (lastGate: ${last}), a blue-green switch, or a promote / set-weight 100 command`);
+  };
+
+  // ---- rule: leader-only. Lease holders are replayed from successful Lease writes: after one,
+  // spec.holderIdentity holds it until the write's time (API server clock, the same clock that
+  // times every other write) + spec.leaseDurationSeconds, or until the next write of that Lease.
+  // A replica takes part in leader election when it wrote (or tried to write) a Lease anywhere
+  // in the log; each of its successful writes of routes or shifts must then happen while it
+  // holds one of the Leases it competes for. Replicas that never touch a Lease (leader
+  // election off) are not judged.
+  const checkLeader = (w: Write): void => {
+    const competes = w.replica !== undefined ? electors.get(w.replica) : undefined;
+    if (competes === undefined) return;
+    const holds = [...competes].some((k) => {
+      const l = leases.get(k);
+      return l !== undefined && l.holder === w.replica && w.at <= l.until;
+    });
+    if (holds) return;
+    const seen = [...competes].map((k) => {
+      const l = leases.get(k);
+      return l === undefined ? `${k}: no holder` : `${k}: held by "${l.holder}" until ${new Date(l.until / 1000).toISOString()}`;
+    });
+    flag('leader-only', w, `written by replica "${w.replica}", which held no unexpired Lease it competes for (${seen.join('; ')})`);
+  };
+
+  const remove = <T>(map: Map<string, T>, w: Write): void => {
+    if (w.name !== '') map.delete(keyOf(w.namespace, w.name));
+    else if (w.removedItems !== undefined) for (const o of w.removedItems) map.delete(keyOf(w.namespace, o.metadata?.name ?? ''));
+    else for (const k of [...map.keys()]) if (k.startsWith(`${w.namespace}/`)) map.delete(k);
+  };
+
+  writes.forEach((w, index) => {
+    if (!w.ok) return;
+    replayedWrites++;
+    const sluice = w.replica !== undefined && w.kind !== 'Lease';
+    if (sluice) {
+      sluiceWrites++;
+      if (w.replica !== '') replicas.add(w.replica as string);
+      checkLeader(w);
+    }
+    const key = keyOf(w.namespace, w.name);
+    switch (w.kind) {
+      case 'Lease': {
+        const spec = (w.after?.spec ?? {}) as { holderIdentity?: string; leaseDurationSeconds?: number };
+        if (w.after === undefined) leases.delete(key);
+        else leases.set(key, { holder: spec.holderIdentity ?? '', until: w.at + (spec.leaseDurationSeconds ?? 0) * 1e6 });
+        return;
+      }
+      case 'DestinationRule':
+        if (w.after === undefined) remove(destinationRules, w);
+        else destinationRules.set(key, w.after);
+        return;
+      case 'TrafficShift': {
+        if (w.after === undefined) {
+          remove(shifts, w);
+          return;
+        }
+        const old = shifts.get(key);
+        const fresh = old === undefined || old.object.metadata?.uid !== w.after.metadata?.uid;
+        const before = fresh ? {} : old.status;
+        const after = statusOf(w.after);
+        if (sluice && !fresh) checkFullStatus(w, before, after, w.after);
+        const state: ShiftState = { object: w.after, status: after, ...(fresh || old.fallback === undefined ? {} : { fallback: old.fallback }) };
+        noteStatus(state, w, after);
+        shifts.set(key, state);
+        return;
+      }
+      case 'VirtualService': {
+        const before = virtualServices.get(key);
+        if (w.after === undefined) {
+          remove(virtualServices, w);
+          return;
+        }
+        if (sluice) {
+          sluiceRouteWrites++;
+          checkWeights(w, w.after);
+          checkSubsets(w, w.after);
+          const shiftKey = shiftOf(w.after, w.namespace);
+          if (shiftKey !== undefined) {
+            checkFallback(w, index, shiftKey, before, w.after);
+            checkFullRoutes(w, index, shiftKey, w.after);
+          }
+        }
+        virtualServices.set(key, w.after);
+        return;
+      }
+    }
+  });
+
+  return { violations, sluiceWrites, sluiceRouteWrites, replayedWrites, replicas: [...replicas].sort() };
+};
+
+/** Violations as lines for a test failure or a terminal: `<time> <rule> <object>: <message> (audit <id>)`. */
+export const formatViolations = (violations: readonly Violation[]): string =>
+  violations.map((v) => `${v.time} ${v.rule} ${v.object}: ${v.message} (audit ${v.auditID})`).join('\n');
