@@ -1,41 +1,35 @@
 /**
  * The chart's RBAC on the real RBAC authorizer: rendered by a real helm (scripts/lib/helm.sh),
- * applied into a fresh release namespace, then checked three ways:
- *   1. `kubectl auth can-i --as=system:serviceaccount:<ns>:<sa>` allows every call `sluice run`
- *      makes and denies the dangerous ones it never makes;
+ * applied into a fresh release namespace, in both install modes — cluster-wide (default) and
+ * namespaced (`watchNamespaces`: Roles only) — then checked three ways:
+ *   1. SubjectAccessReviews for system:serviceaccount:<ns>:<sa> (what `kubectl auth can-i --as`
+ *      asks, all in one request) allow every call `sluice run` makes and deny the dangerous ones
+ *      it never makes (and, namespaced, everything outside the watched namespaces);
  *   2. the authorizer's full list of rules for that ServiceAccount (SelfSubjectRulesReview) is
  *      exactly what the daemon needs plus a named list of grants it does not use, so any new
  *      grant in the chart fails here;
  *   3. `sluice run` with a token of that ServiceAccount (TokenRequest API, `kubectl create
  *      token`) and nothing else adopts a shift: status Idle, VirtualService and DestinationRule
  *      written, lease held, no Forbidden in its log.
- * Cluster-scoped objects get a per-run release name, so runs against a shared env don't collide.
+ * Then the roles for people (<release>-view, <release>-operator) through the built-in view, edit
+ * and admin roles they are aggregated into, and the /metrics NetworkPolicy as the API server
+ * validates it. Cluster-scoped objects get a per-run release name, so runs against a shared env
+ * don't collide.
  */
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import { canarySpec, collectJsonLines, deleteNamespace, eventsFor, getIstio, givenReviews, givenShift, waitForPhase, weightsOf } from './daemonFixtures';
+import { applyDocs, deleteClusterScoped, helmBinary, K8sDoc, randomSuffix, renderChart, tokenKubeconfig } from './chart';
+import { canarySpec, collectJsonLines, deleteNamespace, eventsFor, getIstio, givenReviews, givenShift, newNamespace, waitForPhase, weightsOf } from './daemonFixtures';
 import { kubectl, kubectlOk, REPO_ROOT, waitFor } from './env';
 
 jest.setTimeout(300_000);
 
-const HELM_SH = path.join(REPO_ROOT, 'scripts', 'lib', 'helm.sh');
-const CHART = path.join(REPO_ROOT, 'charts', 'sluice');
 const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 const RBAC_KINDS = ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
-
-interface K8sDoc { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: any }
-
-/** helm from the cache, built on first use (progress on stderr; a cold build takes minutes). */
-const helmBinary = (): string => {
-  const r = spawnSync('bash', [HELM_SH], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 30 * 60_000 });
-  if (r.status !== 0) throw new Error(`scripts/lib/helm.sh failed (${r.status ?? r.signal})`);
-  return r.stdout.trim();
-};
-
-const randomSuffix = () => Math.random().toString(36).slice(2, 8);
+/** Rendered besides RBAC by the default values (not applied by this test: see admission.test.ts). */
+const OTHER_KINDS = ['Deployment', 'NetworkPolicy', 'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding'];
 
 /** One rule of the rules review, flattened: `verb group/resource`, `[name]` when limited to one name. */
 type Grant = string;
@@ -72,197 +66,348 @@ const SELF_REVIEWS: Grant[] = grants(['create'], [
   'authorization.k8s.io/selfsubjectaccessreviews', 'authorization.k8s.io/selfsubjectrulesreviews', 'authentication.k8s.io/selfsubjectreviews',
 ]);
 
-describe('the chart\'s RBAC on the real RBAC authorizer', () => {
-  const release = `sluice-rbac-${randomSuffix()}`;
-  let releaseNs = '';
-  let workloadNs = '';
-  let rendered: K8sDoc[] = [];
-  let serviceAccount = '';
-  let as = '';
+/**
+ * Which of `checks` the real authorizer allows `user` (in `groups`): each check is written as for
+ * `kubectl auth can-i` (`VERB RESOURCE[.GROUP][/NAME] [-n NS | -A] [--subresource=S]`) and all of
+ * them go to the API server as one List of SubjectAccessReviews (one kubectl call, not one each).
+ */
+const allowed = (user: string, groups: readonly string[], checks: readonly (readonly string[])[]): boolean[] => {
+  const items = checks.map(([verb, what, ...flags]) => {
+    const [typed, name] = what!.split('/') as [string, string | undefined];
+    const dot = typed.indexOf('.');
+    const ns = flags.includes('-n') ? flags[flags.indexOf('-n') + 1] : undefined;
+    const subresource = flags.find((f) => f.startsWith('--subresource='))?.slice('--subresource='.length);
+    return {
+      apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview',
+      spec: {
+        user, groups,
+        resourceAttributes: {
+          verb, resource: dot < 0 ? typed : typed.slice(0, dot), group: dot < 0 ? '' : typed.slice(dot + 1),
+          ...(name ? { name } : {}), ...(ns ? { namespace: ns } : {}), ...(subresource ? { subresource } : {}),
+        },
+      },
+    };
+  });
+  // kubectl prints each created review in turn: one line per check, in order
+  const out = kubectlOk(['create', '-o', 'jsonpath={.status.allowed}{"\\n"}', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+  const lines = out.trim().split('\n');
+  if (lines.length !== checks.length || lines.some((l) => l !== 'true' && l !== 'false')) throw new Error(`expected ${checks.length} answers, got: ${out}`);
+  return lines.map((l) => l === 'true');
+};
+/** The groups the API server gives a ServiceAccount's token. */
+const serviceAccountGroups = (namespace: string) => ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'];
+
+/** The calls `sluice run` makes in watched namespace `ns` (`scope`: `-A` cluster-wide, else `-n ns`). */
+const daemonCallsIn = (ns: string, scope: readonly string[]): string[][] => {
+  const w = ['-n', ns];
+  return [
+    ['list', 'trafficshifts.sluice.dev', ...scope], ['watch', 'trafficshifts.sluice.dev', ...scope],
+    ['get', 'trafficshifts.sluice.dev', ...w], ['update', 'trafficshifts.sluice.dev', ...w], ['patch', 'trafficshifts.sluice.dev', ...w],
+    ['update', 'trafficshifts.sluice.dev', '--subresource=status', ...w], ['patch', 'trafficshifts.sluice.dev', '--subresource=status', ...w],
+    ['update', 'trafficshifts.sluice.dev', '--subresource=finalizers', ...w],
+    ...['virtualservices.networking.istio.io', 'destinationrules.networking.istio.io'].flatMap((res) => [
+      ['list', res, ...scope], ['watch', res, ...scope], ...['get', 'create', 'update', 'patch'].map((v) => [v, res, ...w]),
+    ]),
+    ['list', 'pods', ...scope], ['watch', 'pods', ...scope], ['list', 'services', ...scope], ['watch', 'services', ...scope],
+    ['create', 'events', ...w], ['patch', 'events', ...w],
+  ];
+};
+
+type Mode = 'cluster-wide' | 'namespaced';
+
+const describeInstall = (mode: Mode) =>
+  describe(`the chart's RBAC on the real RBAC authorizer, ${mode} install`, () => {
+    const release = `sluice-rbac-${randomSuffix()}`;
+    let releaseNs = '';
+    /** Watched by the daemon in both modes; shifts live here. */
+    let workloadNs = '';
+    /** Namespaced mode: a second watched namespace (nothing in it). */
+    let otherWatchedNs = '';
+    /** Namespaced mode: a namespace the daemon does not watch. */
+    let unwatchedNs = '';
+    let rendered: K8sDoc[] = [];
+    let serviceAccount = '';
+    let as = '';
+
+    beforeAll(async () => {
+      const helm = helmBinary();
+      releaseNs = await newNamespace('rbac');
+      workloadNs = await newNamespace('rbac-w');
+      if (mode === 'namespaced') {
+        otherWatchedNs = await newNamespace('rbac-w2');
+        unwatchedNs = await newNamespace('rbac-u');
+      }
+      rendered = renderChart(helm, release, releaseNs, mode === 'namespaced' ? { watchNamespaces: [workloadNs, otherWatchedNs] } : {});
+      applyDocs(rendered.filter((d) => RBAC_KINDS.includes(d.kind)));
+      serviceAccount = rendered.find((d) => d.kind === 'ServiceAccount')!.metadata.name;
+      as = `system:serviceaccount:${releaseNs}:${serviceAccount}`;
+    }, 35 * 60_000);
+
+    afterAll(async () => {
+      deleteClusterScoped(rendered.filter((d) => RBAC_KINDS.includes(d.kind)));
+      for (const ns of [workloadNs, otherWatchedNs, unwatchedNs]) await deleteNamespace(ns);
+      if (releaseNs) kubectl(['delete', 'namespace', releaseNs, '--wait=false']);
+    });
+
+    const deployment = () => rendered.find((d) => d.kind === 'Deployment')!;
+    const containerArgs = () => deployment().spec.template.spec.containers[0].args as string[];
+    const leaseName = () => containerArgs().find((a) => a.startsWith('--lease-name='))!.slice('--lease-name='.length);
+    const userRoles = () => [`${release}-view`, `${release}-operator`];
+
+    it('binds only the Deployment\'s ServiceAccount; cluster-wide ClusterRole or one Role per watched namespace', () => {
+      const kinds = (k: string) => rendered.filter((d) => d.kind === k);
+      expect(deployment().spec.template.spec.serviceAccountName).toBe(serviceAccount);
+      for (const b of rendered.filter((d) => d.kind.endsWith('Binding') && RBAC_KINDS.includes(d.kind)))
+        expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: serviceAccount, namespace: releaseNs }]);
+      expect(rendered.map((d) => d.kind).filter((k) => !RBAC_KINDS.includes(k)).sort()).toEqual([...OTHER_KINDS].sort());
+      const roles = kinds('Role').map((d) => `${d.metadata.namespace}/${d.metadata.name}`).sort();
+      if (mode === 'cluster-wide') {
+        expect(kinds('ClusterRole').map((d) => d.metadata.name).sort()).toEqual([release, ...userRoles()].sort());
+        expect(kinds('ClusterRoleBinding').map((d) => d.roleRef.name)).toEqual([release]);
+        expect(roles).toEqual([`${releaseNs}/${release}-leader`]);
+        expect(containerArgs().filter((a) => a.startsWith('--namespace'))).toEqual([]);
+      } else {
+        // no cluster-wide rights for the daemon: the only ClusterRoles are the unbound ones for people
+        expect(kinds('ClusterRole').map((d) => d.metadata.name).sort()).toEqual(userRoles().sort());
+        expect(kinds('ClusterRoleBinding')).toEqual([]);
+        expect(roles).toEqual([`${releaseNs}/${release}-leader`, `${workloadNs}/${release}`, `${otherWatchedNs}/${release}`].sort());
+        // the daemon watches exactly the namespaces it has Roles in
+        expect(containerArgs().filter((a) => a.startsWith('--namespace'))).toEqual([`--namespace=${workloadNs}`, `--namespace=${otherWatchedNs}`]);
+      }
+    });
+
+    it('allows every call sluice run makes (SubjectAccessReviews for the ServiceAccount)', () => {
+      const r = ['-n', releaseNs];
+      const needed: string[][] = [
+        ...(mode === 'cluster-wide' ? daemonCallsIn(workloadNs, ['-A']) : [workloadNs, otherWatchedNs].flatMap((ns) => daemonCallsIn(ns, ['-n', ns]))),
+        ['create', 'leases.coordination.k8s.io', ...r],
+        ['get', `leases.coordination.k8s.io/${leaseName()}`, ...r], ['update', `leases.coordination.k8s.io/${leaseName()}`, ...r],
+      ];
+      const ok = allowed(as, serviceAccountGroups(releaseNs), needed);
+      expect(needed.filter((_, i) => !ok[i]).map((a) => a.join(' '))).toEqual([]);
+    });
+
+    it('denies what sluice run must not do (SubjectAccessReviews for the ServiceAccount)', () => {
+      const w = ['-n', workloadNs];
+      const r = ['-n', releaseNs];
+      const forbidden: string[][] = [
+        ['delete', 'pods', ...w], ['create', 'pods', ...w], ['update', 'deployments.apps', ...w], ['patch', 'deployments.apps', ...w],
+        ['get', 'secrets', ...w], ['list', 'secrets', '-A'], ['get', 'secrets', ...r],
+        ['create', 'clusterroles.rbac.authorization.k8s.io'], ['bind', 'clusterroles.rbac.authorization.k8s.io'], ['create', 'rolebindings.rbac.authorization.k8s.io', ...r],
+        ['create', 'trafficshifts.sluice.dev', ...w], ['delete', 'trafficshifts.sluice.dev', ...w],
+        ['create', 'serviceaccounts/token', ...r],
+        // Leases only in the release namespace, and only its own
+        ['create', 'leases.coordination.k8s.io', ...w], ['get', 'leases.coordination.k8s.io/kube-controller-manager', '-n', 'kube-system'],
+        ['update', 'leases.coordination.k8s.io/someone-else', ...r], ['delete', `leases.coordination.k8s.io/${leaseName()}`, ...r], ['list', 'leases.coordination.k8s.io', ...r],
+        // Namespaced: nothing cluster-wide, nothing in a namespace it does not watch
+        ...(mode === 'namespaced' ? [...daemonCallsIn(unwatchedNs, ['-n', unwatchedNs]), ...daemonCallsIn(workloadNs, ['-A']).filter((a) => a.includes('-A'))] : []),
+      ];
+      const ok = allowed(as, serviceAccountGroups(releaseNs), forbidden);
+      expect(forbidden.filter((_, i) => ok[i]).map((a) => a.join(' '))).toEqual([]);
+    });
+
+    /** Everything the authorizer lets the ServiceAccount do in `namespace` (and cluster-wide). */
+    const rulesIn = (namespace: string): Grant[] => {
+      const review = { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace } };
+      // --validate=false: client-side validation would list CRDs, which the ServiceAccount may not.
+      const out = JSON.parse(kubectlOk(['create', '--validate=false', `--as=${as}`, '-f', '-', '-o', 'json'], JSON.stringify(review)));
+      expect(out.status.incomplete).toBe(false);
+      const rules = out.status.resourceRules as { verbs: string[]; apiGroups?: string[]; resources?: string[]; resourceNames?: string[] }[];
+      return rules
+        .flatMap((rule) =>
+          (rule.apiGroups ?? []).flatMap((g) =>
+            (rule.resources ?? []).flatMap((res) =>
+              rule.verbs.flatMap((v) => (rule.resourceNames?.length ? rule.resourceNames.map((n) => grant(v, `${g || 'core'}/${res}`, n)) : [grant(v, `${g || 'core'}/${res}`)])),
+            ),
+          ),
+        )
+        .filter((g) => !SELF_REVIEWS.includes(g))
+        .sort();
+    };
+
+    it('grants nothing beyond that: the authorizer\'s rules for the ServiceAccount are the needed ones plus a known unused few', () => {
+      const watched = [...NEEDED_IN_EVERY_NAMESPACE, ...GRANTED_BUT_UNUSED];
+      expect(rulesIn(workloadNs)).toEqual([...watched].sort());
+      if (mode === 'cluster-wide') {
+        expect(rulesIn(releaseNs)).toEqual([...watched, ...neededInReleaseNamespace(leaseName())].sort());
+      } else {
+        expect(rulesIn(otherWatchedNs)).toEqual([...watched].sort());
+        // the release namespace is not watched: its Lease only
+        expect(rulesIn(releaseNs)).toEqual(neededInReleaseNamespace(leaseName()).sort());
+        expect(rulesIn(unwatchedNs)).toEqual([]);
+      }
+    });
+
+    describe('end to end', () => {
+      let daemon: ChildProcess | undefined;
+      let tmp = '';
+      afterAll(async () => {
+        if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
+          const exited = new Promise((r) => daemon!.once('exit', r));
+          daemon.kill('SIGKILL');
+          await exited;
+        }
+        if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+      });
+
+      /** The rendered container args, with what the kubelet and the cluster would fill in. */
+      const daemonArgs = (kubeconfig: string, identity: string): string[] => {
+        const args = containerArgs().map((a) =>
+          a === '--lease-namespace=$(POD_NAMESPACE)' ? `--lease-namespace=${releaseNs}`
+            : a.startsWith('--metrics-addr=') ? '--metrics-addr=127.0.0.1:0'
+              : a.startsWith('--prometheus-url=') ? `--prometheus-url=${process.env.SLUICE_PROMETHEUS_URL}`
+                : a);
+        // Cluster-wide, watch only this test's namespace (other tests' shifts are not ours; the
+        // namespaced chart already says which). Short lease timings: no waiting out a 15 s lease.
+        return [...args, ...(mode === 'cluster-wide' ? [`--namespace=${workloadNs}`] : []), `--kubeconfig=${kubeconfig}`, `--identity=${identity}`, '--lease-duration=6s', '--renew-deadline=4s', '--retry-period=1s'];
+      };
+
+      it('is enough for sluice run with a TokenRequest token of the ServiceAccount: it adopts a shift', async () => {
+        if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-rbac-'));
+
+        // Given a Service with v1 pods and a shift naming v1, created by an admin
+        await givenReviews(workloadNs, ['v1']);
+        await givenShift(workloadNs, canarySpec('v1'));
+        // and a kubeconfig holding only a token the API server issued for the ServiceAccount
+        const token = kubectlOk(['create', 'token', serviceAccount, '-n', releaseNs, '--duration=1h']).trim();
+        const kubeconfig = tokenKubeconfig(tmp, serviceAccount, token);
+        expect(kubectlOk(['auth', 'whoami', '--kubeconfig', kubeconfig, '-o', 'jsonpath={.status.userInfo.username}'])).toBe(as);
+
+        // When sluice run starts with the Deployment's arguments and that kubeconfig
+        const identity = `rbac-${randomSuffix()}`;
+        const env = { ...process.env };
+        delete env.KUBECONFIG;
+        delete env.SLUICE_KUBECONFIG;
+        const lines: Record<string, any>[] = [];
+        let stderr = '';
+        daemon = spawn(process.execPath, [CLI, ...daemonArgs(kubeconfig, identity)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        collectJsonLines(daemon.stdout!, lines);
+        daemon.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+
+        // Then it takes the lease in the release namespace and adopts v1 as stable
+        const status = await waitForPhase(workloadNs, (s) => s.phase === 'Idle' && s.stableVersion === 'v1', 90_000).catch((e: Error) => {
+          throw new Error(`${e.message}\ndaemon exit ${daemon?.exitCode}; stderr: ${stderr}\nlog:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
+        });
+        expect(status.weights).toEqual({ stable: 100, candidate: 0 });
+        const vs = await getIstio(workloadNs, 'virtualservices');
+        const dr = await getIstio(workloadNs, 'destinationrules');
+        expect(weightsOf(vs)).toEqual({ v1: 100 });
+        expect(dr?.spec.subsets.map((s: { name: string }) => s.name)).toContain('v1');
+        const lease = JSON.parse(kubectlOk(['-n', releaseNs, 'get', 'lease', leaseName(), '-o', 'json']));
+        expect(lease.spec.holderIdentity).toBe(identity);
+        // its Events were written as the ServiceAccount
+        const events = await waitFor(async () => ((await eventsFor(workloadNs)).length > 0 ? eventsFor(workloadNs) : undefined), { timeoutMs: 30_000, what: 'an Event for the shift' });
+        expect(events.every((e) => e.reportingComponent === 'sluice.dev/controller')).toBe(true);
+        // and nothing it tried was refused
+        expect(lines.filter((l) => /forbidden|cannot (get|list|watch|create|update|patch)/i.test(JSON.stringify(l)))).toEqual([]);
+        expect(stderr).not.toMatch(/forbidden/i);
+      });
+    });
+  });
+
+describeInstall('cluster-wide');
+describeInstall('namespaced');
+
+describe('roles for people: <release>-view and <release>-operator through the built-in view, edit and admin roles', () => {
+  const release = `sluice-people-${randomSuffix()}`;
+  let ns = '';
+  let elsewhere = '';
+  let roles: K8sDoc[] = [];
+  /** People bound to a built-in role in `ns` (impersonated: the real RBAC authorizer decides). */
+  const viewer = 'jane';
+  const editor = 'omar';
+  const admin = 'ada';
+  const nobody = 'sam';
 
   beforeAll(async () => {
     const helm = helmBinary();
-    releaseNs = `rbac-${randomSuffix()}`;
-    workloadNs = `rbac-w-${randomSuffix()}`;
-    kubectlOk(['create', 'namespace', releaseNs]);
-    kubectlOk(['create', 'namespace', workloadNs]);
-    // Rendered for the server under test, as `helm install` would see it.
-    const server = JSON.parse(kubectlOk(['version', '-o', 'json'])).serverVersion.gitVersion as string;
-    const out = spawnSync(helm, ['template', release, CHART, '--namespace', releaseNs, '--kube-version', server], { encoding: 'utf8' });
-    if (out.status !== 0) throw new Error(`helm template failed: ${out.stderr}`);
-    rendered = parseAllDocuments(out.stdout).map((d) => d.toJSON() as K8sDoc).filter((d) => d !== null);
-    const rbac = rendered.filter((d) => RBAC_KINDS.includes(d.kind));
-    kubectlOk(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: rbac }));
-    serviceAccount = rendered.find((d) => d.kind === 'ServiceAccount')!.metadata.name;
-    as = `system:serviceaccount:${releaseNs}:${serviceAccount}`;
+    ns = await newNamespace('people');
+    elsewhere = await newNamespace('people-x');
+    roles = renderChart(helm, release, ns).filter((d) => d.kind === 'ClusterRole' && d.metadata.name.startsWith(`${release}-`));
+    applyDocs(roles);
+    for (const [user, role] of [[viewer, 'view'], [editor, 'edit'], [admin, 'admin']] as const)
+      kubectlOk(['-n', ns, 'create', 'rolebinding', `${user}-${role}`, `--clusterrole=${role}`, `--user=${user}`]);
   }, 35 * 60_000);
 
   afterAll(async () => {
-    for (const d of rendered.filter((x) => x.kind === 'ClusterRole' || x.kind === 'ClusterRoleBinding'))
-      kubectl(['delete', d.kind, d.metadata.name, '--ignore-not-found', '--wait=false']);
-    await deleteNamespace(workloadNs);
-    if (releaseNs) kubectl(['delete', 'namespace', releaseNs, '--wait=false']);
+    deleteClusterScoped(roles);
+    await deleteNamespace(ns);
+    await deleteNamespace(elsewhere);
   });
 
-  const deployment = () => rendered.find((d) => d.kind === 'Deployment')!;
-  const leaseName = () => {
-    const arg = (deployment().spec.template.spec.containers[0].args as string[]).find((a) => a.startsWith('--lease-name='));
-    return arg!.slice('--lease-name='.length);
-  };
-
-  it('renders a ServiceAccount, a ClusterRole and binding, a leases Role and binding, all for the Deployment\'s ServiceAccount', () => {
-    expect(rendered.map((d) => d.kind).sort()).toEqual([...RBAC_KINDS, 'Deployment'].sort());
-    expect(deployment().spec.template.spec.serviceAccountName).toBe(serviceAccount);
-    for (const b of rendered.filter((d) => d.kind.endsWith('Binding')))
-      expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: serviceAccount, namespace: releaseNs }]);
-  });
-
-  /** `kubectl auth can-i VERB RESOURCE... --as SA`: true for yes, false for no, throws otherwise. */
-  const canI = (args: readonly string[]): boolean => {
-    const r = kubectl(['auth', 'can-i', ...args, `--as=${as}`]);
-    if (r.status !== 0 && r.status !== 1) throw new Error(`kubectl auth can-i ${args.join(' ')}: ${r.stderr}`);
-    return r.status === 0;
-  };
-
-  it('allows every call sluice run makes (kubectl auth can-i as the ServiceAccount)', () => {
-    const w = ['-n', workloadNs];
-    const r = ['-n', releaseNs];
-    const needed: string[][] = [
-      ['list', 'trafficshifts.sluice.dev', '-A'], ['watch', 'trafficshifts.sluice.dev', '-A'],
-      ['get', 'trafficshifts.sluice.dev', ...w], ['update', 'trafficshifts.sluice.dev', ...w], ['patch', 'trafficshifts.sluice.dev', ...w],
-      ['update', 'trafficshifts.sluice.dev', '--subresource=status', ...w], ['patch', 'trafficshifts.sluice.dev', '--subresource=status', ...w],
-      ['update', 'trafficshifts.sluice.dev', '--subresource=finalizers', ...w],
-      ...['virtualservices.networking.istio.io', 'destinationrules.networking.istio.io'].flatMap((res) => [
-        ['list', res, '-A'], ['watch', res, '-A'], ...['get', 'create', 'update', 'patch'].map((v) => [v, res, ...w]),
-      ]),
-      ['list', 'pods', '-A'], ['watch', 'pods', '-A'], ['list', 'services', '-A'], ['watch', 'services', '-A'],
-      ['create', 'events', ...w], ['patch', 'events', ...w],
-      ['create', 'leases.coordination.k8s.io', ...r],
-      ['get', `leases.coordination.k8s.io/${leaseName()}`, ...r], ['update', `leases.coordination.k8s.io/${leaseName()}`, ...r],
+  const VERBS = ['get', 'list', 'watch', 'patch', 'update', 'create', 'delete'] as const;
+  /** The verbs on trafficshifts `user` may use in `namespace`, and whether it may write their status. */
+  const powers = (user: string, namespace: string): string[] => {
+    const checks = [
+      ...VERBS.map((v) => [v, 'trafficshifts.sluice.dev', '-n', namespace]),
+      ['update', 'trafficshifts.sluice.dev', '--subresource=status', '-n', namespace],
+      ['patch', 'trafficshifts.sluice.dev', '--subresource=status', '-n', namespace],
     ];
-    expect(needed.filter((a) => !canI(a)).map((a) => a.join(' '))).toEqual([]);
-  });
-
-  it('denies what sluice run must not do (kubectl auth can-i as the ServiceAccount)', () => {
-    const w = ['-n', workloadNs];
-    const r = ['-n', releaseNs];
-    const forbidden: string[][] = [
-      ['delete', 'pods', ...w], ['create', 'pods', ...w], ['update', 'deployments.apps', ...w], ['patch', 'deployments.apps', ...w],
-      ['get', 'secrets', ...w], ['list', 'secrets', '-A'], ['get', 'secrets', ...r],
-      ['create', 'clusterroles.rbac.authorization.k8s.io'], ['bind', 'clusterroles.rbac.authorization.k8s.io'], ['create', 'rolebindings.rbac.authorization.k8s.io', ...r],
-      ['create', 'trafficshifts.sluice.dev', ...w], ['delete', 'trafficshifts.sluice.dev', ...w],
-      ['create', 'serviceaccounts/token', ...r],
-      // Leases only in the release namespace, and only its own
-      ['create', 'leases.coordination.k8s.io', ...w], ['get', 'leases.coordination.k8s.io/kube-controller-manager', '-n', 'kube-system'],
-      ['update', 'leases.coordination.k8s.io/someone-else', ...r], ['delete', `leases.coordination.k8s.io/${leaseName()}`, ...r], ['list', 'leases.coordination.k8s.io', ...r],
-    ];
-    expect(forbidden.filter((a) => canI(a)).map((a) => a.join(' '))).toEqual([]);
-  });
-
-  /** Everything the authorizer lets the ServiceAccount do in `namespace` (and cluster-wide). */
-  const rulesIn = (namespace: string): Grant[] => {
-    const review = { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace } };
-    // --validate=false: client-side validation would list CRDs, which the ServiceAccount may not.
-    const out = JSON.parse(kubectlOk(['create', '--validate=false', `--as=${as}`, '-f', '-', '-o', 'json'], JSON.stringify(review)));
-    expect(out.status.incomplete).toBe(false);
-    const rules = out.status.resourceRules as { verbs: string[]; apiGroups?: string[]; resources?: string[]; resourceNames?: string[] }[];
-    return rules
-      .flatMap((rule) =>
-        (rule.apiGroups ?? []).flatMap((g) =>
-          (rule.resources ?? []).flatMap((res) =>
-            rule.verbs.flatMap((v) => (rule.resourceNames?.length ? rule.resourceNames.map((n) => grant(v, `${g || 'core'}/${res}`, n)) : [grant(v, `${g || 'core'}/${res}`)])),
-          ),
-        ),
-      )
-      .filter((g) => !SELF_REVIEWS.includes(g))
-      .sort();
+    const names = [...VERBS, 'update status', 'patch status'];
+    const ok = allowed(user, ['system:authenticated'], checks);
+    return names.filter((_, i) => ok[i]);
   };
 
-  it('grants nothing beyond that: the authorizer\'s rules for the ServiceAccount are the needed ones plus a known unused few', () => {
-    expect(rulesIn(workloadNs)).toEqual([...NEEDED_IN_EVERY_NAMESPACE, ...GRANTED_BUT_UNUSED].sort());
-    expect(rulesIn(releaseNs)).toEqual([...NEEDED_IN_EVERY_NAMESPACE, ...GRANTED_BUT_UNUSED, ...neededInReleaseNamespace(leaseName())].sort());
+  it('renders two ClusterRoles labelled for aggregation into view and edit', () => {
+    expect(roles.map((r) => [r.metadata.name, r.metadata.labels?.['rbac.authorization.k8s.io/aggregate-to-view'], r.metadata.labels?.['rbac.authorization.k8s.io/aggregate-to-edit']])).toEqual([
+      [`${release}-view`, 'true', undefined],
+      [`${release}-operator`, undefined, 'true'],
+    ]);
   });
 
-  describe('end to end', () => {
-    let daemon: ChildProcess | undefined;
-    let tmp = '';
-    afterAll(async () => {
-      if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
-        const exited = new Promise((r) => daemon!.once('exit', r));
-        daemon.kill('SIGKILL');
-        await exited;
-      }
-      if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-    });
+  it('lets viewers read shifts, editors and admins command them, and nobody but the daemon write status', async () => {
+    // The controller-manager's clusterrole-aggregation controller copies the rules in shortly after.
+    await waitFor(() => powers(editor, ns).includes('patch') && powers(viewer, ns).includes('get'), { timeoutMs: 60_000, what: 'the roles to be aggregated into view and edit' });
+    expect(powers(viewer, ns)).toEqual(['get', 'list', 'watch']);
+    expect(powers(editor, ns)).toEqual(['get', 'list', 'watch', 'patch', 'update']);
+    expect(powers(admin, ns)).toEqual(['get', 'list', 'watch', 'patch', 'update']);
+    // only where they are bound
+    for (const user of [viewer, editor, admin]) expect(powers(user, elsewhere)).toEqual([]);
+    expect(powers(nobody, ns)).toEqual([]);
+  });
 
-    /** A kubeconfig for the local API server that authenticates with `token` only. */
-    const tokenKubeconfig = (token: string): string => {
-      const admin = JSON.parse(kubectlOk(['config', 'view', '--raw', '--minify', '-o', 'json']));
-      const cluster = admin.clusters[0].cluster as Record<string, string>;
-      const ca = cluster['certificate-authority-data'] ?? fs.readFileSync(cluster['certificate-authority']!).toString('base64');
-      const config = {
-        apiVersion: 'v1', kind: 'Config', 'current-context': 'sluice',
-        clusters: [{ name: 'local', cluster: { server: cluster.server, 'certificate-authority-data': ca } }],
-        users: [{ name: serviceAccount, user: { token } }],
-        contexts: [{ name: 'sluice', context: { cluster: 'local', user: serviceAccount } }],
-      };
-      const file = path.join(tmp, 'kubeconfig');
-      fs.writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
-      return file;
-    };
+  it('aggregates nothing when userRoles.aggregate is false', () => {
+    const plain = renderChart(helmBinary(), release, ns, { 'userRoles.aggregate': false }).filter((d) => d.kind === 'ClusterRole' && d.metadata.name.startsWith(`${release}-`));
+    expect(plain.map((r) => Object.keys(r.metadata.labels ?? {}).filter((k) => k.startsWith('rbac.authorization.k8s.io/')))).toEqual([[], []]);
+  });
+});
 
-    /** The rendered container args, with what the kubelet and the cluster would fill in. */
-    const daemonArgs = (kubeconfig: string, identity: string): string[] => {
-      const args = (deployment().spec.template.spec.containers[0].args as string[]).map((a) =>
-        a === '--lease-namespace=$(POD_NAMESPACE)' ? `--lease-namespace=${releaseNs}`
-          : a.startsWith('--metrics-addr=') ? '--metrics-addr=127.0.0.1:0'
-            : a.startsWith('--prometheus-url=') ? `--prometheus-url=${process.env.SLUICE_PROMETHEUS_URL}`
-              : a);
-      // Watch only this test's namespace (the chart watches all; other tests' shifts are not ours),
-      // with short lease timings so the test does not wait out a 15 s lease.
-      return [...args, `--kubeconfig=${kubeconfig}`, `--namespace=${workloadNs}`, `--identity=${identity}`, '--lease-duration=6s', '--renew-deadline=4s', '--retry-period=1s'];
-    };
+describe('the /metrics NetworkPolicy as the API server validates it', () => {
+  const release = `sluice-np-${randomSuffix()}`;
+  let ns = '';
+  let helm = '';
+  beforeAll(async () => {
+    helm = helmBinary();
+    ns = await newNamespace('np');
+  }, 35 * 60_000);
+  afterAll(() => deleteNamespace(ns));
 
-    it('is enough for sluice run with a TokenRequest token of the ServiceAccount: it adopts a shift', async () => {
-      if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-      tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-rbac-'));
+  /** The chart's NetworkPolicy for `values`, after a server-side dry-run create (undefined if none is rendered). */
+  const policyFor = (values: Record<string, unknown>): { spec: Record<string, any> } | undefined => {
+    const rendered = renderChart(helm, release, ns, values);
+    const policy = rendered.find((d) => d.kind === 'NetworkPolicy');
+    if (policy === undefined) return undefined;
+    const labels = rendered.find((d) => d.kind === 'Deployment')!.spec.template.metadata.labels as Record<string, string>;
+    // it selects the sluice pods
+    expect(Object.entries(policy.spec.podSelector.matchLabels as Record<string, string>).every(([k, v]) => labels[k] === v)).toBe(true);
+    return JSON.parse(kubectlOk(['-n', ns, 'create', '--dry-run=server', '-o', 'json', '-f', '-'], JSON.stringify(policy)));
+  };
+  const fromNamespaces = (values: readonly string[]) => ({ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values }] } });
 
-      // Given a Service with v1 pods and a shift naming v1, created by an admin
-      await givenReviews(workloadNs, ['v1']);
-      await givenShift(workloadNs, canarySpec('v1'));
-      // and a kubeconfig holding only a token the API server issued for the ServiceAccount
-      const token = kubectlOk(['create', 'token', serviceAccount, '-n', releaseNs, '--duration=1h']).trim();
-      const kubeconfig = tokenKubeconfig(token);
-      expect(kubectlOk(['auth', 'whoami', '--kubeconfig', kubeconfig, '-o', 'jsonpath={.status.userInfo.username}'])).toBe(as);
+  it('is on by default: ingress to the sluice pods only on the metrics port, only from the configured namespaces', () => {
+    const p = policyFor({});
+    expect(p?.spec.policyTypes).toEqual(['Ingress']);
+    expect(p?.spec.ingress).toEqual([{ from: [fromNamespaces(['monitoring', 'istio-system'])], ports: [{ port: 'metrics', protocol: 'TCP' }] }]);
+  });
 
-      // When sluice run starts with the Deployment's arguments and that kubeconfig
-      const identity = `rbac-${randomSuffix()}`;
-      const env = { ...process.env };
-      delete env.KUBECONFIG;
-      delete env.SLUICE_KUBECONFIG;
-      const lines: Record<string, any>[] = [];
-      let stderr = '';
-      daemon = spawn(process.execPath, [CLI, ...daemonArgs(kubeconfig, identity)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      collectJsonLines(daemon.stdout!, lines);
-      daemon.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-
-      // Then it takes the lease in the release namespace and adopts v1 as stable
-      const status = await waitForPhase(workloadNs, (s) => s.phase === 'Idle' && s.stableVersion === 'v1', 90_000).catch((e: Error) => {
-        throw new Error(`${e.message}\ndaemon exit ${daemon?.exitCode}; stderr: ${stderr}\nlog:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
-      });
-      expect(status.weights).toEqual({ stable: 100, candidate: 0 });
-      const vs = await getIstio(workloadNs, 'virtualservices');
-      const dr = await getIstio(workloadNs, 'destinationrules');
-      expect(weightsOf(vs)).toEqual({ v1: 100 });
-      expect(dr?.spec.subsets.map((s: { name: string }) => s.name)).toContain('v1');
-      const lease = JSON.parse(kubectlOk(['-n', releaseNs, 'get', 'lease', leaseName(), '-o', 'json']));
-      expect(lease.spec.holderIdentity).toBe(identity);
-      // its Events were written as the ServiceAccount
-      const events = await waitFor(async () => ((await eventsFor(workloadNs)).length > 0 ? eventsFor(workloadNs) : undefined), { timeoutMs: 30_000, what: 'an Event for the shift' });
-      expect(events.every((e) => e.reportingComponent === 'sluice.dev/controller')).toBe(true);
-      // and nothing it tried was refused
-      expect(lines.filter((l) => /forbidden|cannot (get|list|watch|create|update|patch)/i.test(JSON.stringify(l)))).toEqual([]);
-      expect(stderr).not.toMatch(/forbidden/i);
-    });
+  it('narrows to labelled pods in those namespaces, denies all ingress for an empty list, and can be turned off', () => {
+    const labelled = policyFor({ 'networkPolicy.metrics.namespaces': ['obs'], 'networkPolicy.metrics.podLabels': { 'app.kubernetes.io/name': 'prometheus' } });
+    // one peer with both selectors: pods with the label AND in the namespace (two peers would be OR)
+    expect(labelled?.spec.ingress[0].from).toEqual([{ ...fromNamespaces(['obs']), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }]);
+    const closed = policyFor({ 'networkPolicy.metrics.namespaces': [] });
+    expect(closed?.spec.policyTypes).toEqual(['Ingress']);
+    expect(closed?.spec.ingress ?? []).toEqual([]);
+    expect(policyFor({ 'networkPolicy.enabled': false })).toBeUndefined();
   });
 });

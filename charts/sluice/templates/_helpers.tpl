@@ -29,3 +29,43 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- default "default" .Values.serviceAccount.name -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+What `sluice run` does in every namespace it watches: the rules of the cluster-wide ClusterRole,
+or of one Role per namespace when .Values.watchNamespaces lists them.
+*/}}
+{{- define "sluice.daemonRules" -}}
+# Watch shifts, patch them (commands, finalizer), write their status.
+- apiGroups: [sluice.dev]
+  resources: [trafficshifts]
+  verbs: [get, list, watch, update, patch]
+- apiGroups: [sluice.dev]
+  resources: [trafficshifts/status]
+  verbs: [update, patch]
+- apiGroups: [sluice.dev]
+  resources: [trafficshifts/finalizers]
+  verbs: [update]
+# The VirtualService and DestinationRule each shift owns. No delete: deleting a shift pins or
+# restores its routes and never removes them (docs/adr/0004).
+- apiGroups: [networking.istio.io]
+  resources: [virtualservices, destinationrules]
+  verbs: [get, list, watch, create, update, patch]
+# Readiness of each version's pods behind the shifted Service.
+- apiGroups: [""]
+  resources: [pods, services]
+  verbs: [list, watch]
+# One Event per decision, counted when repeated.
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create, patch]
+{{- end -}}
+
+{{/* The watched namespaces, checked: DNS labels, each once. */}}
+{{- define "sluice.watchNamespaces" -}}
+{{- range .Values.watchNamespaces -}}
+{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" (toString .)) -}}
+{{- fail (printf "watchNamespaces: %q is not a namespace name (expected lower-case letters, digits and \"-\")" (toString .)) -}}
+{{- end -}}
+{{- end -}}
+{{- .Values.watchNamespaces | uniq | toJson -}}
+{{- end -}}
