@@ -16,7 +16,7 @@ import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { decide } from '../core/decide';
 import { parseCommand } from '../kube/annotations';
-import { makeKube } from '../kube/client';
+import { connect, makeKube, userAgentFor } from '../kube/client';
 import { makeEventRecorder } from '../kube/events';
 import { startInformers } from '../kube/informers';
 import { Caches } from '../kube/caches';
@@ -28,7 +28,7 @@ import { createGateSampler } from '../prometheus/sampler';
 import { cronScheduler, scheduleView } from '../schedule';
 import { DaemonConfig } from './config';
 import { failpointsFromEnv } from './failpoints';
-import { createElector } from './leader';
+import { ALWAYS_LEADING, createElector, fenceWrites, Leadership } from './leader';
 import { createLogger, Logger } from './log';
 import { forgetShift, metrics, observeDecision, registry } from './metrics';
 import { createQueue, WorkQueue } from './queue';
@@ -63,7 +63,9 @@ const loadKubeConfig = (path: string | undefined): KubeConfig => {
 
 export const startDaemon = async (config: DaemonConfig, log: Logger = createLogger(config.logFormat, config.logLevel)): Promise<Daemon> => {
   const kc = loadKubeConfig(config.kubeconfig);
-  const kube = failpointsFromEnv(makeKube(kc)); // crash injection for the chaos suite; off unless $SLUICE_FAILPOINT is set
+  // Every call ends within --kube-timeout and names this replica in its User-Agent (contract B).
+  const connection = connect(kc, { userAgent: userAgentFor(config.identity), ...(config.kubeTimeoutMs !== undefined ? { timeoutMs: config.kubeTimeoutMs } : {}) });
+  const kube = failpointsFromEnv(makeKube(connection)); // crash injection for the chaos suite; off unless $SLUICE_FAILPOINT is set
   const connections = connectionsFromEnv({ ...process.env, SLUICE_PROMETHEUS_URL: config.prometheusUrl ?? process.env.SLUICE_PROMETHEUS_URL });
   if (E.isLeft(connections)) throw new Error(connections.left);
 
@@ -85,7 +87,7 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
   const scheduler = cronScheduler({ warn: (m) => log.warn(m) });
 
   let caches: Caches | undefined;
-  const informers = startInformers(kc, config.namespaces, (change) => {
+  const informers = startInformers(connection, config.namespaces, (change) => {
     if (!caches) return;
     for (const key of keysFor(caches, change)) enqueue(key);
   }, log);
@@ -117,12 +119,22 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
     now: Date.now,
   };
 
-  const worker = async (key: string): Promise<number | undefined> => {
+  /**
+   * The deps of one term of leadership: every write (routes, status, commands, Events) is fenced
+   * by it, so a run still in flight when the term ends cannot write after it, even if this replica
+   * leads again later (that is another term).
+   */
+  const depsFor = (leadership: Leadership): ReconcileDeps => {
+    const writes = fenceWrites(kube, leadership);
+    return { ...deps, kube: writes, events: makeEventRecorder(writes, config.identity) };
+  };
+
+  const workerFor = (termDeps: ReconcileDeps) => async (key: string): Promise<number | undefined> => {
     // Deciding on half-filled caches would take a missing VirtualService for an absent one.
     if (!informers.caches.synced()) return 500;
     const end = metrics.reconcileDuration.startTimer();
     try {
-      const next = await reconcile(deps, key);
+      const next = await reconcile(termDeps, key);
       end({ result: 'ok' });
       return next;
     } catch (e) {
@@ -136,7 +148,7 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
   const startLeading = (): void => {
     metrics.leader.set(1);
     queue = createQueue({
-      worker,
+      worker: workerFor(depsFor(elector?.leadership() ?? ALWAYS_LEADING)),
       resyncMs: config.resyncMs,
       keys: allKeys,
       onDepth: (d) => metrics.workqueueDepth.set(d),

@@ -63,9 +63,10 @@ export const observeDecision = (namespace: string, name: string, before: ShiftSt
   }
 };
 
-/** Drop a deleted shift's series. */
+/** Drop every series of a deleted shift (gauges and its counters), so deleted shifts do not grow /metrics. */
 export const forgetShift = (namespace: string, name: string): void => {
   for (const phase of PHASES) metrics.shiftPhase.remove({ namespace, name, phase });
   removeWeights(namespace, name);
   for (const g of [metrics.shiftStep, metrics.gateErrorRate, metrics.gateRequests]) g.remove({ namespace, name });
+  for (const c of [metrics.rollbacks, metrics.promotions]) c.remove({ namespace, name });
 };

@@ -49,10 +49,16 @@ export interface WorkQueue {
   readonly add: (key: string) => void;
   /** Run `key` in `ms` at the latest; an earlier pending timer wins. */
   readonly addAfter: (key: string, ms: number) => void;
-  /** Forget a key: drop its timer and backoff (the object is gone). A run in flight finishes. */
+  /**
+   * Forget a key (the object is gone): drop its timer, backoff and state. A run in flight finishes
+   * and its state is then freed, unless the key was added again meanwhile. Nothing is kept per key
+   * after that, so deleted objects do not grow the queue.
+   */
   readonly forget: (key: string) => void;
   /** Keys waiting to run. */
   readonly depth: () => number;
+  /** Keys the queue keeps state for (waiting, running, timed or backing off). */
+  readonly size: () => number;
   /** Whether a key is running now. */
   readonly running: (key: string) => boolean;
   /** Stop taking work; resolves when the runs in flight have finished. */
@@ -68,6 +74,8 @@ interface KeyState {
   timer?: unknown;
   due?: number;
   failures: number;
+  /** Forgotten while waiting or running: free the state when the run ends (unless added again). */
+  forgotten: boolean;
 }
 
 export const createQueue = (options: QueueOptions): WorkQueue => {
@@ -85,7 +93,7 @@ export const createQueue = (options: QueueOptions): WorkQueue => {
   const state = (key: string): KeyState => {
     let s = states.get(key);
     if (!s) {
-      s = { running: false, dirty: false, queued: false, failures: 0 };
+      s = { running: false, dirty: false, queued: false, failures: 0, forgotten: false };
       states.set(key, s);
     }
     return s;
@@ -117,7 +125,10 @@ export const createQueue = (options: QueueOptions): WorkQueue => {
     }
     s.running = false;
     active--;
-    if (!stopped) {
+    if (s.forgotten && !s.dirty) {
+      clearTimer(s);
+      states.delete(key);
+    } else if (!stopped) {
       if (next !== undefined) addAfter(key, next);
       if (s.dirty) {
         s.dirty = false;
@@ -131,6 +142,7 @@ export const createQueue = (options: QueueOptions): WorkQueue => {
   const add = (key: string): void => {
     if (stopped) return;
     const s = state(key);
+    s.forgotten = false;
     if (s.running) {
       s.dirty = true;
       return;
@@ -152,6 +164,7 @@ export const createQueue = (options: QueueOptions): WorkQueue => {
     if (stopped) return;
     if (ms <= 0) return add(key);
     const s = state(key);
+    s.forgotten = false;
     const due = timers.now() + ms;
     if (s.due !== undefined && s.due <= due) return;
     clearTimer(s);
@@ -179,10 +192,12 @@ export const createQueue = (options: QueueOptions): WorkQueue => {
       const s = states.get(key);
       if (!s) return;
       clearTimer(s);
-      if (!s.running && !s.queued) states.delete(key);
-      else s.failures = 0;
+      s.failures = 0;
+      if (s.running || s.queued) s.forgotten = true;
+      else states.delete(key);
     },
     depth: () => ready.length,
+    size: () => states.size,
     running: (key) => states.get(key)?.running ?? false,
     stop: () => {
       stopped = true;

@@ -11,7 +11,7 @@ export interface Caches {
   readonly shifts: (namespace?: string) => readonly KubeObject[];
   /** A Service by namespace and name. */
   readonly service: (namespace: string, name: string) => KubeObject | undefined;
-  /** Pods in a namespace. */
+  /** Pods in a namespace, read from that namespace's index (Pods are cached slim: kube/slim.ts). Without one: every pod, a full copy; keep it off hot paths. */
   readonly pods: (namespace?: string) => readonly KubeObject[];
   readonly virtualService: (namespace: string, name: string) => KubeObject | undefined;
   readonly destinationRule: (namespace: string, name: string) => KubeObject | undefined;

@@ -13,8 +13,18 @@ export type KubeError =
   | { readonly _tag: 'Forbidden'; readonly ref: ObjectRef; readonly message: string }
   /** The API server rejected the object (HTTP 400/422), with its own words. */
   | { readonly _tag: 'Invalid'; readonly ref: ObjectRef; readonly message: string }
-  /** The API server could not be reached or is overloaded (network error, 429, 5xx, timeout). Retried with backoff. */
+  /** The API server could not be reached or is overloaded (network error, 429, 5xx). Retried with backoff. */
   | { readonly _tag: 'Unavailable'; readonly ref: ObjectRef; readonly message: string }
+  /**
+   * No answer within the call timeout (--kube-timeout, default 10 s): the request was abandoned.
+   * A write may or may not have been applied; the next reconcile reads and decides again. Retried with backoff.
+   */
+  | { readonly _tag: 'Timeout'; readonly ref: ObjectRef; readonly message: string }
+  /**
+   * A write refused before it was sent, or abandoned in flight, because this replica does not
+   * (or no longer) hold the leader lease (daemon/leader.ts fenceWrites). Not retried: the leader does the work.
+   */
+  | { readonly _tag: 'NotLeader'; readonly ref: ObjectRef; readonly message: string }
   /** Anything else, with what we know. */
   | { readonly _tag: 'Unknown'; readonly ref: ObjectRef; readonly message: string };
 
@@ -26,6 +36,8 @@ export const notFound = make('NotFound');
 export const forbidden = make('Forbidden');
 export const invalid = make('Invalid');
 export const unavailable = make('Unavailable');
+export const timedOut = make('Timeout');
+export const notLeader = make('NotLeader');
 export const unknownError = make('Unknown');
 
 /** The API server's own explanation from a Status body, if there is one. */
@@ -61,4 +73,4 @@ export const toKubeError = (ref: ObjectRef, verb: string, e: unknown): KubeError
 };
 
 /** Whether retrying soon may help (as opposed to fixing RBAC or the object). */
-export const isTransient = (e: KubeError): boolean => e._tag === 'Unavailable' || e._tag === 'Conflict' || e._tag === 'Unknown';
+export const isTransient = (e: KubeError): boolean => e._tag === 'Unavailable' || e._tag === 'Timeout' || e._tag === 'Conflict' || e._tag === 'Unknown';

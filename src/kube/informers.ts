@@ -2,9 +2,17 @@
  * Watches (list, then watch from the list's resourceVersion) for every kind sluice reads, kept
  * in memory so that a reconcile reads caches, never the API server. Each is kept running after
  * errors by kube/restart.ts (client-node's informer stops on the first error otherwise).
+ *
+ * Memory: Pods and Services are the kinds a cluster has many of, and sluice reads little of them.
+ * Each is slimmed before it is cached (kube/slim.ts: managedFields, spec and most of status
+ * dropped), in the list and in every watch event. VirtualServices, DestinationRules and
+ * TrafficShifts are cached whole: sluice writes them back from what it read.
+ * Lookups by namespace read the informer's own per-namespace map; no call copies the whole cache.
  */
-import { KubeConfig, KubernetesListObject, KubernetesObject, KubernetesObjectApi, makeInformer } from '@kubernetes/client-node';
-import { DESTINATION_RULES, KubeObject, PODS, Resource, SERVICES, TRAFFIC_SHIFTS, VIRTUAL_SERVICES, apiVersionOf } from './objects';
+import { KubernetesListObject, KubernetesObject, ListWatch, Watch } from '@kubernetes/client-node';
+import { Connection } from './client';
+import { DESTINATION_RULES, KubeObject, PODS, Resource, SERVICES, TRAFFIC_SHIFTS, VIRTUAL_SERVICES, collectionPath } from './objects';
+import { slimFor, slimmingWatch } from './slim';
 import { Caches, CacheChange } from './caches';
 import { keepWatching } from './restart';
 
@@ -13,36 +21,35 @@ export interface WatchLog {
   readonly info: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
+/** A list may take longer than one object's call (a cluster-wide pod list): at least this long, ms. */
+export const MIN_LIST_TIMEOUT_MS = 60_000;
 
 /** The watch path of a resource, cluster-wide or in one namespace. */
-export const watchPath = (r: Resource, namespace?: string): string => {
-  const prefix = r.group === '' ? `/api/${r.version}` : `/apis/${r.group}/${r.version}`;
-  return namespace ? `${prefix}/namespaces/${namespace}/${r.plural}` : `${prefix}/${r.plural}`;
-};
+export const watchPath = (r: Resource, namespace?: string): string => collectionPath(r, namespace);
 
 interface RunningWatch {
-  readonly resource: Resource;
-  readonly list: () => KubeObject[];
+  readonly list: (namespace?: string) => KubeObject[];
   readonly get: (namespace: string, name: string) => KubeObject | undefined;
   readonly synced: () => boolean;
   readonly stop: () => Promise<void>;
 }
 
 const startWatch = (
-  kc: KubeConfig,
-  objects: KubernetesObjectApi,
+  connection: Connection,
   resource: Resource,
   namespace: string | undefined,
   onChange: (c: CacheChange) => void,
   log: WatchLog,
 ): RunningWatch => {
   const path = watchPath(resource, namespace);
+  const slim = slimFor(resource);
   const listFn = async (): Promise<KubernetesListObject<KubernetesObject>> => {
-    const list = await objects.list(apiVersionOf(resource), resource.kind, namespace);
-    // Typed models carry Dates; watch events carry strings. Keep the cache plain JSON.
-    return JSON.parse(JSON.stringify(list)) as KubernetesListObject<KubernetesObject>;
+    const res = await connection.send({ method: 'GET', path }, { timeoutMs: Math.max(connection.timeoutMs, MIN_LIST_TIMEOUT_MS) });
+    if (res.status < 200 || res.status > 299) throw Object.assign(new Error(`list ${path}: HTTP ${res.status}: ${res.text.slice(0, 500)}`), { statusCode: res.status });
+    const list = JSON.parse(res.text) as { metadata?: KubernetesListObject<KubernetesObject>['metadata']; items?: KubeObject[] };
+    return { ...(list.metadata ? { metadata: list.metadata } : {}), items: (list.items ?? []).map(slim) } as unknown as KubernetesListObject<KubernetesObject>;
   };
-  const informer = makeInformer<KubernetesObject>(kc, path, listFn);
+  const informer = new ListWatch<KubernetesObject>(path, slimmingWatch(new Watch(connection.watchConfig), slim), listFn, false);
   const emit = (type: CacheChange['type']) => (obj: KubernetesObject) => onChange({ type, resource, obj: obj as unknown as KubeObject });
   informer.on('add', emit('add'));
   informer.on('update', emit('update'));
@@ -50,8 +57,7 @@ const startWatch = (
   const watching = keepWatching(informer, path, log);
 
   return {
-    resource,
-    list: () => informer.list() as unknown as KubeObject[],
+    list: (ns) => informer.list(ns) as unknown as KubeObject[],
     get: (ns, name) => informer.get(name, ns) as unknown as KubeObject | undefined,
     synced: watching.synced,
     stop: watching.stop,
@@ -64,12 +70,11 @@ export interface Informers {
 }
 
 /** Start watching TrafficShifts, Services, Pods, VirtualServices and DestinationRules (in `namespaces`, or all when empty). */
-export const startInformers = (kc: KubeConfig, namespaces: readonly string[], onChange: (c: CacheChange) => void, log: WatchLog): Informers => {
-  const objects = KubernetesObjectApi.makeApiClient(kc);
+export const startInformers = (connection: Connection, namespaces: readonly string[], onChange: (c: CacheChange) => void, log: WatchLog): Informers => {
   const scopes: (string | undefined)[] = namespaces.length > 0 ? [...namespaces] : [undefined];
   const watches = new Map<Resource, RunningWatch[]>();
   for (const r of [TRAFFIC_SHIFTS, SERVICES, PODS, VIRTUAL_SERVICES, DESTINATION_RULES])
-    watches.set(r, scopes.map((ns) => startWatch(kc, objects, r, ns, onChange, log)));
+    watches.set(r, scopes.map((ns) => startWatch(connection, r, ns, onChange, log)));
   const of = (r: Resource): RunningWatch[] => watches.get(r) ?? [];
   const get = (r: Resource) => (ns: string, name: string): KubeObject | undefined => {
     for (const w of of(r)) {
@@ -78,8 +83,11 @@ export const startInformers = (kc: KubeConfig, namespaces: readonly string[], on
     }
     return undefined;
   };
-  const list = (r: Resource) => (ns?: string): KubeObject[] =>
-    of(r).flatMap((w) => w.list()).filter((o) => ns === undefined || o.metadata.namespace === ns);
+  // Each watch keeps a map per namespace: one namespace's objects are read from it, not filtered from all.
+  const list = (r: Resource) => (ns?: string): KubeObject[] => {
+    const ws = of(r);
+    return ws.length === 1 ? ws[0]!.list(ns) : ws.flatMap((w) => w.list(ns));
+  };
   const all = [...watches.values()].flat();
   const caches: Caches = {
     shift: get(TRAFFIC_SHIFTS),

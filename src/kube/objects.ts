@@ -33,6 +33,15 @@ export interface ObjectRef {
 
 export const refString = (ref: ObjectRef): string => `${ref.resource.kind} ${ref.namespace}/${ref.name}`;
 
+/** The API path of a resource's collection, cluster-wide or in one namespace. */
+export const collectionPath = (r: Resource, namespace?: string): string => {
+  const prefix = r.group === '' ? `/api/${r.version}` : `/apis/${r.group}/${r.version}`;
+  return namespace ? `${prefix}/namespaces/${encodeURIComponent(namespace)}/${r.plural}` : `${prefix}/${r.plural}`;
+};
+
+/** The API path of one object. */
+export const objectPath = (ref: ObjectRef): string => `${collectionPath(ref.resource, ref.namespace)}/${encodeURIComponent(ref.name)}`;
+
 /**
  * Any object's metadata as the API server returns it: the fields a decoded TrafficShift's metadata
  * has (src/api), with namespace optional (cluster-scoped objects) and every other field kept.

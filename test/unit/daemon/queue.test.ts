@@ -172,4 +172,62 @@ describe('work queue', () => {
     await t.advance(5000);
     expect(w.runs).toHaveLength(0);
   });
+  describe('forgetting deleted keys frees them', () => {
+    it('an idle key with a requeue timer or a backoff is freed at once', async () => {
+      const t = fakeTimers();
+      const w = manualWorker();
+      const q = createQueue({ worker: w.worker, timers: t.timers });
+      q.add('shop/failing');
+      await flush();
+      w.runs[0]!.fail(new Error('boom')); // backing off: a timer and a failure count
+      q.addAfter('shop/later', 60_000);
+      await flush();
+      expect(q.size()).toBe(2);
+      q.forget('shop/failing');
+      q.forget('shop/later');
+      expect(q.size()).toBe(0);
+      expect(t.pending.size).toBe(0);
+    });
+
+    it('a key forgotten while it runs (reconcile found the shift gone) is freed when the run ends, its requeue dropped', async () => {
+      const t = fakeTimers();
+      const w = manualWorker();
+      const q = createQueue({ worker: w.worker, timers: t.timers });
+      q.add('shop/gone');
+      await flush();
+      q.forget('shop/gone');
+      expect(q.size()).toBe(1); // still running
+      w.runs[0]!.finish(30_000); // the run asks to come back later: it must not
+      await flush();
+      expect(q.size()).toBe(0);
+      await t.advance(60_000);
+      expect(w.runs).toHaveLength(1);
+    });
+
+    it('a key forgotten while it runs but added again meanwhile (re-created) runs again', async () => {
+      const t = fakeTimers();
+      const w = manualWorker();
+      const q = createQueue({ worker: w.worker, timers: t.timers });
+      q.add('shop/again');
+      await flush();
+      q.forget('shop/again');
+      q.add('shop/again');
+      w.runs[0]!.finish();
+      await flush();
+      expect(w.runs.map((r) => r.key)).toEqual(['shop/again', 'shop/again']);
+    });
+
+    it('churn of created and deleted keys leaves no state behind', async () => {
+      const t = fakeTimers();
+      const q = createQueue({ worker: async () => 10_000, timers: t.timers });
+      for (let i = 0; i < 1_000; i++) {
+        q.add(`shop/s${i}`);
+        await flush();
+        q.forget(`shop/s${i}`);
+      }
+      await t.advance(1);
+      expect(q.size()).toBe(0);
+      expect(t.pending.size).toBe(0);
+    });
+  });
 });

@@ -37,6 +37,7 @@ export const memoryKube = () => {
   const store = new Map<string, KubeObject>();
   const writes: WriteRecord[] = [];
   const failures: { verb: Verb; error: (ref: ObjectRef) => KubeError; before?: () => void }[] = [];
+  const hangs: { verb: Verb; released: Promise<void> }[] = [];
   let rv = 100;
   let uid = 0;
   let clock = Date.parse('2026-11-22T10:00:00Z');
@@ -60,6 +61,8 @@ export const memoryKube = () => {
   };
 
   const op = <A>(verb: Verb, ref: ObjectRef, f: () => KubeObject | KubeError): TE.TaskEither<KubeError, A> => async () => {
+    const h = hangs.findIndex((x) => x.verb === verb);
+    if (h >= 0) await hangs.splice(h, 1)[0]!.released;
     const fail = injected(verb, ref);
     if (fail) return { _tag: 'Left', left: fail };
     const r = f();
@@ -141,6 +144,12 @@ export const memoryKube = () => {
     },
     /** Make the next `verb` fail with `error` (after running `before`). */
     failNext: (verb: Verb, error: (ref: ObjectRef) => KubeError, before?: () => void) => failures.push({ verb, error, ...(before ? { before } : {}) }),
+    /** Make the next `verb` hang until the returned function is called; then it runs as it would have. */
+    hangNext: (verb: Verb): (() => void) => {
+      let release = (): void => undefined;
+      hangs.push({ verb, released: new Promise<void>((r) => (release = r)) });
+      return () => release();
+    },
     now: () => clock,
     advance: (ms: number) => (clock += ms),
     LEASES,
