@@ -460,22 +460,26 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
       state.fallback = { candidate, ...(s.startedAt !== undefined ? { startedAt: s.startedAt } : {}), auditID: w.event.auditID, time: timeOf(w) };
   };
 
-  // ---- rule: gated-full-traffic, on routes. A sluice VirtualService write that gives a version
-  // 100 % in a route other than the preview route must agree with the shift's status: the status
-  // as last written before it, or the one the same replica writes next for that shift (before
-  // its next write of those routes: sluice writes routes, then the status that describes them).
-  // One of them must give that version 100 % (core's routesFor: the candidate at weight 100, or
-  // the stable with no candidate weight). A blue-green switch must keep the stable version's
-  // destination (at 0 %) so it stays routable. Versions the shift's status does not name
-  // (first adoption before any status) are not judged.
-  const checkFullRoutes = (w: Write, index: number, shiftKey: string, vs: Obj): void => {
-    const full = fullSubsets(vs);
+  // ---- rule: gated-full-traffic, on routes. A sluice VirtualService write that brings a version
+  // to 100 % in a route other than the preview route (it did not have 100 % there in the
+  // VirtualService as last written) must agree with the shift's status: the one the same replica
+  // writes next for that shift (before its next write of those routes: sluice writes routes,
+  // then the status that describes them), or the one last written before it. One of them must
+  // give that version 100 % (core's routesFor: the candidate at weight 100, or the stable with no
+  // candidate weight); when that status has it as the running candidate (a blue-green switch),
+  // the write must keep the stable version's destination (at 0 %) so it stays routable. The
+  // stable version (fallback, revert, pin) and versions no status names yet (first adoption)
+  // are not judged.
+  const checkFullRoutes = (w: Write, index: number, shiftKey: string, previous: Obj | undefined, vs: Obj): void => {
+    const already = previous !== undefined ? fullSubsets(previous) : new Set<string>();
+    const full = new Set([...fullSubsets(vs)].filter((s) => !already.has(s)));
+    if (full.size === 0) return;
     const before = shifts.get(shiftKey)?.status;
     // the stable version at 100 % is what every fallback, revert and pin writes: never judged
     if (before?.stableVersion !== undefined && full.size === 1 && full.has(subsetName(before.stableVersion))) return;
     const next = nextShiftWrite(index, shiftKey, (x) => x.replica === w.replica, (x) => x.kind === 'VirtualService' && x.replica === w.replica && x.ok && x.after !== undefined && shiftOf(x.after, x.namespace) === shiftKey);
     const after = next !== undefined ? statusOf(next.after) : undefined;
-    const known = [before, after].filter((s): s is Status => s !== undefined);
+    const known = [after, before].filter((s): s is Status => s !== undefined);
     const stable = before?.stableVersion ?? after?.stableVersion;
     for (const subset of full) {
       const version = known.flatMap((s) => [s.stableVersion, s.candidateVersion]).find((v): v is string => v !== undefined && subsetName(v) === subset);
@@ -485,8 +489,10 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
         flag('gated-full-traffic', w, `gives ${version} 100 % but the status of ${shiftKey} records no such split (before: ${describeStatus(before)}; next by this replica: ${describeStatus(after)})`);
         continue;
       }
-      if (agreeing.candidateVersion === version && stable !== undefined && !routesOf(vs).some((r) => r.destinations.some((d) => d.subset === subsetName(stable))))
-        flag('gated-full-traffic', w, `switches ${version} to 100 % without keeping ${stable} routable (no route names subset "${subsetName(stable)}")`);
+      const from = agreeing.stableVersion;
+      const switching = agreeing.candidateVersion === version && from !== undefined && from !== version;
+      if (switching && !routesOf(vs).some((r) => r.destinations.some((d) => d.subset === subsetName(from))))
+        flag('gated-full-traffic', w, `switches ${version} to 100 % without keeping ${from} routable (no route names subset "${subsetName(from)}")`);
     }
   };
 
@@ -582,7 +588,7 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
           const shiftKey = shiftOf(w.after, w.namespace);
           if (shiftKey !== undefined) {
             checkFallback(w, index, shiftKey, before, w.after);
-            checkFullRoutes(w, index, shiftKey, w.after);
+            checkFullRoutes(w, index, shiftKey, before, w.after);
           }
         }
         virtualServices.set(key, w.after);

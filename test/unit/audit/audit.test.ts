@@ -196,6 +196,17 @@ describe('checkWrites', () => {
       expect(checkWrites(start(['v1', 'v2'], { v2: 100 })).map((v) => v.message)).toEqual(['switches v2 to 100 % without keeping v1 routable (no route names subset "v1")']);
     });
 
+    it('lets the promotion after the rollback window drop the old stable, even when its status write never came', () => {
+      const switched = [
+        write('trafficshifts', shift({}, BLUE_GREEN), { at: 0, verb: 'create', agent: KUBECTL }),
+        ...reconcileWrites(1, ['v1'], { v1: 100 }, { phase: 'Idle', stableVersion: 'v1', weights: { stable: 100, candidate: 0 } }, undefined, BLUE_GREEN),
+        ...reconcileWrites(10, ['v1', 'v2'], { v1: 0, v2: 100 }, progressing(100, { phase: 'Promoting' }), undefined, BLUE_GREEN),
+      ];
+      const promoted = shift({ phase: 'Promoted', stableVersion: 'v2', weights: { stable: 100, candidate: 0 }, startedAt: STARTED, lastGate: gate('Pass', 80) }, BLUE_GREEN);
+      expect(checkWrites([...switched, write('virtualservices', vs({ v2: 100 }), { at: 81 }), write('trafficshifts', promoted, { at: 81.1, subresource: 'status' })])).toEqual([]);
+      expect(checkWrites([...switched, write('virtualservices', vs({ v2: 100 }), { at: 81 })])).toEqual([]);
+    });
+
     it('does not let a canary call itself a switch', () => {
       const log = [...canaryAt25(), ...reconcileWrites(30, ['v1', 'v2'], { v1: 0, v2: 100 }, progressing(100, { phase: 'Promoting' }))];
       expect(rules(checkWrites(log))).toEqual(['gated-full-traffic']);
