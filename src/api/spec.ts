@@ -247,7 +247,7 @@ export const TrafficShiftSpec = struct('TrafficShiftSpec', {
   hosts: arrayOf(boundedString(LIMITS.hostChars), 'host names', LIMITS.hosts),
   /** VirtualService gateways, at most 16; only "mesh" unless the operator allows more. Default ["mesh"]. */
   gateways: arrayOf(boundedString(LIMITS.gatewayChars), 'gateway names', LIMITS.gateways),
-  /** Pod label whose values key the DestinationRule subsets. Default "version". */
+  /** Pod label whose values key the DestinationRule subsets. Default "version"; another needs analysis.query (see ISTIO_VERSION_LABEL). */
   versionLabel: labelKey,
   analysis: Analysis,
   /** Stop before 100 % and wait for a promote command. Default false. */

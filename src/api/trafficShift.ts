@@ -54,7 +54,18 @@ const metaOf = (u: unknown): { name: string; namespace: string } => {
   };
 };
 
-/** Checks that need more than one field or arithmetic: ordering of steps, windows. */
+/**
+ * The only pod label Istio reports as `destination_version` for the server-side sidecar
+ * (reporter="destination"), which the built-in queries group by: istio/proxy's stats filter takes
+ * it from the proxy's LABELS["version"] (docs/mesh-simulator.md cites the source). Any other label
+ * leaves the gate without data, so it is refused unless the analysis brings its own queries.
+ */
+export const ISTIO_VERSION_LABEL = 'version';
+const VERSION_LABEL_REFUSED =
+  'is not a label Istio reports as destination_version, which the built-in queries select the candidate by ' +
+  '(Istio takes it from the pod label "version" only); expected "version", or spec.analysis.query with queries that select the candidate otherwise';
+
+/** Checks that need more than one field or arithmetic: ordering of steps, windows, the version label. */
 export const checkSpec = (spec: TrafficShiftSpec): FieldError[] => {
   const errors: FieldError[] = [];
   if (spec.strategy.kind === 'canary') {
@@ -76,6 +87,8 @@ export const checkSpec = (spec: TrafficShiftSpec): FieldError[] => {
     else
       errors.push(fieldError('spec.analysis.interval', interval, `is longer than spec.progressDeadline ${deadline} (the default); expected at most the progress deadline`));
   }
+  if (spec.versionLabel !== undefined && spec.versionLabel !== ISTIO_VERSION_LABEL && a?.query === undefined)
+    errors.push(fieldError('spec.versionLabel', spec.versionLabel, VERSION_LABEL_REFUSED));
   if (spec.schedule) errors.push(...checkSchedule(spec.schedule));
   return errors;
 };

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startMeshSim, type MeshSim } from '../mesh-sim/sim';
-import { custom, deleteNamespace, givenDestinationRule, givenReviews, givenVirtualService, ISTIO, newNamespace, sleep } from './daemonFixtures';
+import { apps, core, custom, deleteNamespace, deployment, givenDestinationRule, givenReviews, givenVirtualService, ISTIO, newNamespace, sleep } from './daemonFixtures';
 import { promQuery, REPO_ROOT, waitFor } from './env';
 
 /** SLUICE_SCRAPE_INTERVAL as Prometheus writes durations ("5s", "500ms", "1m"); default 5 s. */
@@ -85,6 +85,39 @@ describe('mesh simulator against the real control plane and Prometheus', () => {
 
     const truth = s.totals(`${namespace}/reviews`);
     expect(Math.abs(truth.v2.requests / (truth.v1.requests + truth.v2.requests) - 0.2)).toBeLessThanOrEqual(0.03);
+  });
+
+  it("labels versions as Istio does, not by the shift's versionLabel: pods told apart only by `track` report no destination_version", async () => {
+    namespace = await newNamespace('meshsim-labels');
+    // Given pods that carry no `version` label: stable ones nothing else, canary ones app.kubernetes.io/version.
+    await core.createNamespacedService({ namespace, body: { metadata: { name: 'reviews' }, spec: { selector: { app: 'reviews' }, ports: [{ name: 'http', port: 9080 }] } } });
+    await apps.createNamespacedDeployment({ namespace, body: deployment('reviews-stable', { app: 'reviews', track: 'stable' }, 2) });
+    await apps.createNamespacedDeployment({ namespace, body: deployment('reviews-canary', { app: 'reviews', track: 'canary', 'app.kubernetes.io/version': '2.0.0' }, 2) });
+    await waitFor(async () => (await core.listNamespacedPod({ namespace, labelSelector: 'app=reviews' })).items.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length === 4, {
+      timeoutMs: 90_000, what: '4 Ready reviews pods',
+    });
+    await custom.createNamespacedCustomObject({
+      ...ISTIO, namespace, plural: 'destinationrules',
+      body: { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'reviews' }, spec: { host: 'reviews', subsets: [{ name: 'stable', labels: { track: 'stable' } }, { name: 'canary', labels: { track: 'canary' } }] } },
+    });
+    await givenRoutes(namespace, [{ route: [{ destination: { host: 'reviews', subset: 'stable' }, weight: 50 }, { destination: { host: 'reviews', subset: 'canary' }, weight: 50 }] }]);
+
+    // When traffic flows with the simulator keyed by `track` (what a TrafficShift with versionLabel: track would use).
+    const s = await startSim([{ namespace, service: 'reviews', rps: 50, versionLabel: 'track' }]);
+    await sleep(15_000);
+
+    // Then both tracks served requests (ground truth) ...
+    const truth = s.totals(`${namespace}/reviews`);
+    expect(truth.stable?.requests).toBeGreaterThan(100);
+    expect(truth.canary?.requests).toBeGreaterThan(100);
+    // ... but the server side reports no destination_version at all (Istio reads only the `version` label),
+    const selector = `reporter="destination", destination_service_namespace="${namespace}", destination_service_name="reviews"`;
+    const byVersion = await sumsBy('destination_version', selector, 400);
+    expect(Object.keys(byVersion)).toEqual(['']);
+    // and the canonical revision is app.kubernetes.io/version where there is one, else "latest".
+    const byRevision = await sumsBy('destination_canonical_revision', selector, 400);
+    expect(Object.keys(byRevision).sort()).toEqual(['2.0.0', 'latest']);
+    expect(Math.abs(share(byRevision, '2.0.0') - 0.5)).toBeLessThanOrEqual(0.1);
   });
 
   it('sends preview-header traffic to the candidate only', async () => {

@@ -6,6 +6,18 @@
  *   - a request no endpoint received (503 UH / NC, 404 NR) is reported by the source only, and every
  *     destination_* label that comes from the upstream peer is "unknown" (canonical revision "latest");
  *     destination_service* still name the Service, which Envoy knows from the cluster metadata.
+ *
+ * Which pod label becomes which label follows Istio exactly (sources in docs/mesh-simulator.md):
+ *   - destination_version, reporter="destination": the server proxy's own LABELS["version"], empty
+ *     when the pod has none (istio/proxy istio_stats.cc: `app_version_` from "version");
+ *   - destination_version, reporter="source": the peer's version from metadata exchange,
+ *     `app.kubernetes.io/version`, else `version`, else "unknown" (istio/proxy metadata_object.cc);
+ *   - destination_canonical_revision: `service.istio.io/canonical-revision`, which the sidecar
+ *     injector fills when absent from `app.kubernetes.io/version`, else `version`, else "latest"
+ *     (istio/istio pkg/kube/inject, pkg/kube/labels CanonicalService);
+ *   - destination_canonical_service likewise: canonical-name, `app.kubernetes.io/name`, `app`, the workload;
+ *   - destination_app: `app` on the server side, `app.kubernetes.io/name` else `app` on the client side.
+ * sluice's versionLabel plays no part here: Istio does not know it.
  */
 import { fqdn } from './hosts';
 import type { Pod, ServiceRef } from './model';
@@ -52,8 +64,6 @@ export interface SourceWorkload {
 /** The peer that answered, when one did. */
 export interface DestinationPeer {
   readonly pod: Pod;
-  /** The pod's value of the service's version label ("unknown" when absent). */
-  readonly version: string;
 }
 
 /** One reported request. */
@@ -71,7 +81,22 @@ const UNKNOWN = 'unknown';
 
 const spiffe = (namespace: string, serviceAccount: string): string => `spiffe://cluster.local/ns/${namespace}/sa/${serviceAccount}`;
 
-const destinationLabels = (peer: DestinationPeer | undefined) => {
+const first = (labels: Readonly<Record<string, string>>, keys: readonly string[]): string | undefined =>
+  keys.map((k) => labels[k]).find((v) => v !== undefined);
+
+/** The injector's canonical revision (istio/istio pkg/kube/labels.go canonicalServiceRevision). */
+export const canonicalRevision = (labels: Readonly<Record<string, string>>): string =>
+  first(labels, ['service.istio.io/canonical-revision', 'app.kubernetes.io/version', 'version']) ?? 'latest';
+
+/** The injector's canonical service name (pkg/kube/labels.go canonicalServiceName). */
+export const canonicalService = (labels: Readonly<Record<string, string>>, workload: string): string =>
+  first(labels, ['service.istio.io/canonical-name', 'app.kubernetes.io/name', 'app']) ?? workload;
+
+/** destination_version as each reporter labels it (see the header). */
+export const destinationVersion = (reporter: Reporter, labels: Readonly<Record<string, string>>): string =>
+  reporter === 'destination' ? labels['version'] ?? '' : first(labels, ['app.kubernetes.io/version', 'version']) ?? UNKNOWN;
+
+const destinationLabels = (reporter: Reporter, peer: DestinationPeer | undefined) => {
   if (peer === undefined) {
     return {
       destination_workload: UNKNOWN,
@@ -84,16 +109,15 @@ const destinationLabels = (peer: DestinationPeer | undefined) => {
       destination_cluster: UNKNOWN,
     };
   }
-  const { pod, version } = peer;
-  const app = pod.labels['app'] ?? pod.labels['app.kubernetes.io/name'];
+  const { pod } = peer;
   return {
     destination_workload: pod.workload,
     destination_workload_namespace: pod.namespace,
     destination_principal: spiffe(pod.namespace, pod.serviceAccount),
-    destination_app: app ?? UNKNOWN,
-    destination_version: version,
-    destination_canonical_service: pod.labels['service.istio.io/canonical-name'] ?? app ?? pod.workload,
-    destination_canonical_revision: pod.labels['service.istio.io/canonical-revision'] ?? (version === UNKNOWN ? 'latest' : version),
+    destination_app: reporter === 'destination' ? pod.labels['app'] ?? '' : first(pod.labels, ['app.kubernetes.io/name', 'app']) ?? UNKNOWN,
+    destination_version: destinationVersion(reporter, pod.labels),
+    destination_canonical_service: canonicalService(pod.labels, pod.workload),
+    destination_canonical_revision: canonicalRevision(pod.labels),
     destination_cluster: 'Kubernetes',
   };
 };
@@ -112,7 +136,7 @@ export const istioLabels = (r: Report): IstioLabels => ({
   destination_service: fqdn(r.service),
   destination_service_name: r.service.name,
   destination_service_namespace: r.service.namespace,
-  ...destinationLabels(r.peer),
+  ...destinationLabels(r.reporter, r.peer),
   request_protocol: 'http',
   response_code: String(r.responseCode),
   response_flags: r.responseFlags,

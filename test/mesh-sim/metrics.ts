@@ -19,7 +19,9 @@ export interface IstioMetrics {
 /** Everything that can make two reports' label sets differ, cheap to compute per request. */
 const reportKey = (r: Report): string =>
   [r.reporter, r.source.namespace, r.source.workload, r.source.serviceAccount, r.service.namespace, r.service.name,
-    r.peer?.pod.namespace, r.peer?.pod.name, r.peer?.version, r.responseCode, r.responseFlags].join('\u0000');
+    r.peer?.pod.namespace, r.peer?.pod.name,
+    // A pod relabelled in place (its version labels) must start a new series.
+    r.peer?.pod.labels['version'], r.peer?.pod.labels['app.kubernetes.io/version'], r.peer?.pod.labels['service.istio.io/canonical-revision'], r.responseCode, r.responseFlags].join('\u0000');
 
 export const istioMetrics = (): IstioMetrics => {
   const registry = new Registry();

@@ -102,7 +102,7 @@ export const serviceOf = (r: SimulatedRequest): ServiceRef => r.outcome.service;
 export const reportsOf = (r: SimulatedRequest): readonly Report[] => {
   const common = { source: r.source, service: serviceOf(r), responseCode: r.status, responseFlags: r.flags };
   if (r.outcome.kind !== 'served') return [{ reporter: 'source', ...common }];
-  const peer = { pod: r.outcome.pod, version: r.version };
+  const peer = { pod: r.outcome.pod };
   return [
     { reporter: 'destination', ...common, peer },
     { reporter: 'source', ...common, peer },

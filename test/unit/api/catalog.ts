@@ -9,7 +9,7 @@ export const CATALOG: Record<string, readonly unknown[]> = {
   version: ['v2', '1.2.0', 'V2_rc', 'v2_', '', 'v 2', u],
   hosts: [u, ['reviews'], [], [''], 'reviews', Array.from({ length: 16 }, (_, i) => `h${i}`), Array.from({ length: 17 }, (_, i) => `h${i}`), ['a'.repeat(253)], ['a'.repeat(254)], ['\u00e9'.repeat(253)]],
   gateways: [u, ['mesh'], [], [''], ['istio-system/public'], Array.from({ length: 17 }, () => 'mesh')],
-  versionLabel: [u, 'version', 'app.kubernetes.io/version', 'Bad Label', 'a/b/c', ''],
+  versionLabel: [u, 'version', 'app.kubernetes.io/version', 'Bad Label', 'a/b/c', '', 'service.istio.io/canonical-revision'],
   strategy: [
     { canary: { steps: [10, 20] } }, u, {}, { canary: { steps: [10, 20] } }, { canary: { steps: [20, 10] } }, { canary: { steps: [] } }, { canary: { steps: [10, 10] } },
     { canary: { steps: [0] } }, { canary: { steps: [99] } }, { canary: { steps: [1.5] } }, { canary: { steps: [10], stepInterval: '999ms' } },

@@ -134,6 +134,9 @@ const broken: [string, Record<string, unknown>, string[]][] = [
     ['shop/reviews: spec.route.headers.response.set.x-a: "b\\r\\nx-b: c" is not a header value (expected at most 4096 characters, no control characters)']],
   ['an unknown header operation', { ...minimalCanary, route: { headers: { request: { rewrite: {} } } } },
     ['shop/reviews: spec.route.headers.request.rewrite: {} is not a known field (known: set, add, remove)']],
+  // versionLabel (issue 9 #15): the built-in queries see only what Istio reports as destination_version.
+  ['a versionLabel Istio does not report, with the built-in queries', { ...minimalCanary, versionLabel: 'app.kubernetes.io/version' },
+    ['shop/reviews: spec.versionLabel: "app.kubernetes.io/version" is not a label Istio reports as destination_version, which the built-in queries select the candidate by (Istio takes it from the pod label "version" only); expected "version", or spec.analysis.query with queries that select the candidate otherwise']],
   ['a window at 24:00', { ...minimalCanary, schedule: { windows: [{ days: ['Mon'], from: '24:00', to: '05:00' }] } },
     ['shop/reviews: spec.schedule.windows[0].from: "24:00" is not a time of day (expected "HH:MM", 00:00 to 23:59)']],
 ];
@@ -163,6 +166,13 @@ describe('broken manifests', () => {
     const spec = { ...minimalCanary, route: { corsPolicy: { allowOrigins: [{ exact: 'x'.repeat(5000) }] } } };
     expect(crdErrors(manifest(spec))).toEqual([]);
     expect(codecErrors(manifest(spec))).toEqual([`shop/reviews: spec.route.corsPolicy: {"allowOrigins":[{"exact":"${'x'.repeat(30)}... is 5031 characters as JSON; expected at most 4096`]);
+  });
+
+  it('a versionLabel other than "version" is accepted by both with custom queries', () => {
+    const spec = { ...minimalCanary, versionLabel: 'app.kubernetes.io/version', analysis: { query: { requests: 'a', errors: 'b' } } };
+    expect(crdErrors(manifest(spec))).toEqual([]);
+    expect(codecErrors(manifest(spec))).toEqual([]);
+    expect(resolved(manifest(spec)).versionLabel).toBe('app.kubernetes.io/version');
   });
 
   it('a document that is not a TrafficShift says so', () => {

@@ -8,7 +8,7 @@ const served = (reporter: Report['reporter'], code = 200): Report => ({
   reporter,
   source,
   service: reviews,
-  peer: { pod: pod('reviews-v1-0', 'v1', { workload: 'reviews-v1' }), version: 'v1' },
+  peer: { pod: pod('reviews-v1-0', 'v1', { workload: 'reviews-v1' }) },
   responseCode: code,
   responseFlags: '-',
 });
