@@ -15,6 +15,8 @@ import * as E from 'fp-ts/Either';
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { decide } from '../core/decide';
+import { hostsPolicy } from '../istio';
+import { prometheusPolicy } from '../prometheus/access';
 import { parseCommand } from '../kube/annotations';
 import { connect, makeKube, userAgentFor } from '../kube/client';
 import { makeEventRecorder } from '../kube/events';
@@ -93,6 +95,9 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
   }, log);
   caches = informers.caches;
 
+  // Operator policy on specs (contract D): hosts and gateways, Prometheus URLs and templates.
+  const hosts = hostsPolicy(config);
+  const prometheusAdmission = prometheusPolicy(config);
   const deps: ReconcileDeps = {
     kube,
     caches,
@@ -102,6 +107,7 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
     trackGate,
     parseCommand,
     troubles: new Map(),
+    admit: (ns, name, spec) => [...hosts(ns, spec, name), ...prometheusAdmission(ns, spec, name)],
     scheduleView: (s, status, now) => scheduleView(s, status, now),
     observed: (ns, name, before, decision) => {
       observeDecision(ns, name, before, decision);

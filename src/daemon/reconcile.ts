@@ -21,7 +21,7 @@ import { ResolvedSpec } from '../api/spec';
 import { ShiftStatus } from '../api/status';
 import { Command, Decision, DecisionEvent, GateSample, Observations, Problem, RouteIntent, ScheduleView, ShiftInput, VersionPods } from '../core/types';
 import {
-  canonicalJson, decodeDestinationRule, decodeVirtualService, ExistingDestinationRule, ExistingVirtualService,
+  adoptionProblem, canonicalJson, decodeDestinationRule, decodeVirtualService, ExistingDestinationRule, ExistingVirtualService,
   isManagedBySluice, owningShift, ownershipProblem, planWrites, render, routeProblems, sameJson, subsetName, Write, MANAGED_BY_LABEL,
 } from '../istio';
 import { ANNOTATION, clearCommandPatch } from '../kube/annotations';
@@ -211,6 +211,9 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
   const decision = deps.decide(input, observed, now);
   const routes = writable && E.isRight(current) ? decision.routes : undefined;
   const shift = { namespace, name, uid: obj.metadata.uid ?? '', spec };
+  // spec.adopt takes over an unmanaged VirtualService only if nothing of it would be dropped.
+  const lost = routes && E.isRight(current) ? adoptionProblem(current.right.virtualService, render(shift, routes, current.right).virtualService) : undefined;
+  if (lost !== undefined) return reportOnly(deps, obj, { reason: 'NotOwned', message: `${namespace}/${name}: ${lost}` });
 
   // Status is the memory and is written first, so no crash can make a later pass render a
   // weight the decision took away (a fallback is durable before it is visible). The one

@@ -134,14 +134,19 @@ describe('sluice run', () => {
     await daemon();
     await givenShift(namespace, canarySpec('v1'));
 
-    const failed = await waitForPhase(namespace, 'Failed', 60_000);
-    const ready = failed.conditions.find((c: { type: string }) => c.type === 'Ready');
-    expect(ready.reason).toBe('NotOwned');
+    const refused = await waitForPhase(namespace, (st) => st.conditions?.some((c: { type: string; reason: string }) => c.type === 'Ready' && c.reason === 'NotOwned'), 60_000);
+    const ready = refused.conditions.find((c: { type: string }) => c.type === 'Ready');
+    expect(refused.phase).toBeUndefined();
     expect(ready.message).toBe(`${namespace}/reviews: VirtualService ${namespace}/reviews exists and is not managed by sluice; set spec.adopt: true to take it over, or delete or rename it`);
     await waitFor(async () => (await eventsFor(namespace)).some((e) => e.reason === 'NotOwned' && e.type === 'Warning'), { what: 'a NotOwned Event' });
     expect((await getIstio(namespace, 'virtualservices'))!.metadata.resourceVersion).toBe(before!.metadata.resourceVersion);
 
+    // Adopting would drop the route's timeout: refused, saying what would be lost; keeping it in spec.route allows it.
     patchShift(namespace, { spec: { adopt: true } });
+    const lossy = await waitForPhase(namespace, (st) => st.conditions?.some((c: { type: string; message: string }) => c.type === 'Ready' && c.message.includes('timeout')), 60_000);
+    expect(lossy.stableVersion).toBeUndefined();
+    expect((await getIstio(namespace, 'virtualservices'))!.metadata.resourceVersion).toBe(before!.metadata.resourceVersion);
+    patchShift(namespace, { spec: { route: { timeout: '3s' } } });
     await waitForPhase(namespace, (s) => s.phase === 'Idle' && s.stableVersion === 'v1', 60_000);
     const adopted = (await getIstio(namespace, 'virtualservices'))!;
     expect(adopted.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'sluice', team: 'a' });

@@ -124,6 +124,18 @@ describe('reconcile', () => {
     expect(w.mem.read(VIRTUAL_SERVICES, NS, 'reviews')).toEqual(before);
   });
 
+  it('refuses to adopt a VirtualService whose route options it would drop, and says which', async () => {
+    const w = world(['v1']);
+    const original = { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews' } }], timeout: '3s' }] };
+    w.mem.seed(VIRTUAL_SERVICES, { metadata: { name: 'reviews', namespace: NS, labels: { team: 'a' } }, spec: original });
+    seedShift(w, { spec: { adopt: true } });
+    await reconcile(w.deps, KEY);
+    expect(istioWrites(w)).toEqual([]);
+    const ready = statusOf(w).conditions.find((c: any) => c.type === 'Ready');
+    expect(ready).toMatchObject({ status: 'False', reason: 'NotOwned' });
+    expect(ready.message).toContain('timeout');
+  });
+
   it('recovers from an invalid spec once it is fixed', async () => {
     const w = world(['v1']);
     seedShift(w, { spec: { strategy: { canary: { steps: [50, 40] } } } });
@@ -154,7 +166,7 @@ describe('reconcile', () => {
     const w = world(['v1']);
     const original = { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews' } }], timeout: '3s' }] };
     w.mem.seed(VIRTUAL_SERVICES, { metadata: { name: 'reviews', namespace: NS, labels: { team: 'a' } }, spec: original });
-    seedShift(w, { spec: { adopt: true } });
+    seedShift(w, { spec: { adopt: true, route: { timeout: '3s' } } });
     await reconcile(w.deps, KEY);
     const adopted = w.mem.read(VIRTUAL_SERVICES, NS, 'reviews')!;
     expect(adopted.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'sluice', team: 'a' });
