@@ -7,7 +7,8 @@
  * Prometheus, when shifts name URLs nobody allowed, redirectors, huge or hostile answers, or
  * another tenant's connection, then no request reaches a URL that was not allowed, no redirect is
  * followed, no body is read past 1 MiB, the sample's sentence is short and holds no body text, and
- * a tenant's token and X-Scope-OrgID only ever travel with that tenant's queries.
+ * a tenant's token and X-Scope-OrgID only ever travel with that tenant's queries. The last test
+ * runs the real daemon on the real control plane with a shift naming a URL nobody allowed.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,9 @@ import { BODY_LIMIT_BYTES, SENTENCE_LIMIT } from '../../src/prometheus/client';
 import { PoolOptions, PrometheusConnections, prometheusPool } from '../../src/prometheus/connections';
 import { GateTarget } from '../../src/prometheus/queries';
 import { createGateSampler } from '../../src/prometheus/sampler';
+import {
+  DaemonProcess, canarySpec, deleteNamespace, givenReviews, givenShift, newNamespace, patchShift, startDaemon, waitForPhase,
+} from './daemonFixtures';
 
 jest.setTimeout(60_000);
 
@@ -181,4 +185,27 @@ describe('the Prometheus allow-list over real HTTP', () => {
     const verdict = assess(sample!, { maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold', maxP99LatencyMs: 500 }, '30s');
     expect([verdict._tag, verdict.message]).toEqual(['Fail', 'v2 p99 latency is above the largest histogram bucket (+Inf) in 30s; limit 500 ms']);
   });
+
+  it('through the real daemon: a shift naming a URL nobody allowed never causes a request there, and its status says why', async () => {
+    const victim = await countingServer((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(EMPTY_VECTOR));
+    const namespace = await newNamespace('p-allow');
+    let daemon: DaemonProcess | undefined;
+    try {
+      await givenReviews(namespace, ['v1', 'v2'], { replicas: 1 });
+      daemon = await startDaemon(namespace, 'sluice-prom');
+      await givenShift(namespace, canarySpec('v1', { analysis: { interval: '2s', minRequests: 5, maxErrorRate: 0.05, prometheus: { url: victim.url } } }));
+      await waitForPhase(namespace, (st) => st.stableVersion === 'v1' && st.phase === 'Idle', 60_000);
+      patchShift(namespace, { spec: { version: 'v2' } });
+      const status = await waitForPhase(namespace, (st) => st.lastGate?.result === 'Unavailable', 60_000);
+      expect(status.lastGate.message).toBe(
+        `Prometheus unavailable: spec.analysis.prometheus.url: "${victim.url}" is not an allowed Prometheus (not --prometheus-url, not in $SLUICE_PROMETHEUS_CONNECTIONS, no --allow-prometheus-url pattern matches); allow it without credentials with --allow-prometheus-url=${victim.url}`,
+      );
+      await new Promise((r) => setTimeout(r, 5_000)); // a few more 2s ticks
+      expect(victim.seen).toEqual([]);
+      expect(status.weights?.candidate ?? 0).toBeLessThanOrEqual(20);
+    } finally {
+      await daemon?.kill('SIGTERM');
+      await deleteNamespace(namespace);
+    }
+  }, 180_000);
 });
