@@ -354,12 +354,10 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
   const destinationRules = new Map<string, Obj>();
   const shifts = new Map<string, ShiftState>();
   const leases = new Map<string, LeaseState>();
-  /** Lease keys each replica has tried to write: the replicas that take part in leader election. */
-  const electors = new Map<string, Set<string>>();
-  for (const w of writes) {
-    if (w.kind !== 'Lease' || w.replica === undefined || w.replica === '') continue;
-    electors.set(w.replica, (electors.get(w.replica) ?? new Set()).add(keyOf(w.namespace, w.name)));
-  }
+  /** Replicas that write (or try to write) a Lease somewhere in the log: they take part in leader election. */
+  const electors = new Set(writes.filter((w) => w.kind === 'Lease' && w.replica !== undefined && w.replica !== '').map((w) => w.replica as string));
+  /** The Lease each replica tried to write last: the one it competes for now. */
+  const competing = new Map<string, string>();
 
   let sluiceWrites = 0;
   let sluiceRouteWrites = 0;
@@ -516,21 +514,20 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
   // times every other write) + spec.leaseDurationSeconds, or until the next write of that Lease.
   // A replica takes part in leader election when it wrote (or tried to write) a Lease anywhere
   // in the log; each of its successful writes of routes or shifts must then happen while it
-  // holds one of the Leases it competes for. Replicas that never touch a Lease (leader
-  // election off) are not judged.
+  // holds, unexpired, the Lease it last tried to write (the one it competes for; an identity
+  // reused by daemons one after another follows each one's Lease). Replicas that never touch a
+  // Lease (leader election off) are not judged.
   const checkLeader = (w: Write): void => {
-    const competes = w.replica !== undefined ? electors.get(w.replica) : undefined;
-    if (competes === undefined) return;
-    const holds = [...competes].some((k) => {
-      const l = leases.get(k);
-      return l !== undefined && l.holder === w.replica && w.at <= l.until;
-    });
-    if (holds) return;
-    const seen = [...competes].map((k) => {
-      const l = leases.get(k);
-      return l === undefined ? `${k}: no holder` : `${k}: held by "${l.holder}" until ${new Date(l.until / 1000).toISOString()}`;
-    });
-    flag('leader-only', w, `written by replica "${w.replica}", which held no unexpired Lease it competes for (${seen.join('; ')})`);
+    if (w.replica === undefined || !electors.has(w.replica)) return;
+    const k = competing.get(w.replica);
+    if (k === undefined) {
+      flag('leader-only', w, `written by replica "${w.replica}" before it ever tried to take a Lease (it takes part in leader election later)`);
+      return;
+    }
+    const l = leases.get(k);
+    if (l !== undefined && l.holder === w.replica && w.at <= l.until) return;
+    const state = l === undefined ? 'which does not exist' : l.holder === '' ? 'which nobody holds' : `held by "${l.holder}" until ${new Date(l.until / 1000).toISOString()}`;
+    flag('leader-only', w, `written by replica "${w.replica}" while it did not hold Lease ${k} (${state})`);
   };
 
   const remove = <T>(map: Map<string, T>, w: Write): void => {
@@ -540,6 +537,7 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
   };
 
   writes.forEach((w, index) => {
+    if (w.kind === 'Lease' && w.replica !== undefined && w.replica !== '') competing.set(w.replica, keyOf(w.namespace, w.name));
     if (!w.ok) return;
     replayedWrites++;
     const sluice = w.replica !== undefined && w.kind !== 'Lease';
@@ -552,7 +550,7 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
     switch (w.kind) {
       case 'Lease': {
         const spec = (w.after?.spec ?? {}) as { holderIdentity?: string; leaseDurationSeconds?: number };
-        if (w.after === undefined) leases.delete(key);
+        if (w.after === undefined) remove(leases, w);
         else leases.set(key, { holder: spec.holderIdentity ?? '', until: w.at + (spec.leaseDurationSeconds ?? 0) * 1e6 });
         return;
       }

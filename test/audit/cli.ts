@@ -32,4 +32,9 @@ const main = (args: readonly string[]): number => {
   return violations.length > 0 ? 1 : 0;
 };
 
+// a closed pipe (cli ... | head) ends quietly
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 process.exitCode = main(process.argv.slice(2));

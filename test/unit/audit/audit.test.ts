@@ -237,13 +237,24 @@ describe('checkWrites', () => {
       const found = checkWrites(log);
       expect(rules(found)).toEqual(['leader-only', 'leader-only']);
       expect(found.map((v) => v.message)).toEqual([
-        'written by replica "a", which held no unexpired Lease it competes for (shop/sluice-leader: held by "a" until 2026-12-03T08:00:09.000Z)',
-        'written by replica "a", which held no unexpired Lease it competes for (shop/sluice-leader: held by "b" until 2026-12-03T08:00:18.000Z)',
+        'written by replica "a" while it did not hold Lease shop/sluice-leader (held by "a" until 2026-12-03T08:00:09.000Z)',
+        'written by replica "a" while it did not hold Lease shop/sluice-leader (held by "b" until 2026-12-03T08:00:18.000Z)',
       ]);
     });
 
-    it('flags a write after the replica released the lease', () => {
-      expect(rules(checkWrites([...leases, write('leases', lease('', 1), { at: 5 }), writeBy('a', 5.5)]))).toEqual(['leader-only']);
+    it('flags a write after the replica released the lease, and one before it ever tried to take it', () => {
+      expect(checkWrites([...leases, write('leases', lease('', 1), { at: 5 }), writeBy('a', 5.5)]).map((v) => v.message)).toEqual([
+        'written by replica "a" while it did not hold Lease shop/sluice-leader (which nobody holds)',
+      ]);
+      expect(checkWrites([writeBy('a', 0.5), ...leases]).map((v) => v.message)).toEqual([
+        'written by replica "a" before it ever tried to take a Lease (it takes part in leader election later)',
+      ]);
+    });
+
+    it("follows the Lease a reused identity competes for now, not one it held in another namespace", () => {
+      const elsewhere = write('leases', lease('a', 600, 'sluice-leader'), { at: 1, verb: 'create', namespace: 'other' });
+      const log = [...leases, elsewhere, write('leases', lease('a', 6), { at: 12, agent: sluiceAgent('a'), code: 409 }), writeBy('a', 13)];
+      expect(rules(checkWrites(log))).toEqual(['leader-only']);
     });
   });
 });
