@@ -137,7 +137,13 @@ describe('the command-author admission policy on the real API server', () => {
 
   describe('with the daemon', () => {
     beforeAll(async () => {
-      daemon = await startDaemon(ns, `adm-${randomSuffix()}`);
+      // As the chart runs it next to its policy (SLUICE_BY_VERIFIED=true): names recorded as they are
+      process.env.SLUICE_BY_VERIFIED = 'true';
+      try {
+        daemon = await startDaemon(ns, `adm-${randomSuffix()}`);
+      } finally {
+        delete process.env.SLUICE_BY_VERIFIED;
+      }
       await waitForPhase(ns, 'Idle', 60_000);
     });
 
