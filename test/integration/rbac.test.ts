@@ -20,6 +20,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as E from 'fp-ts/Either';
+import { parseRunConfig } from '../../src/daemon/config';
 import { applyDocs, deleteClusterScoped, helmBinary, K8sDoc, randomSuffix, renderChart, tokenKubeconfig } from './chart';
 import { canarySpec, collectJsonLines, deleteNamespace, eventsFor, getIstio, givenReviews, givenShift, newNamespace, waitForPhase, weightsOf } from './daemonFixtures';
 import { kubectl, kubectlOk, REPO_ROOT, waitFor } from './env';
@@ -409,5 +411,34 @@ describe('the /metrics NetworkPolicy as the API server validates it', () => {
     expect(closed?.spec.policyTypes).toEqual(['Ingress']);
     expect(closed?.spec.ingress ?? []).toEqual([]);
     expect(policyFor({ 'networkPolicy.enabled': false })).toBeUndefined();
+  });
+});
+
+describe('the Deployment\'s arguments for the operator\'s values are flags sluice run accepts', () => {
+  /** `sluice run`'s parse of the rendered container args (after "run"), as the pod would start. */
+  const parsedArgs = (values: Record<string, unknown>) => {
+    const deployment = renderChart(helmBinary(), 'sluice', 'sluice-system', values).find((d) => d.kind === 'Deployment')!;
+    const container = deployment.spec.template.spec.containers[0];
+    const args = (container.args as string[]).slice(1).map((a) => a.replace('$(POD_NAMESPACE)', 'sluice-system'));
+    const env = Object.fromEntries((container.env as { name: string; value?: string }[]).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+    return parseRunConfig(args, env, { identity: 'pod-0' });
+  };
+
+  it('passes watched namespaces, allowed hosts, gateways, Prometheus URLs and query templates through', () => {
+    const parsed = parsedArgs({
+      watchNamespaces: ['shop', 'pay'],
+      'routing.allowHosts': ['shop=*.shop.example.com'], 'routing.allowGateways': ['*=istio-system/ingressgateway'], 'routing.clusterDomain': 'corp.local',
+      'prometheus.allowUrls': ['http://prom-*.monitoring.svc:9090'], 'prometheus.allowQueries': true,
+    });
+    expect(parsed).toMatchObject(E.right({
+      namespaces: ['shop', 'pay'], clusterDomain: 'corp.local', leaseNamespace: 'sluice-system',
+      allowPrometheusUrls: ['http://prom-*.monitoring.svc:9090'], allowPrometheusQueries: true,
+    }));
+    if (E.isRight(parsed)) expect([parsed.right.allowedHosts.length, parsed.right.allowedGateways.length]).toEqual([1, 1]);
+  });
+
+  it('renders defaults the daemon accepts, and a bad entry fails at the pod\'s start with the flag named', () => {
+    expect(E.isRight(parsedArgs({}))).toBe(true);
+    expect(parsedArgs({ 'routing.allowGateways': ['ingressgateway'] })).toMatchObject(E.left(expect.stringContaining('--allow-gateway')));
   });
 });
