@@ -38,11 +38,12 @@ export interface PrometheusPool {
   readonly client: (route: Route) => Prometheus;
 }
 
+/** The daemon passes its config as is: `{ allowUrls: config.allowPrometheusUrls, allowQueries: config.allowPrometheusQueries }`. */
 export interface PoolOptions {
   /** --allow-prometheus-url patterns (checked with checkUrlPattern). Default none. */
-  readonly allowUrls?: readonly string[];
+  readonly allowUrls?: readonly string[] | undefined;
   /** --allow-prometheus-queries. Default false. */
-  readonly allowQueries?: boolean;
+  readonly allowQueries?: boolean | undefined;
   /** Default Node's global fetch. */
   readonly fetchFn?: Fetch;
 }
