@@ -24,11 +24,11 @@ export const helmBinary = (): string => {
 };
 
 /**
- * `helm template RELEASE charts/sluice --namespace NAMESPACE` for the local server's version, with
- * `values` as --set-json pairs (e.g. `{ watchNamespaces: ['a', 'b'] }`).
+ * `helm template RELEASE charts/sluice --namespace NAMESPACE` for the local server's version (or
+ * `kubeVersion`), with `values` as --set-json pairs (e.g. `{ watchNamespaces: ['a', 'b'] }`).
  */
-export const renderChart = (helm: string, release: string, namespace: string, values: Record<string, unknown> = {}): K8sDoc[] => {
-  const server = JSON.parse(kubectlOk(['version', '-o', 'json'])).serverVersion.gitVersion as string;
+export const renderChart = (helm: string, release: string, namespace: string, values: Record<string, unknown> = {}, kubeVersion?: string): K8sDoc[] => {
+  const server = kubeVersion ?? (JSON.parse(kubectlOk(['version', '-o', 'json'])).serverVersion.gitVersion as string);
   const sets = Object.entries(values).flatMap(([k, v]) => ['--set-json', `${k}=${JSON.stringify(v)}`]);
   const out = spawnSync(helm, ['template', release, CHART, '--namespace', namespace, '--kube-version', server, ...sets], { encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`helm template failed: ${out.stderr}`);

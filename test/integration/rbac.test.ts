@@ -437,6 +437,17 @@ describe('the Deployment\'s arguments for the operator\'s values are flags sluic
     if (E.isRight(parsed)) expect([parsed.right.allowedHosts.length, parsed.right.allowedGateways.length]).toEqual([1, 1]);
   });
 
+  it('tells the daemon names are verified exactly when the command-author policy is rendered (Kubernetes 1.36+, enabled)', () => {
+    const rendered = (kubeVersion: string, values: Record<string, unknown> = {}) => {
+      const docs = renderChart(helmBinary(), 'sluice', 'sluice-system', values, kubeVersion);
+      const env = (docs.find((d) => d.kind === 'Deployment')!.spec.template.spec.containers[0].env as { name: string; value?: string }[]);
+      return [docs.filter((d) => d.kind.startsWith('MutatingAdmissionPolicy')).length, env.find((e) => e.name === 'SLUICE_BY_VERIFIED')?.value];
+    };
+    expect(rendered('v1.36.3')).toEqual([2, 'true']);
+    expect(rendered('v1.35.2')).toEqual([0, undefined]);
+    expect(rendered('v1.36.3', { 'commandAuthorPolicy.enabled': false })).toEqual([0, undefined]);
+  });
+
   it('renders defaults the daemon accepts, and a bad entry fails at the pod\'s start with the flag named', () => {
     expect(E.isRight(parsedArgs({}))).toBe(true);
     expect(parsedArgs({ 'routing.allowGateways': ['ingressgateway'] })).toMatchObject(E.left(expect.stringContaining('--allow-gateway')));

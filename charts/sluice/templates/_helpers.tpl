@@ -69,3 +69,13 @@ or of one Role per namespace when .Values.watchNamespaces lists them.
 {{- end -}}
 {{- .Values.watchNamespaces | uniq | toJson -}}
 {{- end -}}
+
+{{/*
+"true" when the command-author policy is rendered: enabled, and MutatingAdmissionPolicy v1 exists
+(Kubernetes 1.36+). On older clusters it is left out and the daemon records names unverified.
+*/}}
+{{- define "sluice.commandAuthorPolicy" -}}
+{{- if and .Values.commandAuthorPolicy.enabled (semverCompare ">=1.36.0-0" .Capabilities.KubeVersion.Version) -}}
+true
+{{- end -}}
+{{- end -}}
