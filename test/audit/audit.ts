@@ -55,6 +55,12 @@ export type RuleId = keyof typeof RULES;
 export interface CheckOptions {
   /** User-Agent prefix of sluice's requests. Default `sluice/` (contract B). */
   readonly agentPrefix?: string;
+  /**
+   * When set, a leader's writes must also come within this many ms of its last successful Lease
+   * write (the daemon's renew deadline, which the Lease does not record; issue 9's two-replica
+   * proof). Default: only the lease duration bounds them.
+   */
+  readonly renewDeadlineMs?: number;
 }
 
 /** What checkWrites looked at, for a report. */
@@ -360,7 +366,8 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
 
   // ---- rule: leader-only. Lease holders are replayed from successful Lease writes: after one,
   // spec.holderIdentity holds it until the write's time (API server clock, the same clock that
-  // times every other write) + spec.leaseDurationSeconds, or until the next write of that Lease.
+  // times every other write) + spec.leaseDurationSeconds (or options.renewDeadlineMs when
+  // shorter), or until the next write of that Lease.
   // A replica takes part in leader election when it wrote (or tried to write) a Lease anywhere
   // in the log; each of its successful writes of routes or shifts must then happen while it
   // holds, unexpired, the Lease it last tried to write (the one it competes for; an identity
@@ -400,7 +407,11 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
       case 'Lease': {
         const spec = (w.after?.spec ?? {}) as { holderIdentity?: string; leaseDurationSeconds?: number };
         if (w.after === undefined) remove(leases, w);
-        else leases.set(key, { holder: spec.holderIdentity ?? '', until: w.at + (spec.leaseDurationSeconds ?? 0) * 1e6 });
+        else {
+          const duration = (spec.leaseDurationSeconds ?? 0) * 1e6;
+          const deadline = options.renewDeadlineMs !== undefined ? options.renewDeadlineMs * 1e3 : duration;
+          leases.set(key, { holder: spec.holderIdentity ?? '', until: w.at + Math.min(duration, deadline) });
+        }
         return;
       }
       case 'DestinationRule':

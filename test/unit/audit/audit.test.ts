@@ -251,6 +251,14 @@ describe('checkWrites', () => {
       ]);
     });
 
+    it('holds a leader to its renew deadline when one is given', () => {
+      const log = [...leases, writeBy('a', 6.5)];
+      expect(checkWrites(log)).toEqual([]);
+      expect(checkWrites(log, { renewDeadlineMs: 3000 }).map((v) => v.message)).toEqual([
+        'written by replica "a" while it did not hold Lease shop/sluice-leader (held by "a" until 2026-12-03T08:00:06.000Z)',
+      ]);
+    });
+
     it("follows the Lease a reused identity competes for now, not one it held in another namespace", () => {
       const elsewhere = write('leases', lease('a', 600, 'sluice-leader'), { at: 1, verb: 'create', namespace: 'other' });
       const log = [...leases, elsewhere, write('leases', lease('a', 6), { at: 12, agent: sluiceAgent('a'), code: 409 }), writeBy('a', 13)];
