@@ -75,7 +75,7 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
   const enqueue = (key: string): void => queue?.add(key);
 
   const sampler = createGateSampler({
-    prometheusFor: prometheusPool(connections.right),
+    prometheusFor: prometheusPool(connections.right, { allowUrls: config.allowPrometheusUrls, allowQueries: config.allowPrometheusQueries }),
     ...(connections.right.default ? { defaultUrl: connections.right.default.url } : {}),
     onSample: (keys) => keys.forEach(enqueue),
   });

@@ -148,7 +148,11 @@ describe('sluice run', () => {
     expect((await getIstio(namespace, 'virtualservices'))!.metadata.resourceVersion).toBe(before!.metadata.resourceVersion);
     patchShift(namespace, { spec: { route: { timeout: '3s' } } });
     await waitForPhase(namespace, (s) => s.phase === 'Idle' && s.stableVersion === 'v1', 60_000);
-    const adopted = (await getIstio(namespace, 'virtualservices'))!;
+    // Status is written before the routes it decides (ADR 0005): wait for the write.
+    const adopted = await waitFor(async () => {
+      const vs = await getIstio(namespace, 'virtualservices');
+      return vs?.metadata.labels?.['app.kubernetes.io/managed-by'] === 'sluice' ? vs : undefined;
+    }, { what: 'the adopted VirtualService' });
     expect(adopted.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'sluice', team: 'a' });
     expect(JSON.parse(adopted.metadata.annotations!['sluice.dev/original-spec']!)).toEqual(original);
     expect(weightsOf(adopted)).toMatchObject({ v1: 100 });

@@ -160,8 +160,25 @@ export const weightsOf = (vs: IstioObject | undefined): Record<string, number> =
   return Object.fromEntries((primary?.route ?? []).map((d) => [d.destination.subset ?? '', d.weight ?? 100]));
 };
 
-export const waitForPhase = (namespace: string, phase: string | ((s: Record<string, any>) => boolean), timeoutMs = 120_000, name = 'reviews') =>
-  waitFor(
+/** Whether the VirtualService carries the weights status records (subsets named like the versions). */
+const routesMatch = (status: Record<string, any>, vs: IstioObject | undefined): boolean => {
+  if (status.stableVersion === undefined || status.weights === undefined) return true;
+  if (vs === undefined) return false;
+  const weights = weightsOf(vs);
+  const want: Record<string, number> = { [status.stableVersion]: status.weights.stable };
+  if (status.candidateVersion !== undefined && status.candidateVersion !== status.stableVersion && ['Progressing', 'Paused', 'Promoting', 'RolledBack'].includes(status.phase))
+    want[status.candidateVersion] = status.weights.candidate;
+  return Object.entries(want).every(([v, w]) => (weights[v] ?? 0) === w || (w === 0 && weights[v] === undefined));
+};
+
+/**
+ * Wait until the shift's status satisfies `phase`, then (for up to 5 s) until its VirtualService
+ * carries the weights that status records: status is written before the routes it decides
+ * (ADR 0005), so a test reading routes right after status would race the route write. Routes
+ * held on purpose (Ready=False) do not match; the status is returned after the 5 s anyway.
+ */
+export const waitForPhase = async (namespace: string, phase: string | ((s: Record<string, any>) => boolean), timeoutMs = 120_000, name = 'reviews') => {
+  const status = await waitFor(
     async () => {
       const s = (await getShift(namespace, name))?.status;
       if (!s) return undefined;
@@ -169,6 +186,15 @@ export const waitForPhase = (namespace: string, phase: string | ((s: Record<stri
     },
     { timeoutMs, intervalMs: 500, what: `TrafficShift ${namespace}/${name} to reach ${typeof phase === 'string' ? phase : 'the expected status'}` },
   );
+  const service = (status.routedService as string | undefined) ?? name;
+  const until = Date.now() + 5000;
+  while (Date.now() < until) {
+    const vs = (await custom.getNamespacedCustomObject({ ...ISTIO, namespace, plural: 'virtualservices', name: service }).catch(() => undefined)) as IstioObject | undefined;
+    if (routesMatch(status, vs)) break;
+    await sleep(200);
+  }
+  return status;
+};
 
 export interface EventRow { reason: string; type: string; message: string; count?: number; reportingComponent?: string }
 
@@ -211,14 +237,17 @@ export const collectJsonLines = (stream: NodeJS.ReadableStream, lines: Record<st
   });
 };
 
-/** Start `sluice run` watching `namespace`, with fast leader-election timings and its lease in that namespace. */
-export const startDaemon = async (namespace: string, identity: string, extra: readonly string[] = []): Promise<DaemonProcess> => {
+/**
+ * Start `sluice run` watching `namespace`, with fast leader-election timings and its lease in that
+ * namespace. `env` is added to the test's environment (e.g. SLUICE_FAILPOINT for the chaos suite).
+ */
+export const startDaemon = async (namespace: string, identity: string, extra: readonly string[] = [], env: Readonly<Record<string, string>> = {}): Promise<DaemonProcess> => {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
   const args = [
     CLI, 'run', '--namespace', namespace, '--metrics-addr', '127.0.0.1:0', '--lease-namespace', namespace, '--lease-name', 'sluice-leader',
     '--lease-duration', '6s', '--renew-deadline', '4s', '--retry-period', '1s', '--identity', identity, ...extra,
   ];
-  const proc = spawn(process.execPath, args, { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Record<string, any>[] = [];
   collectJsonLines(proc.stdout!, lines);
   let stderr = '';
