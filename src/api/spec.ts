@@ -142,6 +142,23 @@ export const Analysis = struct('Analysis', {}, {
   query: QueryTemplates,
 });
 
+const LABEL = '[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?';
+const HOST = new RegExp(`^(\\*|(\\*\\.)?${LABEL}(\\.${LABEL})*)$`);
+const NAME = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const GATEWAY = new RegExp(`^(mesh|(${NAME}/)?${NAME}(\\.${NAME})*)$`);
+/** A VirtualService host as Istio accepts it: a DNS name, "*.<name>" or "*", at most 253 characters. */
+const hostName = leaf(
+  'host',
+  `is not a host name (expected e.g. "reviews", "reviews.shop.svc.cluster.local" or "*.example.com", at most ${LIMITS.hostChars} characters)`,
+  (u): u is string => typeof u === 'string' && u.length <= LIMITS.hostChars && HOST.test(u),
+);
+/** A VirtualService gateway: "mesh", "<name>" or "<namespace>/<name>". */
+const gatewayName = leaf(
+  'gateway',
+  `is not a gateway (expected "mesh", "<name>" or "<namespace>/<name>", at most ${LIMITS.gatewayChars} characters)`,
+  (u): u is string => typeof u === 'string' && u.length <= LIMITS.gatewayChars && GATEWAY.test(u),
+);
+
 /** An HTTP header name (RFC 9110 token): no ":" pseudo-headers, no spaces or control characters. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** A header value without control characters other than tab (no CR/LF header injection). */
@@ -244,9 +261,9 @@ export const TrafficShiftSpec = struct('TrafficShiftSpec', {
   strategy: Strategy,
 }, {
   /** VirtualService hosts, at most 16; only the Service's own names unless the operator allows more. Default [service]. */
-  hosts: arrayOf(boundedString(LIMITS.hostChars), 'host names', LIMITS.hosts),
+  hosts: arrayOf(hostName, 'host names', LIMITS.hosts),
   /** VirtualService gateways, at most 16; only "mesh" unless the operator allows more. Default ["mesh"]. */
-  gateways: arrayOf(boundedString(LIMITS.gatewayChars), 'gateway names', LIMITS.gateways),
+  gateways: arrayOf(gatewayName, 'gateway names', LIMITS.gateways),
   /** Pod label whose values key the DestinationRule subsets. Default "version"; another needs analysis.query (see ISTIO_VERSION_LABEL). */
   versionLabel: labelKey,
   analysis: Analysis,

@@ -7,8 +7,8 @@ const u = undefined;
 export const CATALOG: Record<string, readonly unknown[]> = {
   service: ['reviews', 're-views', 'Reviews', '', 'r'.repeat(64), '-r', 7],
   version: ['v2', '1.2.0', 'V2_rc', 'v2_', '', 'v 2', u],
-  hosts: [u, ['reviews'], [], [''], 'reviews', Array.from({ length: 16 }, (_, i) => `h${i}`), Array.from({ length: 17 }, (_, i) => `h${i}`), ['a'.repeat(253)], ['a'.repeat(254)], ['\u00e9'.repeat(253)]],
-  gateways: [u, ['mesh'], [], [''], ['istio-system/public'], Array.from({ length: 17 }, () => 'mesh')],
+  hosts: [u, ['reviews'], [], [''], 'reviews', Array.from({ length: 16 }, (_, i) => `h${i}`), Array.from({ length: 17 }, (_, i) => `h${i}`), [`${'a'.repeat(63)}.`.repeat(3) + 'a'.repeat(61)], [`${'a'.repeat(63)}.`.repeat(3) + 'a'.repeat(62)], ['a'.repeat(64)], ['\u00e9'], ['*.example.com'], ['*'], ['a.*.com'], ['Reviews.Shop'], ['x y']],
+  gateways: [u, ['mesh'], [], [''], ['istio-system/public'], Array.from({ length: 17 }, () => 'mesh'), ['public'], ['a/b/c'], ['Istio-System/x'], ['mesh', 'ns/gw.v1']],
   versionLabel: [u, 'version', 'app.kubernetes.io/version', 'Bad Label', 'a/b/c', '', 'service.istio.io/canonical-revision'],
   strategy: [
     { canary: { steps: [10, 20] } }, u, {}, { canary: { steps: [10, 20] } }, { canary: { steps: [20, 10] } }, { canary: { steps: [] } }, { canary: { steps: [10, 10] } },

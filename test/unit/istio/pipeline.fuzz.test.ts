@@ -166,7 +166,7 @@ describe('decode -> policy -> decide -> render over 10,000 valid, near-valid and
         const spec = resolveSpec(decoded.right.spec);
         const refusals = policy(NS, spec, 'reviews');
         for (const r of refusals) {
-          if (!/^shop\/reviews: spec\.(hosts|gateways)\[\d+\]: .* allow it with --allow-(host|gateway)=shop=/.test(r)) throw new Error(`policy refusal without field or flag: ${r}`);
+          if (!/^shop\/reviews: spec\.(hosts|gateways)\[\d+\]: .* allow it with --allow-(host|gateway)=shop=/s.test(r)) throw new Error(`policy refusal without field or flag: ${r}`);
         }
         if (refusals.length > 0) {
           counts.policyRefused++;
