@@ -11,6 +11,7 @@ import * as E from 'fp-ts/Either';
 import { decodeTrafficShift } from '../../src/api/trafficShift';
 import { CATALOG } from '../unit/api/catalog';
 import { manifest, minimalCanary, minimalCanaryDefaulted, sampleShifts } from '../unit/api/fixtures';
+import { manifestArb } from '../unit/istio/fuzzManifests';
 import { kubeConfig, kubectlOk } from './env';
 
 const custom = kubeConfig().makeApiClient(CustomObjectsApi);
@@ -150,6 +151,30 @@ describe('the TrafficShift CRD on a real API server', () => {
       expect(disagreements).toEqual([]);
       expect(counts.accepted).toBeGreaterThan(20);
       expect(counts.refused).toBeGreaterThan(20);
+    });
+
+    it('for 200 fuzzed manifests (hostile values too): the server answers each, and stores only what the codec accepts or refuses only on a codec-only check', async () => {
+      // What a structural schema cannot check: cron syntax, time zones, the JSON size of free-form route options.
+      const CODEC_ONLY = ['spec.schedule.start', 'spec.schedule.timeZone', 'spec.route.retries', 'spec.route.corsPolicy'];
+      const samples = fc
+        .sample(manifestArb, { seed: 10, numRuns: 400 })
+        .map((s) => s.manifest)
+        .filter((m): m is Manifest => typeof m === 'object' && m !== null && !Array.isArray(m) && typeof (m as Manifest).metadata === 'object')
+        .slice(0, 200);
+      expect(samples).toHaveLength(200);
+      const disagreements: string[] = [];
+      const counts = { accepted: 0, refused: 0, codecOnly: 0 };
+      for (const m of samples) {
+        const server = await dryRunCreate(namespace, m); // throws on any answer but 201, 400 or 422
+        const codec = codecPaths(m);
+        counts[server.accepted ? 'accepted' : 'refused']++;
+        if (!server.accepted) continue;
+        if (codec.length > 0 && codec.every((p) => CODEC_ONLY.includes(p))) counts.codecOnly++;
+        else if (codec.length > 0) disagreements.push(`${JSON.stringify(m.spec).slice(0, 300)}: stored by the server, refused by the codec at ${codec.join(', ')}`);
+      }
+      expect(disagreements).toEqual([]);
+      expect(counts.accepted).toBeGreaterThan(30);
+      expect(counts.refused).toBeGreaterThan(30);
     });
 
     it.each(sampleShifts().map((s) => [s.file, s.doc as Manifest] as const))('for istio/samples/%s: both accept it', async (_file, doc) => {
