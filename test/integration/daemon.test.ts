@@ -266,7 +266,8 @@ describe('sluice run', () => {
     await givenReviews(namespace, ['v1', 'v2']);
     const proxy = await startProxy(process.env.SLUICE_PROMETHEUS_URL!);
     try {
-      await daemon();
+      // The operator allows the proxy's URL (only configured Prometheus URLs are queried otherwise).
+      await daemon('sluice-a', ['--allow-prometheus-url=http://127.0.0.1:*']);
       await traffic();
       await startShiftToV2(canarySpec('v1', { progressDeadline: '30s', analysis: { interval: '10s', minRequests: 5, maxErrorRate: 0.05, prometheus: { url: proxy.url } } }));
       await waitForPhase(namespace, (st) => st.phase === 'Progressing' && st.weights?.candidate === 20, 60_000);
