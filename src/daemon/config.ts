@@ -37,6 +37,12 @@ export interface DaemonConfig {
   readonly identity: string;
   readonly logFormat: LogFormat;
   readonly logLevel: LogLevel;
+  /**
+   * sluice.dev/by is written by an admission policy from the authenticated user (the chart's
+   * command-author policy; the chart sets $SLUICE_BY_VERIFIED with it). Default false: history
+   * and Events mark each name "(unverified)".
+   */
+  readonly byVerified: boolean;
   // Tenancy: which hosts and gateways shifts may route (src/istio/hostsPolicy.ts).
   /** Cluster DNS domain of Service FQDNs. Default "cluster.local". */
   readonly clusterDomain: string;
@@ -76,6 +82,7 @@ export const RUN_FLAGS: Readonly<Record<string, Flag>> = {
   identity: { env: 'SLUICE_IDENTITY', help: 'name of this replica in the lease (default $POD_NAME, else host_pid)' },
   'log-format': { env: 'SLUICE_LOG_FORMAT', help: 'json or text (default json)' },
   'log-level': { env: 'SLUICE_LOG_LEVEL', help: 'debug, info, warn or error (default info)' },
+  'by-verified': { env: 'SLUICE_BY_VERIFIED', bool: true, help: 'sluice.dev/by is set by an admission policy from the authenticated user; otherwise history marks names unverified (default false)' },
   // Tenancy (src/istio/hostsPolicy.ts).
   'cluster-domain': { env: 'SLUICE_CLUSTER_DOMAIN', help: 'cluster DNS domain of Service FQDNs (default cluster.local)' },
   'allow-host': { env: 'SLUICE_ALLOW_HOST', repeat: true, help: 'NAMESPACE=PATTERN: shifts in NAMESPACE ("*": all) may route hosts matching PATTERN (e.g. *.example.com), repeatable (default: only their own Service)' },
@@ -150,6 +157,8 @@ export const parseRunConfig = (
   if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) return E.left(`--log-format: ${JSON.stringify(logFormat)} is not json or text`);
   const logLevel = one('log-level') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return E.left(`--log-level: ${JSON.stringify(logLevel)} is not debug, info, warn or error`);
+  const byVerified = one('by-verified') ?? 'false';
+  if (byVerified !== 'true' && byVerified !== 'false') return E.left(`--by-verified: ${JSON.stringify(byVerified)} is not true or false`);
   const leaseName = one('lease-name') ?? 'sluice-leader';
   if (!DNS_LABEL.test(leaseName)) return E.left(`--lease-name: ${JSON.stringify(leaseName)} is not a valid name`);
   const timing = [
@@ -183,6 +192,7 @@ export const parseRunConfig = (
     identity: one('identity') ?? defaults.identity,
     logFormat: logFormat as LogFormat,
     logLevel: logLevel as LogLevel,
+    byVerified: byVerified === 'true',
     ...tenancy.right,
     ...prometheus.right,
   });

@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { decide } from '../core/decide';
 import { hostsPolicy } from '../istio';
 import { prometheusPolicy } from '../prometheus/access';
-import { parseCommand } from '../kube/annotations';
+import { markAuthor, parseCommand } from '../kube/annotations';
 import { connect, makeKube, userAgentFor } from '../kube/client';
 import { makeEventRecorder } from '../kube/events';
 import { startInformers } from '../kube/informers';
@@ -105,7 +105,7 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
     decide,
     latestGate: (key) => sampler.latest(key),
     trackGate,
-    parseCommand,
+    parseCommand: (meta) => markAuthor(parseCommand(meta), config.byVerified),
     troubles: new Map(),
     admit: (ns, name, spec) => [...hosts(ns, spec, name), ...prometheusAdmission(ns, spec, name)],
     scheduleView: (s, status, now) => scheduleView(s, status, now),

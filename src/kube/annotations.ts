@@ -53,6 +53,18 @@ export const deriveCommandId = (annotations: Readonly<Record<string, string>>, r
   return `rv-${createHash('sha256').update(JSON.stringify([...parts, resourceVersion ?? null])).digest('hex').slice(0, 16)}`;
 };
 
+/**
+ * Annotation text copied into status history and Events is bounded, so a few huge values cannot
+ * push the status past etcd's object size limit and wedge the shift (issue 9 #13).
+ */
+const MAX_BY = 253;
+const MAX_RAW = 200;
+const clipped = (text: string | undefined, max: number): string | undefined =>
+  text === undefined || text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
+
+/** A value quoted for a sentence, clipped. */
+const shown = (value: string): string => clipped(JSON.stringify(value), 80)!;
+
 /** The object fields the parser reads. */
 export interface CommandSource {
   readonly annotations?: Readonly<Record<string, string>>;
@@ -68,10 +80,10 @@ export const parseCommand = (meta: CommandSource): Command | undefined => {
   const a = meta.annotations ?? {};
   const present = [ANNOTATION.command, ANNOTATION.setWeight, ANNOTATION.shiftTo].filter((k) => a[k] !== undefined);
   if (present.length === 0) return undefined;
-  const by = a[ANNOTATION.by]?.trim() || undefined;
+  const by = clipped(a[ANNOTATION.by]?.trim() || undefined, MAX_BY);
   const id = a[ANNOTATION.commandId]?.trim() || deriveCommandId(a, meta.resourceVersion);
   const common = { id, ...(by !== undefined ? { by } : {}) };
-  const raw = present.map((k) => `${k}=${a[k]}`).join(', ');
+  const raw = clipped(present.map((k) => `${k}=${a[k]}`).join(', '), MAX_RAW)!;
   const invalid = (reason: string): Command => ({ _tag: 'Invalid', ...common, raw, reason });
   if (present.length > 1)
     return invalid(`${joinAnd(present)} are ${present.length === 2 ? 'both' : 'all'} set; expected one command at a time`);
@@ -81,17 +93,27 @@ export const parseCommand = (meta: CommandSource): Command | undefined => {
     case ANNOTATION.command: {
       if (isCommandWord(value)) return { _tag: 'Valid', ...common, verb: value };
       if (value === 'set-weight' || value === 'shift-to')
-        return invalid(`${key}: ${JSON.stringify(value)} needs a value; write it as the sluice.dev/${value} annotation instead`);
-      return invalid(`${key}: ${JSON.stringify(value)} is not a command (expected ${listWords(COMMAND_WORDS)})`);
+        return invalid(`${key}: ${shown(value)} needs a value; write it as the sluice.dev/${value} annotation instead`);
+      return invalid(`${key}: ${shown(value)} is not a command (expected ${listWords(COMMAND_WORDS)})`);
     }
     case ANNOTATION.setWeight: {
       const weight = parseWeight(value);
-      return weight === undefined ? invalid(`${key}: ${JSON.stringify(value)} ${WEIGHT_EXPECTED}`) : { _tag: 'Valid', ...common, verb: 'set-weight', weight };
+      return weight === undefined ? invalid(`${key}: ${shown(value)} ${WEIGHT_EXPECTED}`) : { _tag: 'Valid', ...common, verb: 'set-weight', weight };
     }
     case ANNOTATION.shiftTo:
-      return isVersion(value) ? { _tag: 'Valid', ...common, verb: 'shift-to', version: value } : invalid(`${key}: ${JSON.stringify(value)} ${VERSION_EXPECTED}`);
+      return isVersion(value) ? { _tag: 'Valid', ...common, verb: 'shift-to', version: value } : invalid(`${key}: ${shown(value)} ${VERSION_EXPECTED}`);
   }
 };
+
+/** Appended to a sluice.dev/by no admission policy vouches for: "pause by alice (unverified)". */
+export const UNVERIFIED = ' (unverified)';
+
+/**
+ * The command with its `by` marked unverified unless `verified` (an admission policy wrote it from
+ * the authenticated user: DaemonConfig.byVerified). A command without a name is left as it is.
+ */
+export const markAuthor = (command: Command | undefined, verified: boolean): Command | undefined =>
+  verified || command?.by === undefined ? command : { ...command, by: `${command.by}${UNVERIFIED}` };
 
 type Annotations = Record<string, string | null>;
 

@@ -188,4 +188,32 @@ describe('the command-author admission policy on the real API server', () => {
       await waitFor(async () => Object.keys(await commandAnnotations()).length === 0, { timeoutMs: 30_000, what: 'the commands to be cleared' });
     });
   });
+
+  describe('without the policy', () => {
+    let bare = '';
+    let unguarded: DaemonProcess | undefined;
+    afterAll(async () => {
+      await unguarded?.kill('SIGKILL');
+      await deleteNamespace(bare);
+    });
+
+    it('records the typed name marked unverified', async () => {
+      // Given a namespace the policy's binding does not cover, and a daemon told of no policy
+      bare = await newNamespace('adm-bare');
+      await givenReviews(bare, ['v1']);
+      await givenShift(bare, canarySpec('v1'));
+      unguarded = await startDaemon(bare, `adm-bare-${randomSuffix()}`);
+      await waitForPhase(bare, 'Idle', 60_000);
+      // When a command arrives signed "alice"
+      kubectlOk(['-n', bare, 'annotate', 'trafficshift', 'reviews', 'sluice.dev/command=pause', `${BY}=alice`]);
+      // Then history and the Event say so, unverified
+      const rejected = await waitFor(async () => {
+        const h = ((await getShift(bare))?.status?.history ?? []) as { event: string; message: string; by?: string }[];
+        return h.find((e) => e.event === 'CommandRejected');
+      }, { timeoutMs: 30_000, what: 'the rejected command in history' });
+      expect([rejected.message.split(' rejected')[0], rejected.by]).toEqual(['pause by alice (unverified)', 'alice (unverified)']);
+      const event = await waitFor(async () => (await eventsFor(bare)).find((e) => e.reason === 'CommandRejected'), { timeoutMs: 30_000, what: 'a CommandRejected Event' });
+      expect(event.message).toMatch(/^pause by alice \(unverified\) rejected/);
+    });
+  });
 });

@@ -133,11 +133,11 @@ describe('SRE commands through the CLI against a running daemon', () => {
   it('pauses, and rejects a second pause with the daemon\'s reason', async () => {
     const pause = await sluice('pause', 'reviews', '--wait');
     expectExit(pause, 0);
-    expect(pause.stdout).toMatch(new RegExp(`^${NS}/reviews: asked to pause the shift \\(command [0-9a-f]{12}, by oncall\\)\\n${NS}/reviews: applied: pause by oncall: `));
+    expect(pause.stdout).toMatch(new RegExp(`^${NS}/reviews: asked to pause the shift \\(command [0-9a-f]{12}, by oncall\\)\\n${NS}/reviews: applied: pause by oncall \\(unverified\\): `));
     expect(statusOf().phase).toBe('Paused');
     const again = await sluice('pause', 'reviews', '--wait');
     expectExit(again, 1);
-    expect(again.stderr).toBe(`sluice pause: ${NS}/reviews: rejected: pause by oncall rejected: already paused\n`);
+    expect(again.stderr).toBe(`sluice pause: ${NS}/reviews: rejected: pause by oncall (unverified) rejected: already paused\n`);
   });
 
   it('sets a weight and holds it, then resumes; a second resume is rejected', async () => {
@@ -145,7 +145,7 @@ describe('SRE commands through the CLI against a running daemon', () => {
     expect(statusOf()).toMatchObject({ phase: 'Paused', weights: { stable: 60, candidate: 40 } });
     const resume = await sluice('resume', 'reviews', '--wait', '--by', 'alice');
     expectExit(resume, 0);
-    expect(resume.stdout).toContain('applied: resume by alice: Progressing again at v2 20 %');
+    expect(resume.stdout).toContain('applied: resume by alice (unverified): Progressing again at v2 20 %');
     expectExit(await sluice('resume', 'reviews', '--wait'), 1);
   });
 
@@ -162,13 +162,13 @@ describe('SRE commands through the CLI against a running daemon', () => {
     expect(statusOf().stableVersion).toBe('v2');
     const again = await sluice('promote', 'reviews', '--wait');
     expectExit(again, 1);
-    expect(again.stderr).toContain('rejected: promote by oncall rejected: nothing to promote: no shift in progress');
+    expect(again.stderr).toContain('rejected: promote by oncall (unverified) rejected: nothing to promote: no shift in progress');
   });
 
   it('shifts to an existing version and rejects one without pods', async () => {
     const missing = await sluice('shift', 'reviews', '--to', 'v9', '--wait');
     expectExit(missing, 1);
-    expect(missing.stderr).toContain('rejected: shift-to by oncall rejected: no pods with version=v9 behind reviews');
+    expect(missing.stderr).toContain('rejected: shift-to by oncall (unverified) rejected: no pods with version=v9 behind reviews');
     expectExit(await sluice('shift', 'reviews', '--to', 'v1', '--wait'), 0);
     expect(shiftJson().spec.version).toBe('v1');
   });

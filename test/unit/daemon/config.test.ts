@@ -12,7 +12,7 @@ describe('sluice run flags', () => {
   it('defaults: all namespaces, :8080, leader election on sluice-leader in default, json logs at info', () => {
     expect(parse([])).toEqual(E.right({
       namespaces: [], metricsAddr: ':8080', leaderElect: true, leaseName: 'sluice-leader', leaseNamespace: 'default',
-      leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, resyncMs: 300_000, identity: 'host_1', logFormat: 'json', logLevel: 'info',
+      leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, resyncMs: 300_000, identity: 'host_1', logFormat: 'json', logLevel: 'info', byVerified: false,
       clusterDomain: 'cluster.local', allowedHosts: [], allowedGateways: [],
     }));
   });
@@ -22,6 +22,12 @@ describe('sluice run flags', () => {
       SLUICE_NAMESPACE: 'ignored', SLUICE_LOG_LEVEL: 'debug', SLUICE_PROMETHEUS_URL: 'http://prom:9090', SLUICE_LEASE_NAME: 'mine',
     });
     expect(r).toMatchObject(E.right({ namespaces: ['shop', 'web'], leaderElect: false, metricsAddr: '127.0.0.1:0', logFormat: 'text', logLevel: 'debug', prometheusUrl: 'http://prom:9090', leaseName: 'mine' }));
+  });
+
+  it('reads --by-verified and SLUICE_BY_VERIFIED (the chart sets it with its command-author policy)', () => {
+    expect(parse([], { SLUICE_BY_VERIFIED: 'true' })).toMatchObject(E.right({ byVerified: true }));
+    expect(parse(['--by-verified'])).toMatchObject(E.right({ byVerified: true }));
+    expect(left(['--by-verified=yes'])).toBe('--by-verified: "yes" is not true or false');
   });
 
   it('reads SLUICE_NAMESPACE as a comma-separated list', () => {
