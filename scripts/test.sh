@@ -6,7 +6,15 @@
 #
 #   SLUICE_SKIP_INTEGRATION=1  unit tests only
 #   SLUICE_SKIP_DEMO=1         skip the demo run
+#   --chaos                    the full crash-injection suite (test/integration/chaos.test.ts with
+#                              SLUICE_CHAOS=full: 100+ random kills and every write point) instead of its short version
 set -euo pipefail
+for arg in "$@"; do
+  case "$arg" in
+    --chaos) export SLUICE_CHAOS=full ;;
+    *) echo "scripts/test.sh: unknown argument $arg (expected --chaos)" >&2; exit 2 ;;
+  esac
+done
 cd "$(dirname "$0")/.."
 root=$(pwd)
 results="$root/results/test"
