@@ -209,9 +209,7 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
   const destinationRules = new Map<string, Obj>();
   const shifts = new Map<string, ShiftState>();
   const leases = new Map<string, LeaseState>();
-  /** Replicas that write (or try to write) a Lease somewhere in the log: they take part in leader election. */
-  const electors = new Set(writes.filter((w) => w.kind === 'Lease' && w.replica !== undefined && w.replica !== '').map((w) => w.replica as string));
-  /** The Lease each replica tried to write last: the one it competes for now. */
+  /** The Lease each replica tried to write last, while it exists: the election it takes part in now. */
   const competing = new Map<string, string>();
 
   let sluiceWrites = 0;
@@ -368,18 +366,15 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
   // spec.holderIdentity holds it until the write's time (API server clock, the same clock that
   // times every other write) + spec.leaseDurationSeconds (or options.renewDeadlineMs when
   // shorter), or until the next write of that Lease.
-  // A replica takes part in leader election when it wrote (or tried to write) a Lease anywhere
-  // in the log; each of its successful writes of routes or shifts must then happen while it
-  // holds, unexpired, the Lease it last tried to write (the one it competes for; an identity
-  // reused by daemons one after another follows each one's Lease). Replicas that never touch a
-  // Lease (leader election off) are not judged.
+  // A replica takes part in leader election from its first try to write a Lease (successful or
+  // not) until that Lease is deleted (its namespace went; an elector that still ran would create
+  // it again at its next try and be judged again from then). Meanwhile each of its successful
+  // writes of routes or shifts must happen while it holds, unexpired, the Lease it last tried to
+  // write. Replicas outside an election (leader election off) are not judged: the log cannot tell
+  // a replica that has not tried yet from another process reusing the identity without election.
   const checkLeader = (w: Write): void => {
-    if (w.replica === undefined || !electors.has(w.replica)) return;
-    const k = competing.get(w.replica);
-    if (k === undefined) {
-      flag('leader-only', w, `written by replica "${w.replica}" before it ever tried to take a Lease (it takes part in leader election later)`);
-      return;
-    }
+    const k = w.replica !== undefined ? competing.get(w.replica) : undefined;
+    if (k === undefined) return;
     const l = leases.get(k);
     if (l !== undefined && l.holder === w.replica && w.at <= l.until) return;
     const state = l === undefined ? 'which does not exist' : l.holder === '' ? 'which nobody holds' : `held by "${l.holder}" until ${new Date(l.until / 1000).toISOString()}`;
@@ -406,8 +401,11 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
     switch (w.kind) {
       case 'Lease': {
         const spec = (w.after?.spec ?? {}) as { holderIdentity?: string; leaseDurationSeconds?: number };
-        if (w.after === undefined) remove(leases, w);
-        else {
+        if (w.after === undefined) {
+          const had = new Set(leases.keys());
+          remove(leases, w);
+          for (const [replica, k] of [...competing]) if (had.has(k) && !leases.has(k)) competing.delete(replica);
+        } else {
           const duration = (spec.leaseDurationSeconds ?? 0) * 1e6;
           const deadline = options.renewDeadlineMs !== undefined ? options.renewDeadlineMs * 1e3 : duration;
           leases.set(key, { holder: spec.holderIdentity ?? '', until: w.at + Math.min(duration, deadline) });
