@@ -15,6 +15,7 @@ import * as E from 'fp-ts/Either';
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { decide } from '../core/decide';
+import { serverClock } from '../kube/serverClock';
 import { hostsPolicy } from '../istio';
 import { prometheusPolicy } from '../prometheus/access';
 import { markAuthor, parseCommand } from '../kube/annotations';
@@ -63,11 +64,26 @@ const loadKubeConfig = (path: string | undefined): KubeConfig => {
   return kc;
 };
 
+/** How often the API server's clock is read, and the offset change worth a log line. */
+const CLOCK_EVERY_MS = 60_000;
+const CLOCK_LOG_MS = 1000;
+
 export const startDaemon = async (config: DaemonConfig, log: Logger = createLogger(config.logFormat, config.logLevel)): Promise<Daemon> => {
   const kc = loadKubeConfig(config.kubeconfig);
   // Every call ends within --kube-timeout and names this replica in its User-Agent (contract B).
   const connection = connect(kc, { userAgent: userAgentFor(config.identity), ...(config.kubeTimeoutMs !== undefined ? { timeoutMs: config.kubeTimeoutMs } : {}) });
   const kube = failpointsFromEnv(makeKube(connection)); // crash injection for the chaos suite; off unless $SLUICE_FAILPOINT is set
+  // Time by the API server's clock, so replicas with skewed clocks agree on the times in status (issue 9 #6).
+  const clock = serverClock(kc, config.kubeTimeoutMs ?? 5000);
+  const measureClock = async (): Promise<void> => {
+    const before = clock.offsetMs();
+    const r = await clock.measure();
+    if (r._tag === 'NoReading') log.warn('could not read the API server clock; keeping the last offset', { reason: r.reason, offsetMs: Math.round(before) });
+    else if (Math.abs(clock.offsetMs() - before) >= CLOCK_LOG_MS) log.info('API server clock offset', { offsetMs: Math.round(clock.offsetMs()) });
+  };
+  await measureClock();
+  const clockTimer = setInterval(() => void measureClock(), CLOCK_EVERY_MS);
+  clockTimer.unref();
   const connections = connectionsFromEnv({ ...process.env, SLUICE_PROMETHEUS_URL: config.prometheusUrl ?? process.env.SLUICE_PROMETHEUS_URL });
   if (E.isLeft(connections)) throw new Error(connections.left);
 
@@ -78,6 +94,7 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
     prometheusFor: prometheusPool(connections.right, { allowUrls: config.allowPrometheusUrls, allowQueries: config.allowPrometheusQueries }),
     ...(connections.right.default ? { defaultUrl: connections.right.default.url } : {}),
     onSample: (keys) => keys.forEach(enqueue),
+    now: clock.now,
   });
   const targets = new Map<string, GateTarget>();
   const trackGate = (key: string, target: GateTarget | undefined): void => {
@@ -122,7 +139,7 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
       queue?.forget(keyOf(ns, name));
     },
     log,
-    now: Date.now,
+    now: clock.now,
   };
 
   /**
@@ -194,6 +211,7 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
   const shutdown = (): Promise<void> =>
     (stopping ??= (async () => {
       log.info('shutting down: finishing the write in flight, releasing the lease', {});
+      clearInterval(clockTimer);
       await stopLeading();
       await elector?.stop();
       await informers.stop();

@@ -7,8 +7,10 @@
  *   - a refused route write (a ValidatingAdmissionPolicy says no) is a condition and an Event;
  *   - foreground deletion (kubectl delete --cascade=foreground) mid-canary and mid-fallback keeps the routes;
  *   - moving spec.service mid-shift pins the old Service's routes;
- *   - a command given with plain `kubectl annotate` is applied once.
+ *   - a command given with plain `kubectl annotate` is applied once;
+ *   - a replica whose clock is 10 minutes behind (libfaketime) still judges every gate sample.
  */
+import * as fs from 'node:fs';
 import { startMeshSim, type MeshSim } from '../mesh-sim/sim';
 import {
   canarySpec, DaemonProcess, deleteNamespace, eventsFor, getIstio, getShift, givenReviews, givenShift, newNamespace, patchShift, sleep,
@@ -204,4 +206,27 @@ describe('failure paths keep a guarded, routable split', () => {
     const history = ((await getShift(namespace))!.status!.history as { event: string }[]).filter((h) => h.event === 'CommandApplied');
     expect(history).toHaveLength(1);
   });
+
+  it('a replica whose clock is 10 minutes behind takes over and still falls back a failing candidate at once', async () => {
+    namespace = await newNamespace('s-skew');
+    await givenReviews(namespace, ['v1', 'v2']);
+    const first = await daemon();
+    const s = await traffic();
+    await canaryAt20();
+    await first.kill('SIGKILL');
+    // The new daemon's own clock is 10 minutes behind the one that wrote status (libfaketime).
+    expect(fs.existsSync(LIBFAKETIME)).toBe(true);
+    const skewed = await startDaemon(namespace, 'sluice-skewed', ['--leader-elect=false'], { LD_PRELOAD: LIBFAKETIME, FAKETIME: '-10m' });
+    daemons.push(skewed);
+    const offset = await waitFor(() => skewed.lines.find((l) => l.msg === 'API server clock offset'), { what: 'the clock offset log line' });
+    expect(offset.offsetMs).toBeGreaterThan(9 * 60_000);
+    s.setProfile({ namespace, service: 'reviews', version: 'v2', errorFraction: 0.5 });
+    // Two failed 10 s checks; well inside the 10 m progressDeadline a late clock would wait for.
+    const back = await waitForPhase(namespace, 'RolledBack', 90_000);
+    expect(back.lastGate.result).toBe('Fail');
+    expect(weightsOf(await getIstio(namespace, 'virtualservices'))).toMatchObject({ v1: 100, v2: 0 });
+  });
 });
+
+/** Debian's libfaketime (package faketime, installed by scripts/test.sh). */
+const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
