@@ -208,14 +208,21 @@ export const createElector = (kube: Kube, config: LeaderConfig, callbacks: Leade
 
   const DEADLINE_PASSED = `the lease was not renewed within the renew deadline (${config.renewDeadlineMs} ms)`;
 
-  /** Lead until `newUntil`; stop at once when it passes. */
-  const extend = (newUntil: number): void => {
-    until = newUntil;
+  /** Stop leading when `until` passes (timers may fire a fraction of a millisecond early: then wait the rest). */
+  const armExpiry = (): void => {
     if (expiryTimer !== undefined) clock.clearTimeout(expiryTimer);
     expiryTimer = clock.setTimeout(() => {
       expiryTimer = undefined;
+      if (!leading) return;
       if (clock.now() >= until) setLeading(false, DEADLINE_PASSED);
-    }, Math.max(0, until - clock.now()));
+      else armExpiry();
+    }, Math.max(0, Math.ceil(until - clock.now())));
+  };
+
+  /** Lead until `newUntil`; stop at once when it passes. */
+  const extend = (newUntil: number): void => {
+    until = newUntil;
+    armExpiry();
   };
 
   let lastProblem = '';

@@ -12,14 +12,14 @@ const config = (identity: string): LeaderConfig => ({ namespace: 'sluice-system'
 const settle = () => new Promise<void>((r) => setImmediate(r));
 
 /** The memory store's clock as a monotonic clock, with timers that fire as time is advanced. */
-const fakeClock = (mem: MemoryKube) => {
+const fakeClock = (mem: MemoryKube, earlyMs = 0) => {
   let seq = 0;
   const timers = new Map<number, { at: number; fn: () => void }>();
   const clock: ElectorClock = {
     now: mem.now,
     wallNow: mem.now,
     setTimeout: (fn, ms) => {
-      timers.set(++seq, { at: mem.now() + ms, fn });
+      timers.set(++seq, { at: mem.now() + ms - Math.min(earlyMs, ms / 2), fn });
       return seq;
     },
     clearTimeout: (h) => void timers.delete(h as number),
@@ -41,9 +41,9 @@ const fakeClock = (mem: MemoryKube) => {
   return { clock, advance };
 };
 
-const setup = () => {
+const setup = (earlyMs = 0) => {
   const mem = memoryKube();
-  const { clock, advance } = fakeClock(mem);
+  const { clock, advance } = fakeClock(mem, earlyMs);
   const transitions: string[] = [];
   const elector = (id: string, kube: Kube = mem.kube) =>
     createElector(kube, config(id), { onStartedLeading: () => transitions.push(`${id} leads`), onStoppedLeading: () => transitions.push(`${id} stops`) }, clock);
@@ -102,6 +102,16 @@ describe('leader election', () => {
     expect(a.isLeader()).toBe(true);
     await advance(1); // t0 + 10 s: the expiry timer fires, no attempt needed
     expect(a.isLeader()).toBe(false);
+    expect(transitions).toEqual(['a leads', 'a stops']);
+  });
+
+  it('a deadline timer that fires early (as real timers may) still ends leadership at the deadline', async () => {
+    const { elector, transitions, advance } = setup(1); // timers fire up to 1 ms early
+    const a = elector('a');
+    await a.tryAcquireOrRenew();
+    await advance(9_999); // the expiry timer fired at 9.999 s: too early, it waits the rest
+    expect(a.isLeader()).toBe(true);
+    await advance(1);
     expect(transitions).toEqual(['a leads', 'a stops']);
   });
 
