@@ -71,6 +71,8 @@ export interface ApiRequest {
 
 export interface ApiResponse {
   readonly status: number;
+  /** Response headers, lower-case names (e.g. `date`: the API server's clock). */
+  readonly headers: Readonly<Record<string, string>>;
   readonly text: string;
 }
 
@@ -170,7 +172,7 @@ export const connect = (kc: KubeConfig, options: ClientOptions = {}): Connection
         ...(ctx.dispatcher ? { dispatcher: ctx.dispatcher } : {}),
         signal,
       });
-      return { status: response.status, text: await response.text() };
+      return { status: response.status, headers: Object.fromEntries(response.headers.entries()), text: await response.text() };
     })();
     try {
       return await Promise.race([answered, abandoned]);

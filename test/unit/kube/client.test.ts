@@ -146,6 +146,9 @@ describe('kube client: requests', () => {
       expect(JSON.parse(api.seen[2]!.body)).toEqual({ ...vs, apiVersion: 'networking.istio.io/v1', kind: 'VirtualService' });
       expect(JSON.parse(api.seen[3]!.body)).toEqual({ metadata: { annotations: { a: null } } });
       expect(sluiceVersion()).toMatch(/^\d+\.\d+\.\d+/);
+      const version = await connect(api.kc).send({ method: 'GET', path: '/version' });
+      expect(version.headers['content-type']).toBe('application/json');
+      expect(Date.parse(version.headers.date!)).toBeGreaterThan(0); // the server's clock, for kube/serverClock.ts
     } finally {
       await api.close();
     }
