@@ -276,13 +276,14 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
   // ---- rule: fallback-sticks. A shift has fallen back from candidate X from the first of:
   //   (a) a status write recording phase RolledBack with candidateVersion X;
   //   (b) a sluice VirtualService write taking X from > 0 % to 0 % while the status names X as
-  //       the running candidate, when the shift's next status that changes phase, candidate or
-  //       startedAt records RolledBack for X in the same run (the routes were written first and
-  //       the status after; a crash between them must not let another replica give X weight
-  //       back, issue 9 #3).
+  //       the running candidate with weight > 0, when the shift's next status that changes phase,
+  //       candidate, startedAt or candidate weight records RolledBack for X in the same run (the
+  //       routes were written first and the status after; a crash between them must not let
+  //       another replica give X weight back, issue 9 #3). A pause at 0 % or a preview route
+  //       dropped for an unready candidate changes the weight or keeps it at 0: not a fallback.
   // Until a status names another candidate, or X with a new startedAt (a retry), no sluice write
   // may give X weight in any route. Deleting and recreating the shift starts afresh.
-  const runOf = (s: Status): string => JSON.stringify([s.phase, s.candidateVersion, s.startedAt]);
+  const runOf = (s: Status): string => JSON.stringify([s.phase, s.candidateVersion, s.startedAt, s.weights?.candidate ?? 0]);
   const noteStatus = (state: ShiftState | undefined, w: Write, s: Status): void => {
     if (state === undefined) return;
     const fb = state.fallback;
@@ -304,7 +305,7 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
     const candidate = s.candidateVersion;
     if (candidate === undefined || !ACTIVE.has(s.phase ?? '')) return;
     const subset = subsetName(candidate);
-    if (!(maxShare(before, subset) > 0 && maxShare(vs, subset) === 0)) return;
+    if ((s.weights?.candidate ?? 0) === 0 || !(maxShare(before, subset) > 0 && maxShare(vs, subset) === 0)) return;
     const next = nextShiftWrite(index, shiftKey, (x) => runOf(statusOf(x.after)) !== runOf(s));
     const n = next !== undefined ? statusOf(next.after) : undefined;
     if (n?.phase === 'RolledBack' && n.candidateVersion === candidate && n.startedAt === s.startedAt)

@@ -131,6 +131,34 @@ describe('checkWrites', () => {
       expect(checkWrites(log)).toEqual([]);
     });
 
+    it('does not take set-weight 0 while paused for a fallback, when set-weight 30 and an abort follow', () => {
+      const paused = (w: number) => progressing(w, { phase: 'Paused', pausedFrom: 'Progressing' });
+      const log = [
+        ...canaryAt25(),
+        ...reconcileWrites(25, ['v1', 'v2'], { v1: 75, v2: 25 }, paused(25)),
+        ...reconcileWrites(30, ['v1', 'v2'], { v1: 100, v2: 0 }, paused(0)),
+        ...reconcileWrites(40, ['v1', 'v2'], { v1: 70, v2: 30 }, paused(30)),
+        ...reconcileWrites(50, ['v1', 'v2'], { v1: 100, v2: 0 }, ROLLED_BACK),
+      ];
+      expect(checkWrites(log)).toEqual([]);
+    });
+
+    it('does not take a preview route dropped for an unready candidate for a fallback', () => {
+      const bg = (at: number, preview: boolean, status: Record<string, unknown>) => [
+        write('virtualservices', vs({ v1: 100, v2: 0 }, preview ? { preview: 'v2' } : {}), { at }),
+        write('trafficshifts', shift(status, BLUE_GREEN), { at: at + 0.01, subresource: 'status' }),
+      ];
+      const log = [
+        write('trafficshifts', shift({}, BLUE_GREEN), { at: 0, verb: 'create', agent: KUBECTL }),
+        write('destinationrules', dr(['v1', 'v2']), { at: 1 }),
+        ...bg(2, true, progressing(0)),
+        ...bg(10, false, progressing(0, { stalledSince: ts(10) })),
+        ...bg(20, true, progressing(0)),
+        ...bg(30, false, progressing(0, { phase: 'RolledBack' })),
+      ];
+      expect(checkWrites(log)).toEqual([]);
+    });
+
     it('starts afresh when the shift is deleted and created again', () => {
       const log = [
         ...canaryAt25(),
