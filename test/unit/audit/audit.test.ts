@@ -80,6 +80,16 @@ describe('checkWrites', () => {
       ]);
     });
 
+    it('forgets the DestinationRules a namespace cleanup deleted (deletecollection)', () => {
+      const cleanup = { kind: 'DestinationRuleList', items: [dr(['v1', 'v2'])] };
+      const log = [
+        write('destinationrules', dr(['v1', 'v2']), { at: 0, agent: KUBECTL }),
+        { ...write('destinationrules', undefined, { at: 1, verb: 'deletecollection', name: '', agent: 'kube-controller-manager/v1.36.3' }), responseObject: cleanup },
+        write('virtualservices', vs({ v1: 100 }), { at: 2 }),
+      ];
+      expect(rules(checkWrites(log))).toEqual(['subsets']);
+    });
+
     it('orders writes by the API server time, not by file order', () => {
       const log = [write('virtualservices', vs({ v1: 75, v2: 25 }), { at: 2 }), write('destinationrules', dr(['v1', 'v2']), { at: 1 })];
       expect(checkWrites(log)).toEqual([]);
@@ -157,6 +167,17 @@ describe('checkWrites', () => {
         ...bg(30, false, progressing(0, { phase: 'RolledBack' })),
       ];
       expect(checkWrites(log)).toEqual([]);
+    });
+
+    it('keeps the fallback while a deleted shift waits for its finalizer', () => {
+      const deleting = { ...shift(ROLLED_BACK), metadata: { name: 'reviews', namespace: 'shop', uid: 'uid-1', finalizers: ['sluice.dev/finalizer'], deletionTimestamp: ts(40) } };
+      const log = [
+        ...canaryAt25(),
+        ...reconcileWrites(30, ['v1', 'v2'], { v1: 100, v2: 0 }, ROLLED_BACK),
+        write('trafficshifts', deleting, { at: 40, verb: 'delete', agent: KUBECTL }),
+        write('virtualservices', vs({ v1: 75, v2: 25 }), { at: 41 }),
+      ];
+      expect(rules(checkWrites(log))).toEqual(['fallback-sticks']);
     });
 
     it('starts afresh when the shift is deleted and created again', () => {
