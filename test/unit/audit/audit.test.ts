@@ -223,6 +223,13 @@ describe('checkWrites', () => {
       expect(checkWrites(log)).toEqual([]);
     });
 
+    it('accepts set-weight 100 as an explicit command, and flags a paused 100 % no command explains', () => {
+      const command = { time: ts(30), event: 'CommandApplied', message: 'set-weight by bob: v2 set to 100 % by bob; held until resume', by: 'bob' };
+      const paused = (history: unknown[]) => progressing(100, { phase: 'Paused', pausedFrom: 'Progressing', history });
+      expect(checkWrites([...canaryAt25(), ...reconcileWrites(30, ['v1', 'v2'], { v1: 0, v2: 100 }, paused([command]))])).toEqual([]);
+      expect(rules(checkWrites([...canaryAt25(), ...reconcileWrites(30, ['v1', 'v2'], { v1: 0, v2: 100 }, paused([]))]))).toEqual(['gated-full-traffic']);
+    });
+
     it('flags routes at 100 % that no status around them records: the promoting replica died before its status write', () => {
       const log = [...canaryAt25(), write('virtualservices', vs({ v2: 100 }), { at: 40 })];
       expect(checkWrites(log)).toEqual([
