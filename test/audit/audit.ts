@@ -76,7 +76,6 @@ export interface CheckSummary {
   readonly replicas: string[];
 }
 
-
 type Kind = 'VirtualService' | 'DestinationRule' | 'TrafficShift' | 'Lease';
 const KINDS: Readonly<Record<string, Kind>> = {
   'networking.istio.io/virtualservices': 'VirtualService',
@@ -96,8 +95,10 @@ interface Write {
   /** stageTimestamp in µs. */
   readonly at: number;
   readonly ok: boolean;
-  /** The state after a successful write; undefined when it removed the object. */
+  /** The state after a successful write that did not remove the object. */
   readonly after?: Obj;
+  /** A successful write that removed the object(s). */
+  readonly removed: boolean;
   /** The objects a successful deletecollection removed (undefined: all of that kind in the namespace). */
   readonly removedItems?: readonly Obj[];
   /** Set for sluice's writes: the replica's identity ('' when the User-Agent names none). */
@@ -130,12 +131,12 @@ const classify = (event: AuditEvent, agentPrefix: string): Write | undefined => 
     name: ref.name ?? '',
     at: microsOf(event.stageTimestamp),
     ok,
+    removed: ok && gone,
     ...(ok && !gone && stored !== undefined ? { after: stored } : {}),
     ...(event.verb === 'deletecollection' && Array.isArray(response?.items) ? { removedItems: response.items } : {}),
     ...(agent.startsWith(agentPrefix) ? { replica: replicaOf(agent) } : {}),
   };
 };
-
 
 /** An SRE command that puts `version` at 100 %, as core/commands.ts records it in history. */
 const FULL_COMMAND = (version: string): RegExp => new RegExp(`^(promote by |set-weight by .*: ${escape(version)} set to 100 % )`);
@@ -398,57 +399,60 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
       if (w.replica !== '') replicas.add(w.replica as string);
       checkLeader(w);
     }
-    const key = keyOf(w.namespace, w.name);
-    switch (w.kind) {
-      case 'Lease': {
-        const spec = (w.after?.spec ?? {}) as { holderIdentity?: string; leaseDurationSeconds?: number };
-        if (w.after === undefined) {
+    if (w.removed) {
+      switch (w.kind) {
+        case 'Lease': {
           const had = new Set(leases.keys());
           remove(leases, w);
           for (const [replica, k] of [...competing]) if (had.has(k) && !leases.has(k)) competing.delete(replica);
-        } else {
-          const duration = (spec.leaseDurationSeconds ?? 0) * 1e6;
-          const deadline = options.renewDeadlineMs !== undefined ? options.renewDeadlineMs * 1e3 : duration;
-          leases.set(key, { holder: spec.holderIdentity ?? '', until: w.at + Math.min(duration, deadline) });
+          return;
         }
+        case 'DestinationRule':
+          return remove(destinationRules, w);
+        case 'TrafficShift':
+          return remove(shifts, w);
+        case 'VirtualService':
+          return remove(virtualServices, w);
+      }
+    }
+    const after = w.after;
+    if (after === undefined) return; // a successful write the log holds no object for: nothing to replay
+    const key = keyOf(w.namespace, w.name);
+    switch (w.kind) {
+      case 'Lease': {
+        const spec = (after.spec ?? {}) as { holderIdentity?: string; leaseDurationSeconds?: number };
+        const duration = (spec.leaseDurationSeconds ?? 0) * 1e6;
+        const deadline = options.renewDeadlineMs !== undefined ? options.renewDeadlineMs * 1e3 : duration;
+        leases.set(key, { holder: spec.holderIdentity ?? '', until: w.at + Math.min(duration, deadline) });
         return;
       }
       case 'DestinationRule':
-        if (w.after === undefined) remove(destinationRules, w);
-        else destinationRules.set(key, w.after);
+        destinationRules.set(key, after);
         return;
       case 'TrafficShift': {
-        if (w.after === undefined) {
-          remove(shifts, w);
-          return;
-        }
         const old = shifts.get(key);
-        const fresh = old === undefined || old.object.metadata?.uid !== w.after.metadata?.uid;
+        const fresh = old === undefined || old.object.metadata?.uid !== after.metadata?.uid;
         const before = fresh ? {} : old.status;
-        const after = statusOf(w.after);
-        if (sluice && !fresh) checkFullStatus(w, before, after, w.after);
-        const state: ShiftState = { object: w.after, status: after, ...(fresh || old.fallback === undefined ? {} : { fallback: old.fallback }) };
-        noteStatus(state, w, after);
+        const status = statusOf(after);
+        if (sluice && !fresh) checkFullStatus(w, before, status, after);
+        const state: ShiftState = { object: after, status, ...(fresh || old.fallback === undefined ? {} : { fallback: old.fallback }) };
+        noteStatus(state, w, status);
         shifts.set(key, state);
         return;
       }
       case 'VirtualService': {
-        const before = virtualServices.get(key);
-        if (w.after === undefined) {
-          remove(virtualServices, w);
-          return;
-        }
         if (sluice) {
           sluiceRouteWrites++;
-          checkWeights(w, w.after);
-          checkSubsets(w, w.after);
-          const shiftKey = shiftOf(w.after, w.namespace);
+          checkWeights(w, after);
+          checkSubsets(w, after);
+          const shiftKey = shiftOf(after, w.namespace);
           if (shiftKey !== undefined) {
-            checkFallback(w, index, shiftKey, before, w.after);
-            checkFullRoutes(w, index, shiftKey, before, w.after);
+            const previous = virtualServices.get(key);
+            checkFallback(w, index, shiftKey, previous, after);
+            checkFullRoutes(w, index, shiftKey, previous, after);
           }
         }
-        virtualServices.set(key, w.after);
+        virtualServices.set(key, after);
         return;
       }
     }
