@@ -9,12 +9,11 @@
  *   abort    healthy, long steps; `abort` annotated at 20 %         -> RolledBack
  *   promote  healthy, long steps; `promote` annotated at 20 %       -> Promoted
  *
- * Kills alternate between two kinds:
- *   write point  the daemon runs with SLUICE_FAILPOINT naming every write point with n = 1
- *                (src/daemon/failpoints.ts), so it SIGKILLs itself right after its first write of
- *                a DestinationRule (create/update), a VirtualService (create/update), a status, a
- *                command clearing or another TrafficShift patch: every write it makes is followed
- *                by a crash;
+ * Two kinds of kill:
+ *   write point  the daemon runs with SLUICE_FAILPOINT naming every write point
+ *                (src/daemon/failpoints.ts), so it SIGKILLs itself right after the nth write of a
+ *                DestinationRule (create/update), a VirtualService (create/update), a status, a
+ *                command clearing or another TrafficShift patch, whichever comes first;
  *   random       the test SIGKILLs it a random time (0-12 s, seeded) after it became leader.
  * Every other incarnation reuses the previous identity (a container restarted in its pod: it
  * takes its own lease back at once); the others are new replicas that wait for the lease to expire.
@@ -28,9 +27,12 @@
  *     (weight > 0, then 0) no later write gives it weight again (no scenario retries); the
  *     candidate reaches 100 % only after a Pass verdict for it or a promote command was recorded.
  *
- * Default suite: one round with the four scenarios at once and 6 kills. `scripts/test.sh --chaos`
- * (SLUICE_CHAOS=full): rounds of one scenario each, in turn, until at least 100 random kills and
- * every write point fired. SLUICE_CHAOS_SEED=<n> replays a run's random delays.
+ * Default suite: one round with the scenarios at once (those KNOWN_RED leaves out), write-point
+ * (n = 1..3) and random kills alternating, 6 kills. `scripts/test.sh --chaos` (SLUICE_CHAOS=full):
+ * for each scenario a write-point round where every daemon dies right after its first write (so
+ * every write the scenario needs is followed by a crash; up to 40 daemons), then rounds of 12
+ * random kills, scenario by scenario in turn, until at least 100 random kills.
+ * SLUICE_CHAOS_SEED=<n> replays a run's random choices.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -229,11 +231,19 @@ interface Counts {
   violations: string[];
   unexpectedExits: string[];
   wrongEnds: string[];
+  /** Write-point rounds that did not finish within their kills: a crash after every write prevents progress. */
+  stalls: string[];
 }
+
+/**
+ * mixed: write-point and random kills alternate; writePoint: every daemon dies right after its
+ * first write (so every write of the scenario is followed by a crash); random: random kills only.
+ */
+type RoundMode = 'mixed' | 'writePoint' | 'random';
 
 describe('crash injection: sluice run SIGKILLed at every write point and at random moments', () => {
   const rand = prng(SEED);
-  const counts: Counts = { writePointKills: {}, randomKills: 0, idleKills: 0, incarnations: 0, rounds: 0, writesChecked: 0, auditWrites: 0, auditRouteWrites: 0, violations: [], unexpectedExits: [], wrongEnds: [] };
+  const counts: Counts = { writePointKills: {}, randomKills: 0, idleKills: 0, incarnations: 0, rounds: 0, writesChecked: 0, auditWrites: 0, auditRouteWrites: 0, violations: [], unexpectedExits: [], wrongEnds: [], stalls: [] };
   let recorder: Awaited<ReturnType<typeof recordWrites>> | undefined;
   let sim: MeshSim | undefined;
   let daemon: DaemonProcess | undefined;
@@ -305,7 +315,7 @@ describe('crash injection: sluice run SIGKILLed at every write point and at rand
    * One round: incarnations alternate a write-point daemon and a randomly killed one, `kills`
    * times; then a daemon runs undisturbed until every shift is terminal; then the checks.
    */
-  const runRound = async (byNs: Map<string, Scenario>, kills: number, timeoutMs: number): Promise<void> => {
+  const runRound = async (byNs: Map<string, Scenario>, mode: RoundMode, kills: number, timeoutMs: number): Promise<void> => {
     counts.rounds++;
     const [leaseNs, ...others] = [...byNs.keys()];
     const extra = others.flatMap((ns) => ['--namespace', ns]);
@@ -313,12 +323,14 @@ describe('crash injection: sluice run SIGKILLed at every write point and at rand
     const deadline = Date.now() + timeoutMs;
     let identity = '';
     for (let i = 0; ; i++) {
-      const kind = i >= kills ? 'final' : i % 2 === 0 ? 'writePoint' : 'random';
+      const kind = i >= kills ? 'final' : mode === 'mixed' ? (i % 2 === 0 ? 'writePoint' : 'random') : mode;
       // Every other daemon is the previous one restarted (same identity); the others are new replicas.
       if (i % 2 === 0 || identity === '') identity = `chaos-${counts.rounds}-${i}`;
       const killAfterMs = Math.round(rand() * 12_000);
       counts.incarnations++;
-      daemon = await startDaemon(leaseNs!, identity, extra, kind === 'writePoint' ? { SLUICE_FAILPOINT: WRITE_POINTS.join(',') } : {});
+      // Mixed rounds die after the 1st-3rd write of a kind (kills spread over the shift); write-point rounds after the 1st.
+      const failpoints = WRITE_POINTS.map((p) => (mode === 'mixed' ? p.replace(/:1$/, `:${1 + Math.floor(rand() * 3)}`) : p));
+      daemon = await startDaemon(leaseNs!, identity, extra, kind === 'writePoint' ? { SLUICE_FAILPOINT: failpoints.join(',') } : {});
       const d = daemon;
       let leaderAt: number | undefined;
       let why: 'exited' | 'random' | 'idle' | 'finished';
@@ -351,6 +363,8 @@ describe('crash injection: sluice run SIGKILLed at every write point and at rand
       } else if (why === 'random') counts.randomKills++;
       else if (why === 'idle') counts.idleKills++;
       else break;
+      if (mode === 'writePoint' && i === kills - 1)
+        counts.stalls.push(`round ${counts.rounds} (${[...byNs.values()].join(', ')}): ${kills} daemons each killed right after its first write and the shifts still did not finish (no progress under a crash after every write)`);
     }
 
     // Then: every shift reached the phase its scenario expects, with the routes to match.
@@ -377,7 +391,7 @@ describe('crash injection: sluice run SIGKILLed at every write point and at rand
     const pointKills = Object.values(counts.writePointKills).reduce((n, m) => n + Object.values(m).reduce((a, b) => a + b, 0), 0);
     const line = `chaos (${FULL ? 'full' : 'short'}, seed ${SEED}): ${pointKills + counts.randomKills + counts.idleKills} kills (${pointKills} at write points, ${counts.randomKills} random, ${counts.idleKills} idle), ${counts.incarnations} daemons, ${counts.rounds} rounds; writes checked: ${counts.auditWrites} by sluice in the audit log (${counts.auditRouteWrites} VirtualService), ${counts.writesChecked} seen by watches; ${counts.violations.length} violations`;
     // eslint-disable-next-line no-console
-    console.log(`${line}\nwrite-point kills by point and scenario: ${JSON.stringify(counts.writePointKills)}${[...counts.wrongEnds, ...counts.unexpectedExits, ...counts.violations].map((v) => `\n  ${v}`).join('')}`);
+    console.log(`${line}\nwrite-point kills by point and scenario: ${JSON.stringify(counts.writePointKills)}${[...counts.wrongEnds, ...counts.unexpectedExits, ...counts.stalls, ...counts.violations].map((v) => `\n  ${v}`).join('')}`);
   };
 
   for (const [s, why] of Object.entries(KNOWN_RED))
@@ -387,24 +401,35 @@ describe('crash injection: sluice run SIGKILLed at every write point and at rand
     try {
       if (!FULL) {
         const byNs = await givenRound(SHORT_SCENARIOS);
-        await runRound(byNs, 6, 270_000);
+        await runRound(byNs, 'mixed', 6, 270_000);
       } else {
+        // First a crash after every write of each scenario, then random kills, scenario by scenario in turn.
         const order: Scenario[] = ['pass', 'fail', 'abort', 'promote'];
-        for (let r = 0; counts.randomKills < 100 || r < order.length; r++) {
+        for (let r = 0; r < order.length || counts.randomKills < 100; r++) {
           const byNs = await givenRound([order[r % order.length]!]);
-          await runRound(byNs, 16, 15 * 60_000);
-          for (const ns of namespaces.splice(0)) await deleteNamespace(ns);
+          try {
+            await (r < order.length ? runRound(byNs, 'writePoint', 40, 20 * 60_000) : runRound(byNs, 'random', 12, 15 * 60_000));
+          } catch (e) {
+            counts.wrongEnds.push((e as Error).message);
+          }
+          await daemon?.kill('SIGKILL');
+          daemon = undefined;
           await sim?.stop();
           sim = undefined;
+          for (const ns of namespaces.splice(0)) await deleteNamespace(ns);
           report();
         }
-        for (const point of WRITE_POINTS.map(pointName)) expect(Object.keys(counts.writePointKills)).toContain(point);
+        // Every write point of every scenario was followed by a crash.
+        const expected = order.flatMap((s) => WRITE_POINTS.map(pointName).filter((p) => p !== 'TrafficShift:clear-command' || s === 'abort' || s === 'promote').map((p) => `${s} ${p}`));
+        const covered = Object.entries(counts.writePointKills).flatMap(([p, by]) => Object.keys(by).map((s) => `${s} ${p}`));
+        expect(expected.filter((x) => !covered.includes(x))).toEqual([]);
       }
     } finally {
       report();
     }
     expect(counts.wrongEnds).toEqual([]);
     expect(counts.unexpectedExits).toEqual([]);
+    expect(counts.stalls).toEqual([]);
     expect(counts.violations).toEqual([]);
   });
 });
