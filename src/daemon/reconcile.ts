@@ -2,15 +2,19 @@
  * One reconcile of one TrafficShift, level-based: whatever happened before, read the shift and
  * the world from the caches and make the world match the decision.
  *
- *   read from cache -> (deleting? finalize) -> ensure finalizer -> decode -> check ownership
- *   -> observe -> decide (pure) -> render + plan (pure) -> write routes in the planned order
- *   -> patch spec.version (shift-to) -> write status -> clear the command annotations
+ *   read from cache -> (deleting? finalize) -> ensure finalizer -> stamp a command id
+ *   -> decode (leniently when invalid) -> release a Service the shift left -> ownership, policy
+ *   -> observe -> decide (pure) -> patch spec.version (shift-to) -> write status
+ *   -> render + plan (pure) -> write routes in the planned order -> clear the command annotations
  *   -> record Events -> requeue after Decision.requeueAfterMs
  *
- * Status is the only memory: it is written after the routes it describes (so a crash between the
- * two replays the same decision against routes already written: no extra weight change) and
- * before the command annotations are removed (status.lastCommandId stops a replay). A 409 on any
- * write to the TrafficShift re-reads it from the API server and runs the whole sequence again.
+ * What the daemon meets (invalid spec, objects it may not write, refused writes) reaches the core
+ * as an observation and comes back as a condition; status.phase is the core's alone. Status is
+ * the only memory and is written before the routes it describes, so no crash can make a later
+ * pass undo a fallback (promotion alone writes its routes first, as it ends the gate; see ADR
+ * 0005), and before the command annotations are removed (status.lastCommandId stops a replay).
+ * A 409 on any write to the TrafficShift re-reads it from the API server and runs the whole
+ * sequence again.
  */
 import * as E from 'fp-ts/Either';
 import { randomUUID } from 'node:crypto';
