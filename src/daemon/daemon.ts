@@ -74,7 +74,7 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
   const connection = connect(kc, { userAgent: userAgentFor(config.identity), ...(config.kubeTimeoutMs !== undefined ? { timeoutMs: config.kubeTimeoutMs } : {}) });
   const kube = failpointsFromEnv(makeKube(connection)); // crash injection for the chaos suite; off unless $SLUICE_FAILPOINT is set
   // Time by the API server's clock, so replicas with skewed clocks agree on the times in status (issue 9 #6).
-  const clock = serverClock(kc, config.kubeTimeoutMs ?? 5000);
+  const clock = serverClock(connection);
   const measureClock = async (): Promise<void> => {
     const before = clock.offsetMs();
     const r = await clock.measure();

@@ -103,10 +103,11 @@ export const withFailpoints = (kube: Kube, failpoints: readonly Failpoint[], die
   const counted = (resource: Resource, op: FailpointOp, write: TE.TaskEither<KubeError, KubeObject>) => pipe(write, TE.map(after(resource, op)));
   return {
     get: kube.get,
-    create: (resource, obj) => counted(resource, 'create', kube.create(resource, obj)),
-    replace: (resource, obj) => counted(resource, 'update', kube.replace(resource, obj)),
-    replaceStatus: (ref: ObjectRef, obj) => counted(ref.resource, 'status', kube.replaceStatus(ref, obj)),
-    mergePatch: (ref: ObjectRef, patch) => counted(ref.resource, clearsCommand(patch) ? 'clear-command' : 'patch', kube.mergePatch(ref, patch)),
+    // The options (the fence's abort signal) pass through: writes in flight end with the term.
+    create: (resource, obj, options) => counted(resource, 'create', kube.create(resource, obj, options)),
+    replace: (resource, obj, options) => counted(resource, 'update', kube.replace(resource, obj, options)),
+    replaceStatus: (ref: ObjectRef, obj, options) => counted(ref.resource, 'status', kube.replaceStatus(ref, obj, options)),
+    mergePatch: (ref: ObjectRef, patch, options) => counted(ref.resource, clearsCommand(patch) ? 'clear-command' : 'patch', kube.mergePatch(ref, patch, options)),
   };
 };
 

@@ -359,7 +359,7 @@ const writeRoutes = async (
   };
   const result = await attempt(shift.spec);
   if (result._tag === 'Done') deps.troubles?.delete(key);
-  if (result._tag !== 'Refused') return result;
+  if (result._tag !== 'Refused' || result.error?._tag === 'NotLeader') return result;
   deps.troubles?.set(key, result.problem);
   const fallingBack = decision.status.phase === 'RolledBack' && routes.weights.candidate === 0;
   if (result.error?._tag !== 'Invalid' || !fallingBack) return result;
@@ -380,6 +380,8 @@ const clip = (text: string): string => (text.length > MAX_FOREIGN_TEXT ? `${text
  */
 const afterRefusedRoutes = async (deps: ReconcileDeps, obj: KubeObject, trouble: RouteTrouble, requeueAfterMs: number): Promise<Pass> => {
   if (trouble._tag === 'Stale') return done(CACHE_CATCH_UP_MS);
+  // This replica no longer leads: nothing to report, the new leader decides.
+  if (trouble.error?._tag === 'NotLeader') return { _tag: 'Error', error: trouble.error };
   const reported = await reportOnly(deps, obj, trouble.problem);
   if (reported._tag !== 'Done') return reported;
   if (trouble.error !== undefined && trouble.error._tag !== 'Invalid') return { _tag: 'Error', error: trouble.error };

@@ -4,11 +4,10 @@
  * replica whose own clock is minutes behind would ignore every gate sample (failures included)
  * for those minutes, and one ahead would cut dwells short (issue 9 #6). So the daemon tells time
  * by the API server: local time plus an offset measured from the `Date` header of GET /version
- * (RFC 9110 §6.6.1), taken at the midpoint of the request and kept as the median of recent
+ * (RFC 9110 §6.6.1) through the daemon's connection, taken at the midpoint of the request and kept as the median of recent
  * readings. The header has one-second resolution, so replicas agree within about a second.
  */
-import * as https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { Connection } from './client';
 
 /** One reading: the offset (server - local, ms) it implies, or why there is none. */
 export type ClockReading = { readonly _tag: 'Offset'; readonly offsetMs: number } | { readonly _tag: 'NoReading'; readonly reason: string };
@@ -43,34 +42,25 @@ export interface ServerClock {
   readonly offsetMs: () => number;
 }
 
-/** One GET /version with the kubeconfig's credentials, timed locally. */
-const readDate = async (kc: KubeConfig, timeoutMs: number, localNow: () => number): Promise<ClockReading> => {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) return { _tag: 'NoReading', reason: 'no current cluster in the kubeconfig' };
-  const url = new URL('/version', cluster.server);
-  const opts: https.RequestOptions = { method: 'GET', hostname: url.hostname, port: url.port, path: url.pathname, timeout: timeoutMs };
-  await kc.applyToHTTPSOptions(opts);
-  return new Promise((resolve) => {
-    const sent = localNow();
-    const req = https.request(opts, (res) => {
-      const received = localNow();
-      res.resume();
-      resolve(offsetFrom(res.headers.date, sent, received));
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (e) => resolve({ _tag: 'NoReading', reason: e.message }));
-    req.end();
-  });
+/** One GET /version through the daemon's connection (its timeout, credentials and User-Agent), timed locally. */
+const readDate = async (connection: Connection, localNow: () => number): Promise<ClockReading> => {
+  const sent = localNow();
+  try {
+    const res = await connection.send({ method: 'GET', path: '/version' });
+    return offsetFrom(res.headers.date, sent, localNow());
+  } catch (e) {
+    return { _tag: 'NoReading', reason: e instanceof Error ? e.message : String(e) };
+  }
 };
 
-export const serverClock = (kc: KubeConfig, timeoutMs = 5000, localNow: () => number = Date.now): ServerClock => {
+export const serverClock = (connection: Connection, localNow: () => number = Date.now): ServerClock => {
   const offsets: number[] = [];
   let offset = 0;
   return {
     now: () => localNow() + offset,
     offsetMs: () => offset,
     measure: async () => {
-      const r = await readDate(kc, timeoutMs, localNow);
+      const r = await readDate(connection, localNow);
       if (r._tag === 'Offset') {
         offsets.push(r.offsetMs);
         if (offsets.length > KEEP) offsets.shift();
