@@ -294,9 +294,10 @@ describe('crash injection: sluice run SIGKILLed at every write point and at rand
       const shift = await getShift(ns).catch(() => undefined);
       const st = shift?.status;
       if (!shift || !st) continue;
-      // Terminal: a final phase, and the routes caught up with it (status is written before routes).
+      // Terminal: a final phase, the routes caught up with it (status is written before routes), the command cleared.
       const serving = st.phase === 'Promoted' ? 'v2' : 'v1';
-      if (TERMINAL.includes(st.phase) && shift.spec.version === 'v2' && weightsOf(await getIstio(ns, 'virtualservices'))[serving] === 100) terminal++;
+      const pending = shift.metadata.annotations?.['sluice.dev/command'] !== undefined;
+      if (TERMINAL.includes(st.phase) && shift.spec.version === 'v2' && !pending && weightsOf(await getIstio(ns, 'virtualservices'))[serving] === 100) terminal++;
       if (st.phase === 'Idle' && st.stableVersion === 'v1' && shift.spec.version === 'v1' && !done.has(`${ns}/start`)) {
         await kubectlAsync(['-n', ns, 'patch', 'trafficshift', 'reviews', '--type=merge', '-p', JSON.stringify({ spec: { version: 'v2' } })]);
         done.add(`${ns}/start`);
