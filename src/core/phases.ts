@@ -86,8 +86,13 @@ const progressBlueGreen = (ctx: Ctx, status: ShiftStatus): Step => {
   return switchOver(ctx, s, 'preview done');
 };
 
-/** Blue-green after the switch: the rollback window, then Promoted on a fresh Pass. */
+/**
+ * Candidate at 100 %. Canary: the promotion was decided (last step passed, or a promote command)
+ * and its routes were written after the status: Promoted now. Blue-green: the rollback window,
+ * then Promoted on a fresh Pass.
+ */
 const promoting = (ctx: Ctx, status: ShiftStatus): Step => {
+  if (ctx.spec.strategy.kind === 'canary') return promote(ctx, status, keepCondition(status, 'Progressing')?.message ?? 'promotion decided');
   const cause = gateStall(ctx, status);
   const clock = runStallClock(ctx, status, cause);
   if (clock.exceeded !== undefined) return fallback(ctx, clock.status, 'ProgressDeadlineExceeded', clock.exceeded);

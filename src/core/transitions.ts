@@ -78,9 +78,24 @@ const SHIFT_OVER = {
   pausedFrom: undefined,
 } as const;
 
-/** The candidate becomes stable at 100 %; its old stable subset is dropped. `why` says what allowed it. */
-export const promote = (_ctx: Ctx, status: ShiftStatus, why: string): Step => {
+/**
+ * The candidate becomes stable at 100 %; its old stable subset is dropped. `why` says what allowed
+ * it. A candidate not yet at 100 % first goes there in phase Promoting, still guarded, and is
+ * Promoted on the next reconcile: status is written before routes (ADR 0005), so a crash between
+ * the two can only re-render 100 % (never the previous split), and the gate does not stop before
+ * the routes carry the promotion.
+ */
+export const promote = (ctx: Ctx, status: ShiftStatus, why: string): Step => {
   const candidate = status.candidateVersion ?? '';
+  if ((status.weights?.candidate ?? 0) !== 100) {
+    const message = `${candidate} to 100 % (was ${status.weights?.candidate ?? 0} %): ${why}; promoted once the routes carry it`;
+    return {
+      status: patch(status, { phase: 'Promoting', weights: ALL_CANDIDATE, stepStartedAt: iso(ctx.now), stalledSince: undefined, pausedAt: undefined, pausedFrom: undefined }),
+      notes: [{ event: 'Promoting', message }],
+      progressing: { status: 'True', reason: 'Promoting', message },
+      soon: true,
+    };
+  }
   const message = `${candidate} promoted to 100 % (was ${status.stableVersion}): ${why}`;
   return {
     status: patch(status, { phase: 'Promoted', stableVersion: candidate, ...SHIFT_OVER }),

@@ -11,8 +11,8 @@
  * What the daemon meets (invalid spec, objects it may not write, refused writes) reaches the core
  * as an observation and comes back as a condition; status.phase is the core's alone. Status is
  * the only memory and is written before the routes it describes, so no crash can make a later
- * pass undo a fallback (promotion alone writes its routes first, as it ends the gate; see ADR
- * 0005), and before the command annotations are removed (status.lastCommandId stops a replay).
+ * pass undo a fallback or a promotion (ADR 0005), and before the command annotations are removed
+ * (status.lastCommandId stops a replay).
  * A 409 on any write to the TrafficShift re-reads it from the API server and runs the whole
  * sequence again.
  */
@@ -220,15 +220,8 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
   if (lost !== undefined) return reportOnly(deps, obj, { reason: 'NotOwned', message: `${namespace}/${name}: ${lost}` });
 
   // Status is the memory and is written first, so no crash can make a later pass render a
-  // weight the decision took away (a fallback is durable before it is visible). The one
-  // exception is the end of a shift with the candidate at 100 %: promotion stops the gate, so
-  // its routes are written first and a refused write leaves the shift running and guarded.
-  const routesFirst = decision.status.phase === 'Promoted' && status.phase !== 'Promoted';
-  if (routesFirst && routes && E.isRight(current)) {
-    const wrote = await writeRoutes(deps, shift, routes, current.right, decision);
-    if (wrote._tag !== 'Done') return afterRefusedRoutes(deps, obj, wrote, decision.requeueAfterMs);
-  }
-
+  // weight the decision took away (a fallback is durable before it is visible), nor the split a
+  // promotion replaced: a canary reaches 100 % in phase Promoting (still guarded) before Promoted.
   if (decision.setSpecVersion !== undefined && decision.setSpecVersion !== spec.version) {
     const patched = await deps.kube.mergePatch(shiftRef(namespace, name), {
       metadata: { resourceVersion: obj.metadata.resourceVersion },
@@ -244,7 +237,7 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
     obj = written.right;
   }
 
-  if (!routesFirst && routes && E.isRight(current)) {
+  if (routes && E.isRight(current)) {
     const wrote = await writeRoutes(deps, shift, routes, current.right, decision);
     if (wrote._tag !== 'Done') return afterRefusedRoutes(deps, obj, wrote, decision.requeueAfterMs);
   }

@@ -101,15 +101,19 @@ describe('canary: stepping on the gate', () => {
     expect(shift.checkAfter(10 * SEC, passing).status.step).toBe(1);
   });
 
-  it('promotes after the last step passes: the candidate becomes stable at 100 %', () => {
+  it('promotes after the last step passes: 100 % in phase Promoting first (still guarded), then the candidate becomes stable', () => {
     const shift = passSteps(atFirstStep(), 3);
-    const d = shift.last;
+    expect(shift.last.status).toMatchObject({ phase: 'Promoting', stableVersion: 'v1', weights: { stable: 0, candidate: 100 } });
+    expect(shift.last.routes).toEqual({ stable: 'v1', candidate: 'v2', weights: { stable: 0, candidate: 100 }, preview: false });
+    expect(shift.last.gateActive).toBe(true);
+    expect(shift.last.requeueAfterMs).toBe(1000);
+    const d = shift.advance(SEC).reconcile();
     expect(d.status).toMatchObject({ phase: 'Promoted', stableVersion: 'v2', weights: { stable: 100, candidate: 0 } });
     expect(d.status.candidateVersion).toBeUndefined();
     expect(d.routes).toEqual({ stable: 'v2', weights: { stable: 100, candidate: 0 }, preview: false });
     expect(d.status.conditions?.find((c) => c.type === 'Promoted')).toMatchObject({ status: 'True', reason: 'Promoted' });
     expect(d.status.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'False', reason: 'ShiftComplete' });
-    expect(shift.historyEvents()).toEqual(['Adopted', 'ShiftStarted', 'StepAdvanced', 'StepAdvanced', 'StepAdvanced', 'Promoted']);
+    expect(shift.historyEvents()).toEqual(['Adopted', 'ShiftStarted', 'StepAdvanced', 'StepAdvanced', 'StepAdvanced', 'Promoting', 'Promoted']);
   });
 
   it('falls back to stable in one write when the second check fails', () => {
@@ -191,7 +195,9 @@ describe('canary: manual promotion and after a fallback', () => {
     expect(shift.status).toMatchObject({ phase: 'Progressing', stableVersion: 'v1', weights: { stable: 50, candidate: 50 } });
     expect(shift.status.conditions?.find((c) => c.type === 'Progressing')?.reason).toBe('AwaitingPromotion');
     expect(shift.historyEvents().filter((e) => e === 'AwaitingPromotion')).toHaveLength(1);
-    const promoted = shift.advance(SEC).reconcile({ command: { _tag: 'Valid', id: 'p1', verb: 'promote', by: 'carol' } });
+    const promoting = shift.advance(SEC).reconcile({ command: { _tag: 'Valid', id: 'p1', verb: 'promote', by: 'carol' } });
+    expect(promoting.status).toMatchObject({ phase: 'Promoting', weights: { stable: 0, candidate: 100 } });
+    const promoted = shift.advance(SEC).reconcile();
     expect(promoted.status).toMatchObject({ phase: 'Promoted', stableVersion: 'v2', weights: { stable: 100, candidate: 0 } });
   });
 

@@ -17,10 +17,14 @@ const rolledBack = (): Shift => {
 
 describe('commands: promote', () => {
   it('promotes a canary to 100 % at once, skipping the remaining steps', () => {
-    const d = canaryAt5().advance(SEC).reconcile({ command: command('c1', 'promote') });
-    expect(d.status).toMatchObject({ phase: 'Promoted', stableVersion: 'v2', lastCommandId: 'c1', weights: { stable: 100, candidate: 0 } });
-    expect(d.events.map((e) => e.reason)).toEqual(['CommandApplied', 'Promoted']);
+    const shift = canaryAt5();
+    const d = shift.advance(SEC).reconcile({ command: command('c1', 'promote') });
+    expect(d.status).toMatchObject({ phase: 'Promoting', stableVersion: 'v1', lastCommandId: 'c1', weights: { stable: 0, candidate: 100 } });
+    expect(d.events.map((e) => e.reason)).toEqual(['CommandApplied', 'Promoting']);
     expect(d.status.history?.at(-2)).toMatchObject({ event: 'CommandApplied', by: 'alice', message: 'promote by alice: v2 to 100 % now' });
+    const promoted = shift.advance(SEC).reconcile();
+    expect(promoted.status).toMatchObject({ phase: 'Promoted', stableVersion: 'v2', weights: { stable: 100, candidate: 0 } });
+    expect(promoted.events.map((e) => e.reason)).toEqual(['Promoted']);
   });
 
   it('switches a blue-green preview into the rollback window, and promotes from there on a second promote', () => {
@@ -45,7 +49,7 @@ describe('commands: promote', () => {
 
   it("is recorded as an explicit override outside the schedule's windows", () => {
     const d = canaryAt5().advance(SEC).reconcile({ command: command('c1', 'promote'), schedule: schedule({ inWindow: false }) });
-    expect(d.status.phase).toBe('Promoted');
+    expect(d.status.phase).toBe('Promoting');
     expect(d.status.history?.at(-2)?.message).toBe("promote by alice: v2 to 100 % now (outside the schedule's windows: explicit override)");
   });
 });

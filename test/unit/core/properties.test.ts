@@ -156,7 +156,8 @@ describe('decide: invariants over random histories', () => {
   it("a canary candidate never gets more than its step's weight unless set-weight put it there", () => {
     everyTurn((t) => {
       const { spec, decision } = t;
-      if (spec.strategy.kind !== 'canary' || decision.status.phase === 'Paused') return;
+      // Paused: set-weight; Promoting: a promotion was decided (see the next property).
+      if (spec.strategy.kind !== 'canary' || decision.status.phase === 'Paused' || decision.status.phase === 'Promoting') return;
       const step = decision.status.step ?? -1;
       const steps = spec.strategy.steps;
       const allowed = step < 0 ? 0 : steps[Math.min(step, steps.length - 1)]!;
@@ -170,8 +171,23 @@ describe('decide: invariants over random histories', () => {
       if (before.stableVersion === undefined || decision.status.stableVersion === before.stableVersion) return;
       const gate = decision.status.lastGate;
       const passed = gate?.result === 'Pass' && gate.version === decision.status.stableVersion;
-      check(passed || appliedVerb(t) === 'promote', 'promotion needs a Pass or a promote', t);
+      // A canary's promotion was decided when it entered Promoting (checked below); this ends it.
+      const decided = t.spec.strategy.kind === 'canary' && before.phase === 'Promoting';
+      check(passed || appliedVerb(t) === 'promote' || decided, 'promotion needs a Pass or a promote', t);
     });
+  });
+
+  it('a canary candidate reaches 100 % (Promoting) only on a Pass verdict for it or an explicit promote', () => {
+    let entered = 0;
+    everyTurn((t) => {
+      const { before, decision, spec } = t;
+      if (spec.strategy.kind !== 'canary' || before.phase === 'Promoting' || decision.status.phase !== 'Promoting') return;
+      entered++;
+      const gate = decision.status.lastGate;
+      const passed = gate?.result === 'Pass' && gate.version === decision.status.candidateVersion;
+      check(passed || appliedVerb(t) === 'promote', 'reaching 100 % needs a Pass or a promote', t);
+    });
+    expect(entered).toBeGreaterThan(0);
   });
 
   it('every fallback reaches stable 100 % in one decision, and only a failed check (never Unavailable) is GateFailed', () => {
