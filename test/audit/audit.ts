@@ -355,7 +355,11 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
   const checkFullStatus = (w: Write, before: Status, after: Status, shift: Obj): void => {
     const x = before.candidateVersion;
     if (x === undefined || x === before.stableVersion || !ACTIVE.has(before.phase ?? '')) return;
-    const promoted = after.stableVersion === x;
+    // A canary promotes in two writes: X to 100 % in Promoting (judged here, when it happens),
+    // then Promoted with nothing moving. A blue-green Promoted ends the rollback window and needs
+    // its own Pass, so it is judged whatever the weights were.
+    const canary = typeof (shift as { spec?: { strategy?: { canary?: unknown } } }).spec?.strategy?.canary === 'object';
+    const promoted = after.stableVersion === x && (!canary || (before.weights?.candidate ?? 0) < 100);
     const full = after.candidateVersion === x && (after.weights?.candidate ?? 0) === 100 && (before.weights?.candidate ?? 0) < 100;
     if (!promoted && !full) return;
     if (fullTrafficReason(before, after, shift, x) !== undefined) return;

@@ -118,10 +118,10 @@ describe('failover with a stalled leader', () => {
     proxy = await leaseStallingProxy(dir);
 
     // Given sluice-a leading through the proxy and sluice-b on standby,
-    const a = await startDaemon(namespace, 'sluice-a', ['--kubeconfig', proxy.kubeconfig]);
+    const a = await startDaemon(namespace, 'failover-a', ['--kubeconfig', proxy.kubeconfig]);
     daemons.push(a);
     await waitFor(async () => (await a.metric('sluice_leader')) === 1, { what: 'sluice-a to lead' });
-    const b = await startDaemon(namespace, 'sluice-b');
+    const b = await startDaemon(namespace, 'failover-b');
     daemons.push(b);
     await waitFor(async () => (await fetch(`${b.metricsUrl}/readyz`)).status === 200, { what: 'the standby to be ready' });
     // and a shift sluice-a has made Idle at v1 (its writes go through the proxy),
@@ -146,7 +146,7 @@ describe('failover with a stalled leader', () => {
 
     // and the API server's audit log shows no write of sluice-a later than its renew deadline.
     const events = readAuditEvents(auditLog!).filter((e) => e.objectRef?.namespace === namespace);
-    const byA = events.filter((e) => replicaOf(e) === 'sluice-a' && WRITE_VERBS.has(e.verb));
+    const byA = events.filter((e) => replicaOf(e) === 'failover-a' && WRITE_VERBS.has(e.verb));
     const renewals = byA.filter((e) => isLease(e) && ok(e));
     expect(renewals.length).toBeGreaterThan(0);
     const lastRenewal = Math.max(...renewals.map(at));
@@ -156,7 +156,7 @@ describe('failover with a stalled leader', () => {
     const late = writesOfA.filter((e) => at(e) > deadline).map((e) => `${e.verb} ${e.objectRef?.resource}/${e.objectRef?.name} at ${e.requestReceivedTimestamp}`);
     expect(late).toEqual([]);
 
-    const routeWritesOfB = events.filter((e) => replicaOf(e) === 'sluice-b' && e.objectRef?.resource === 'virtualservices' && WRITE_VERBS.has(e.verb) && ok(e));
+    const routeWritesOfB = events.filter((e) => replicaOf(e) === 'failover-b' && e.objectRef?.resource === 'virtualservices' && WRITE_VERBS.has(e.verb) && ok(e));
     expect(routeWritesOfB.filter((e) => at(e) >= commandAt).length).toBeGreaterThan(0);
     expect(checkWrites(events, { renewDeadlineMs: RENEW_DEADLINE_MS })).toEqual([]); // the audit checker's leader-only rule, bounded by the renew deadline
 

@@ -37,7 +37,7 @@ describe('failure paths keep a guarded, routable split', () => {
   });
 
   const daemon = async () => {
-    const d = await startDaemon(namespace, 'sluice-a', ['--leader-elect=false']);
+    const d = await startDaemon(namespace, 'sluice-safety', ['--leader-elect=false']);
     daemons.push(d);
     return d;
   };

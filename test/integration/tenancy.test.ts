@@ -52,7 +52,7 @@ describe('a tenant with rights on TrafficShifts only', () => {
 
   it('cannot write a VirtualService itself, nor make sluice route another Service\'s host or an ingress gateway', async () => {
     expect(kubectl(['--kubeconfig', tenant.kubeconfig, '-n', namespace, 'auth', 'can-i', 'create', 'virtualservices.networking.istio.io']).stdout.trim()).toBe('no');
-    daemons.push(await startDaemon(namespace, 'sluice-a', ['--leader-elect=false']));
+    daemons.push(await startDaemon(namespace, 'sluice-tenancy', ['--leader-elect=false']));
     tenantCreates(canarySpec('v1', { hosts: ['reviews', 'payments.prod.svc.cluster.local'], gateways: ['istio-system/ingressgateway'] }));
 
     const refused = await waitForPhase(namespace, (s) => readyOf(s)?.reason === 'Refused', 60_000);
@@ -68,7 +68,7 @@ describe('a tenant with rights on TrafficShifts only', () => {
   });
 
   it('routes exactly what the operator allows with --allow-host and --allow-gateway', async () => {
-    daemons.push(await startDaemon(namespace, 'sluice-a', ['--leader-elect=false', `--allow-host=${namespace}=*.example.com`, `--allow-gateway=${namespace}=istio-system/ingressgateway`]));
+    daemons.push(await startDaemon(namespace, 'sluice-tenancy', ['--leader-elect=false', `--allow-host=${namespace}=*.example.com`, `--allow-gateway=${namespace}=istio-system/ingressgateway`]));
     tenantCreates(canarySpec('v1', { hosts: ['reviews', 'shop.example.com'], gateways: ['mesh', 'istio-system/ingressgateway'] }));
     await waitForPhase(namespace, (s) => s.phase === 'Idle' && s.stableVersion === 'v1', 60_000);
     const vs = (await getIstio(namespace, 'virtualservices'))!;
@@ -95,7 +95,7 @@ describe('a tenant with rights on TrafficShifts only', () => {
     }
     expect(created.length).toBeGreaterThan(50);
     // An operator who allows templates: more shifts get as far as routes.
-    const d = await startDaemon(namespace, 'sluice-a', ['--leader-elect=false', '--allow-prometheus-queries']);
+    const d = await startDaemon(namespace, 'sluice-tenancy', ['--leader-elect=false', '--allow-prometheus-queries']);
     daemons.push(d);
     type Listed = { items: { metadata: { name: string; generation: number }; status?: Record<string, any> }[] };
     const list = async () => ((await custom.listNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace, plural: 'trafficshifts' })) as Listed).items;

@@ -212,6 +212,18 @@ describe('checkWrites', () => {
       );
     });
 
+    it('judges a canary promotion when it reaches 100 % in Promoting, not again when it ends in Promoted', () => {
+      const command = { time: ts(30), event: 'CommandApplied', message: 'promote by alice: v2 to 100 % now', by: 'alice' };
+      const promoting = (history: unknown[]) => progressing(100, { phase: 'Promoting', lastGate: gate('NoData', 29), history });
+      const ended = write('trafficshifts', promotedWithout(gate('NoData', 29), []), { at: 32, subresource: 'status' });
+      // A promote command recorded with the move to 100 %: both writes pass.
+      expect(checkWrites([...canaryAt25(), ...reconcileWrites(30, ['v1', 'v2'], { v1: 0, v2: 100 }, promoting([command])), ended])).toEqual([]);
+      // The same two writes with no reason: flagged once, where the 100 % happened.
+      const found = checkWrites([...canaryAt25(), ...reconcileWrites(30, ['v1', 'v2'], { v1: 0, v2: 100 }, promoting([])), ended]);
+      expect(rules(found)).toEqual(['gated-full-traffic']);
+      expect(found[0]!.message).toContain('phase Promoting');
+    });
+
     it('does not count a Pass from an earlier run of the same version', () => {
       const log = [...canaryAt25(), write('virtualservices', vs({ v2: 100 }), { at: 40 }), write('trafficshifts', promotedWithout(gate('Pass', -200)), { at: 40.02, subresource: 'status' })];
       expect(rules(checkWrites(log))).toEqual(['gated-full-traffic']);
