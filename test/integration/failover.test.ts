@@ -117,24 +117,24 @@ describe('failover with a stalled leader', () => {
     await givenReviews(namespace, ['v1', 'v2']);
     proxy = await leaseStallingProxy(dir);
 
-    // Given sluice-a leading through the proxy and sluice-b on standby,
+    // Given failover-a leading through the proxy and failover-b on standby,
     const a = await startDaemon(namespace, 'failover-a', ['--kubeconfig', proxy.kubeconfig]);
     daemons.push(a);
-    await waitFor(async () => (await a.metric('sluice_leader')) === 1, { what: 'sluice-a to lead' });
+    await waitFor(async () => (await a.metric('sluice_leader')) === 1, { what: 'failover-a to lead' });
     const b = await startDaemon(namespace, 'failover-b');
     daemons.push(b);
     await waitFor(async () => (await fetch(`${b.metricsUrl}/readyz`)).status === 200, { what: 'the standby to be ready' });
-    // and a shift sluice-a has made Idle at v1 (its writes go through the proxy),
+    // and a shift failover-a has made Idle at v1 (its writes go through the proxy),
     await givenShift(namespace, canarySpec('v1'));
     await waitForPhase(namespace, (s) => s.phase === 'Idle' && s.stableVersion === 'v1', 60_000);
 
-    // When sluice-a's Lease requests stall,
+    // When failover-a's Lease requests stall,
     proxy.stallLeases();
-    await waitFor(async () => (await b.metric('sluice_leader')) === 1, { timeoutMs: 30_000, intervalMs: 200, what: 'sluice-b to take over' });
+    await waitFor(async () => (await b.metric('sluice_leader')) === 1, { timeoutMs: 30_000, intervalMs: 200, what: 'failover-b to take over' });
     expect(await a.metric('sluice_leader')).toBe(0);
     expect(proxy.held()).toBeGreaterThan(0);
 
-    // and an SRE command arrives (both replicas see it: sluice-a's watches still flow),
+    // and an SRE command arrives (both replicas see it: failover-a's watches still flow),
     const commandAt = Date.now();
     patchShift(namespace, { metadata: { annotations: { 'sluice.dev/shift-to': 'v2', 'sluice.dev/by': 'failover-test', 'sluice.dev/command-id': 'failover-1' } } });
 
@@ -144,7 +144,7 @@ describe('failover with a stalled leader', () => {
     });
     await sleep(3_000); // time for the old leader to write too, were it still acting
 
-    // and the API server's audit log shows no write of sluice-a later than its renew deadline.
+    // and the API server's audit log shows no write of failover-a later than its renew deadline.
     const events = readAuditEvents(auditLog!).filter((e) => e.objectRef?.namespace === namespace);
     const byA = events.filter((e) => replicaOf(e) === 'failover-a' && WRITE_VERBS.has(e.verb));
     const renewals = byA.filter((e) => isLease(e) && ok(e));
@@ -152,7 +152,7 @@ describe('failover with a stalled leader', () => {
     const lastRenewal = Math.max(...renewals.map(at));
     const deadline = lastRenewal + RENEW_DEADLINE_MS;
     const writesOfA = byA.filter((e) => !isLease(e));
-    expect(writesOfA.length).toBeGreaterThan(0); // sluice-a did write while it led (the audit log attributes its writes)
+    expect(writesOfA.length).toBeGreaterThan(0); // failover-a did write while it led (the audit log attributes its writes)
     const late = writesOfA.filter((e) => at(e) > deadline).map((e) => `${e.verb} ${e.objectRef?.resource}/${e.objectRef?.name} at ${e.requestReceivedTimestamp}`);
     expect(late).toEqual([]);
 
@@ -160,7 +160,7 @@ describe('failover with a stalled leader', () => {
     expect(routeWritesOfB.filter((e) => at(e) >= commandAt).length).toBeGreaterThan(0);
     expect(checkWrites(events, { renewDeadlineMs: RENEW_DEADLINE_MS })).toEqual([]); // the audit checker's leader-only rule, bounded by the renew deadline
 
-    // sluice-a says why it stopped.
+    // failover-a says why it stopped.
     expect(a.lines.find((l) => l.msg === 'stopped leading')).toMatchObject({ reason: `the lease was not renewed within the renew deadline (${RENEW_DEADLINE_MS} ms)` });
   });
 });
