@@ -43,25 +43,30 @@ step "type-check"
 npm run --silent typecheck
 
 passed=0; failed=0
-count() { # add the totals of a jest --json report
-  local f=$1
-  [ -f "$f" ] || return 0
-  local p q
-  p=$(node -e 'const r=require(process.argv[1]);console.log(r.numPassedTests)' "$f")
-  q=$(node -e 'const r=require(process.argv[1]);console.log(r.numFailedTests + r.numRuntimeErrorTestSuites)' "$f")
+count() { # add the totals of a jest --json report; a run that failed outside any test (global
+  # setup or teardown, e.g. the audit-log check) counts as one failure even with all tests green
+  local f=$1 rc=$2
+  local p=0 q=0
+  if [ -f "$f" ]; then
+    p=$(node -e 'const r=require(process.argv[1]);console.log(r.numPassedTests)' "$f")
+    q=$(node -e 'const r=require(process.argv[1]);console.log(r.numFailedTests + r.numRuntimeErrorTestSuites)' "$f")
+  fi
+  if [ "$rc" != 0 ] && [ "$q" = 0 ]; then q=1; echo "counted as 1 failure: jest exited $rc outside any test (see above)" >&2; fi
   passed=$((passed + p)); failed=$((failed + q))
 }
 status=0
 
 step "unit tests"
-jest --selectProjects unit --json --outputFile="$results/unit.json" || status=1
-count "$results/unit.json"
+rc=0; jest --selectProjects unit --json --outputFile="$results/unit.json" || rc=$?
+[ "$rc" = 0 ] || status=1
+count "$results/unit.json" "$rc"
 
 if [ "${SLUICE_SKIP_INTEGRATION:-}" != 1 ]; then
   step "integration tests (real kube-apiserver, etcd, controllers, Istio CRDs, Prometheus, mesh simulator)"
   export SLUICE_ENV_DIR="${SLUICE_ENV_DIR:-/tmp/sluice-env-test-$$}"
-  NODE_OPTIONS=--experimental-vm-modules jest --selectProjects integration --runInBand --json --outputFile="$results/integration.json" || status=1
-  count "$results/integration.json"
+  rc=0; NODE_OPTIONS=--experimental-vm-modules jest --selectProjects integration --runInBand --json --outputFile="$results/integration.json" || rc=$?
+  [ "$rc" = 0 ] || status=1
+  count "$results/integration.json" "$rc"
 fi
 
 if [ "${SLUICE_SKIP_DEMO:-}" != 1 ] && [ -f scripts/demo-check.sh ]; then
