@@ -8,7 +8,10 @@
  *   - foreground deletion (kubectl delete --cascade=foreground) mid-canary and mid-fallback keeps the routes;
  *   - moving spec.service mid-shift pins the old Service's routes;
  *   - a command given with plain `kubectl annotate` is applied once;
- *   - a replica whose clock is 10 minutes behind (libfaketime) still judges every gate sample.
+ *   - a replica whose clock is 10 minutes behind (libfaketime) still judges every gate sample;
+ *   - a paused shift whose spec breaks and is fixed stays paused (no phase is guessed back);
+ *   - a huge sluice.dev/by is clipped before it reaches status;
+ *   - a deleted shift leaves no metric series behind.
  */
 import * as fs from 'node:fs';
 import { startMeshSim, type MeshSim } from '../mesh-sim/sim';
@@ -225,6 +228,53 @@ describe('failure paths keep a guarded, routable split', () => {
     const back = await waitForPhase(namespace, 'RolledBack', 90_000);
     expect(back.lastGate.result).toBe('Fail');
     expect(weightsOf(await getIstio(namespace, 'virtualservices'))).toMatchObject({ v1: 100, v2: 0 });
+  });
+
+  it('a paused shift whose spec breaks and is fixed again stays paused at its weight (no phase guessed back)', async () => {
+    namespace = await newNamespace('s-paused');
+    await givenReviews(namespace, ['v1', 'v2']);
+    await daemon();
+    await traffic();
+    await canaryAt20();
+    kubectlOk(['-n', namespace, 'annotate', 'trafficshift', 'reviews', 'sluice.dev/set-weight=40']);
+    await waitForPhase(namespace, (st) => st.phase === 'Paused' && st.weights?.candidate === 40, 60_000);
+    patchShift(namespace, { spec: { schedule: { start: '0 25 * * *' } } });
+    const broken = await waitForPhase(namespace, (st) => readyOf(st)?.reason === 'InvalidSpec', 60_000);
+    expect(broken.phase).toBe('Paused');
+    patchShift(namespace, { spec: { schedule: null } });
+    const fixed = await waitForPhase(namespace, (st) => readyOf(st)?.status === 'True', 60_000);
+    await sleep(3000);
+    const later = (await getShift(namespace))!.status!;
+    expect([fixed.phase, later.phase]).toEqual(['Paused', 'Paused']);
+    expect(later.weights).toEqual({ stable: 60, candidate: 40 });
+    expect(weightsOf(await getIstio(namespace, 'virtualservices'))).toEqual({ v1: 60, v2: 40 });
+  });
+
+  it('a huge sluice.dev/by is clipped before it reaches status history', async () => {
+    namespace = await newNamespace('s-huge');
+    await givenReviews(namespace, ['v1', 'v2']);
+    await daemon();
+    await traffic();
+    await canaryAt20();
+    kubectlOk(['-n', namespace, 'annotate', 'trafficshift', 'reviews', 'sluice.dev/command=pause', `sluice.dev/by=${'x'.repeat(60_000)}`]);
+    const paused = await waitForPhase(namespace, 'Paused', 60_000);
+    const entry = (paused.history as { event: string; by?: string }[]).find((h) => h.event === 'CommandApplied');
+    expect(entry?.by).toMatch(/^x+\.\.\. \(60000 characters\) \(unverified\)$/);
+    expect(JSON.stringify(paused).length).toBeLessThan(20_000);
+  });
+
+  it('a deleted shift leaves no metric series behind in the daemon', async () => {
+    namespace = await newNamespace('s-forget');
+    await givenReviews(namespace, ['v1']);
+    const d = await daemon();
+    await givenShift(namespace, canarySpec('v1'));
+    await waitForPhase(namespace, (s) => s.phase === 'Idle', 60_000);
+    await waitFor(async () => (await d.metric('sluice_shift_phase', { namespace, name: 'reviews', phase: 'Idle' })) === 1 || undefined, { what: 'the phase series' });
+    kubectlOk(['-n', namespace, 'delete', 'trafficshift', 'reviews', '--wait=true']);
+    await waitFor(async () => {
+      const text = await (await fetch(`${d.metricsUrl}/metrics`)).text();
+      return text.split('\n').every((l) => !l.includes(`namespace="${namespace}"`)) || undefined;
+    }, { timeoutMs: 30_000, what: 'every series of the deleted shift gone' });
   });
 });
 
