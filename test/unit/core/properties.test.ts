@@ -182,6 +182,8 @@ describe('decide: invariants over random histories', () => {
     everyTurn((t) => {
       const { before, decision, spec } = t;
       if (spec.strategy.kind !== 'canary' || before.phase === 'Promoting' || decision.status.phase !== 'Promoting') return;
+      // resume returns a shift paused while Promoting to where it was; its entry was judged then.
+      if (before.phase === 'Paused' && before.pausedFrom === 'Promoting' && appliedVerb(t) === 'resume') return;
       entered++;
       const gate = decision.status.lastGate;
       const passed = gate?.result === 'Pass' && gate.version === decision.status.candidateVersion;
