@@ -11,7 +11,8 @@
 # the client-go helm was built with).
 # Two callers at once share one build (flock).
 
-SLUICE_HELM_DEFAULT_VERSION=v3.22.0
+# v3.21.4: the newest approved v3 release (v3.22.0 is on the module proxy but not an approved release).
+SLUICE_HELM_DEFAULT_VERSION=v3.21.4
 
 _sluice_helm_lib="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=log.sh
