@@ -7,13 +7,13 @@
 import * as E from 'fp-ts/Either';
 import { parseDuration } from '../api/duration';
 import { CommandVerb } from '../core/types';
-import { commandAnnotationsPatch, isVersion, parseWeight, VERSION_EXPECTED, WEIGHT_EXPECTED } from '../kube/annotations';
+import { isVersion, parseWeight, VERSION_EXPECTED, WEIGHT_EXPECTED } from '../kube/annotations';
 import { CliCommand, depsFor, TextIo } from './cliDeps';
 import { getCommand, GET_USAGE } from './get';
 import { EXIT } from './output';
 import { COMMON_FLAGS, Parsed, parseFlags, splitName, str } from './parseFlags';
 import { statusCommand, STATUS_USAGE } from './status';
-import { markOf, waitForAnswer } from './wait';
+import { waitForAnswer, writeCommand } from './wait';
 
 const FLAGS = {
   ...COMMON_FLAGS,
@@ -107,13 +107,13 @@ const sreCommand = (command: string, sre: Sre): CliCommand => async (args, { io,
   const namespace = named.right.namespace ?? access.right.namespace;
   const by = str(flags.by) ?? (io.env['USER'] || io.env['USERNAME'] || undefined);
   const id = io.newId();
-  const written = await shifts.mergePatch(namespace, name, commandAnnotationsPatch(sre.verb, value.right, by, id))();
+  const written = await writeCommand(shifts, { namespace, name }, { verb: sre.verb, value: value.right, by, id })();
   if (E.isLeft(written)) return failed(written.left.message);
   const where = `${namespace}/${name}`;
   io.out(`${where}: asked to ${sre.says(value.right)} (command ${id}${by ? `, by ${by}` : ''})`);
   if (!flags.wait) return EXIT.ok;
 
-  const answered = await waitForAnswer(io, shifts, { namespace, name }, id, markOf(written.right), timeoutMs);
+  const answered = await waitForAnswer(io, shifts, { namespace, name }, id, written.right, timeoutMs);
   if (E.isLeft(answered)) return failed(answered.left);
   const outcome = answered.right;
   switch (outcome._tag) {

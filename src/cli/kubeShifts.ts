@@ -46,16 +46,18 @@ export const shiftClient = (kc: KubeConfig): ShiftClient => {
   };
 };
 
-/** Load the kubeconfig (the file given, else the default chain) and connect. */
-export const connectKube: Connect = async (kubeconfig) => {
+/** Load the kubeconfig (the file given, else the default chain): the config and its current namespace, or why not. */
+export const loadKubeConfig = (kubeconfig: string | undefined): E.Either<string, { kc: KubeConfig; namespace: string }> => {
   try {
     const kc = new KubeConfig();
     if (kubeconfig !== undefined) kc.loadFromFile(kubeconfig);
     else kc.loadFromDefault();
     if (!kc.getCurrentCluster()) return E.left(`no cluster in the kubeconfig${kubeconfig ? ` ${kubeconfig}` : ''} (current context: ${kc.getCurrentContext() || 'none'})`);
-    const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace || 'default';
-    return E.right({ shifts: shiftClient(kc), namespace });
+    return E.right({ kc, namespace: kc.getContextObject(kc.getCurrentContext())?.namespace || 'default' });
   } catch (e) {
     return E.left(`cannot load the kubeconfig${kubeconfig ? ` ${kubeconfig}` : ''}: ${e instanceof Error ? e.message : String(e)}`);
   }
 };
+
+/** Load the kubeconfig and connect. */
+export const connectKube: Connect = async (kubeconfig) => E.map(({ kc, namespace }: { kc: KubeConfig; namespace: string }) => ({ shifts: shiftClient(kc), namespace }))(loadKubeConfig(kubeconfig));

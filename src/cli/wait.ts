@@ -4,8 +4,12 @@
  * removes the annotations; a command is answered when both have happened.
  */
 import * as E from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
+import * as TE from 'fp-ts/TaskEither';
 import { HistoryEntry } from '../api/status';
-import { ANNOTATION } from '../kube/annotations';
+import { CommandVerb } from '../core/types';
+import { ANNOTATION, commandAnnotationsPatch } from '../kube/annotations';
+import { KubeError } from '../kube/errors';
 import { KubeObject } from '../kube/objects';
 import { CliIo, ShiftClient } from './cliDeps';
 import { viewOf } from './shiftView';
@@ -30,6 +34,17 @@ export const markOf = (obj: KubeObject): HistoryMark => {
   const history = viewOf(obj).status.history ?? [];
   return { length: history.length, ...(history.length > 0 ? { last: history[history.length - 1]! } : {}) };
 };
+
+/**
+ * Write one command (its sluice.dev/* annotations, one JSON merge patch): the one way both the
+ * CLI and `sluice dashboard` command a shift. Right: where the history stood, for judgeCommand.
+ */
+export const writeCommand = (
+  shifts: ShiftClient,
+  where: { namespace: string; name: string },
+  command: { verb: CommandVerb; value: string | number | undefined; by: string | undefined; id: string },
+): TE.TaskEither<KubeError, HistoryMark> =>
+  pipe(shifts.mergePatch(where.namespace, where.name, commandAnnotationsPatch(command.verb, command.value, command.by, command.id)), TE.map(markOf));
 
 const same = (a: HistoryEntry, b: HistoryEntry): boolean => a.time === b.time && a.event === b.event && a.message === b.message;
 
@@ -56,7 +71,7 @@ export const WAIT_POLL_MS = 1000;
 
 /** Poll until the command is answered, `timeoutMs` passes (Pending), or the user interrupts (Pending). */
 export const waitForAnswer = async (
-  io: CliIo,
+  io: Pick<CliIo, 'now' | 'sleep' | 'signal'>,
   shifts: ShiftClient,
   where: { namespace: string; name: string },
   id: string,

@@ -41,7 +41,7 @@ export const notLeader = make('NotLeader');
 export const unknownError = make('Unknown');
 
 /** The API server's own explanation from a Status body, if there is one. */
-const statusMessage = (body: unknown): string | undefined => {
+export const statusMessage = (body: unknown): string | undefined => {
   if (typeof body === 'string') {
     try {
       return statusMessage(JSON.parse(body));
