@@ -23,6 +23,10 @@ export const commandTable = (io: FileIo): CommandTable => ({
   ...operatorRows(io),
   // Loaded on use: the daemon pulls in @kubernetes/client-node (ESM), which offline commands and
   // their tests should not need to load.
+  dashboard: {
+    summary: 'a local web UI: every shift live, its charts and history, and the SRE commands',
+    run: async (args) => (await import('../dashboard/command')).runDashboard(args, io),
+  },
   run: {
     summary: 'run the controller daemon (watches TrafficShifts, shifts traffic, serves /metrics)',
     run: async (args) => (await import('./run')).runDaemon(args, io),
