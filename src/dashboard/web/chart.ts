@@ -35,7 +35,7 @@ const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;',
 const n = (v: number): string => (Math.round(v * 10) / 10).toString();
 const hhmm = (t: number): string => new Date(t).toISOString().slice(11, 16);
 
-const PAD = { left: 56, right: 12, top: 12, bottom: 44 } as const;
+const PAD = { left: 56, right: 28, top: 12, bottom: 44 } as const;
 
 /** The points of one series as SVG polyline coordinates (pure; exported for tests). */
 export const polyline = (
