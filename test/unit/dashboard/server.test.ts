@@ -73,14 +73,14 @@ describe('the dashboard API', () => {
     await post(`${url}/api/shifts/shop/reviews/commands`, { action: 'abort' });
     const res = await fetch(`${url}/api/shifts/shop/reviews/commands/id0001`);
     expect(res.status).toBe(504);
-    expect((await res.json()).problem).toEqual({ _tag: 'DaemonSilent', message: 'shop/reviews: no answer from the daemon within 5s; command id0001 is still pending (is "sluice run" running?)' });
+    expect(((await res.json()) as any).problem).toEqual({ _tag: 'DaemonSilent', message: 'shop/reviews: no answer from the daemon within 5s; command id0001 is still pending (is "sluice run" running?)' });
   });
 
   it('refuses a weight out of range before writing anything', async () => {
     const { url, mem } = await start();
     const res = await post(`${url}/api/shifts/shop/reviews/commands`, { action: 'set-weight', value: '140' });
     expect(res.status).toBe(400);
-    expect((await res.json()).problem.message).toBe('weight "140" is not an integer from 0 to 100');
+    expect(((await res.json()) as any).problem.message).toBe('weight "140" is not an integer from 0 to 100');
     expect(mem.patches).toEqual([]);
   });
 
@@ -98,9 +98,9 @@ describe('the dashboard API', () => {
   it('serves the overview rows and a shift page whose missing routes are a problem, not a failure', async () => {
     const { url } = await start();
     await new Promise((r) => setTimeout(r, 50));
-    const rows = await (await fetch(`${url}/api/shifts`)).json();
+    const rows = (await (await fetch(`${url}/api/shifts`)).json()) as any;
     expect(rows.rows.map((r: { name: string; weights: unknown }) => [r.name, r.weights])).toEqual([['reviews', { stable: 80, candidate: 20 }]]);
-    const page = await (await fetch(`${url}/api/shifts/shop/reviews`)).json();
+    const page = (await (await fetch(`${url}/api/shifts/shop/reviews`)).json()) as any;
     expect(page.detail.row.candidate).toBe('v2');
     expect(page.routes.virtualService).toEqual({ problem: { _tag: 'NotFound', message: 'no VirtualService' } });
     const none = await fetch(`${url}/api/shifts/shop/nothing`);
