@@ -107,7 +107,20 @@ export const BlueGreenStrategy = struct('BlueGreenStrategy', {}, {
   rollbackWindow: duration(0, LIMITS.longDurationMs),
 });
 
-export const Strategy = exactlyOneOf('Strategy', { canary: CanaryStrategy, blueGreen: BlueGreenStrategy });
+/**
+ * A/B test: requests matching any of `match` go to the candidate, everyone else stays on stable;
+ * the gate judges the candidate on that traffic for `iterations` intervals, then it is promoted
+ * (or waits for a promote command with manualPromotion) or falls back. Shares its route model
+ * with blue-green's previewMatch (see candidateMatches).
+ */
+export const AbTestStrategy = struct('AbTestStrategy', {
+  /** Istio HTTPMatchRequests (ORed) whose requests reach the candidate, 1 to 8. Required. */
+  match: arrayOf(HttpMatch, 'HTTP matches', LIMITS.matches),
+  /** Gate intervals (spec.analysis.interval) the candidate is judged on matching traffic before promotion, 1 to 1000. Required. */
+  iterations: intIn(1, 1000),
+}, {});
+
+export const Strategy = exactlyOneOf('Strategy', { canary: CanaryStrategy, blueGreen: BlueGreenStrategy, abTest: AbTestStrategy });
 export type Strategy = t.TypeOf<typeof Strategy>;
 
 export const PrometheusRef = struct('PrometheusRef', { url: boundedString(LIMITS.urlChars) }, {});
@@ -287,7 +300,8 @@ export interface ResolvedSpec {
   readonly versionLabel: string;
   readonly strategy:
     | { readonly kind: 'canary'; readonly steps: readonly number[]; readonly stepIntervalMs: number }
-    | { readonly kind: 'blueGreen'; readonly previewMatch?: HttpMatch; readonly previewDurationMs: number; readonly rollbackWindowMs: number };
+    | { readonly kind: 'blueGreen'; readonly previewMatch?: HttpMatch; readonly previewDurationMs: number; readonly rollbackWindowMs: number }
+    | { readonly kind: 'abTest'; readonly matches: readonly HttpMatch[]; readonly iterations: number };
   readonly analysis: GateRule & {
     readonly intervalMs: number;
     readonly prometheusUrl?: string;
@@ -305,6 +319,24 @@ export interface ResolvedSpec {
   readonly schedule?: { readonly start?: string; readonly timeZone: string; readonly windows?: readonly Window[] };
   readonly adopt: boolean;
 }
+
+/**
+ * The one model of "these requests reach the candidate while everyone else stays on stable",
+ * shared by blue-green's preview and the A/B test (and by every renderer of routes): the
+ * HTTPMatchRequests (ORed) whose requests go to the candidate before any weight moves, or
+ * undefined when the strategy routes by weight only (canary, blue-green without previewMatch).
+ */
+export const candidateMatches = (spec: Pick<ResolvedSpec, 'strategy'>): readonly HttpMatch[] | undefined => {
+  const s = spec.strategy;
+  switch (s.kind) {
+    case 'canary':
+      return undefined;
+    case 'blueGreen':
+      return s.previewMatch !== undefined ? [s.previewMatch] : undefined;
+    case 'abTest':
+      return s.matches;
+  }
+};
 
 /** What the gate judges against (see core/gate.ts). */
 export interface GateRule {

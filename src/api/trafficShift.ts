@@ -87,6 +87,8 @@ export const checkSpec = (spec: TrafficShiftSpec): FieldError[] => {
     else
       errors.push(fieldError('spec.analysis.interval', interval, `is longer than spec.progressDeadline ${deadline} (the default); expected at most the progress deadline`));
   }
+  if (spec.strategy.kind === 'abTest' && spec.strategy.value.match.length === 0)
+    errors.push(fieldError('spec.strategy.abTest.match', [], 'is empty; expected at least one HTTP match (the requests that reach the candidate)'));
   if (spec.versionLabel !== undefined && spec.versionLabel !== ISTIO_VERSION_LABEL && a?.query === undefined)
     errors.push(fieldError('spec.versionLabel', spec.versionLabel, VERSION_LABEL_REFUSED));
   if (spec.schedule) errors.push(...checkSchedule(spec.schedule));
@@ -130,18 +132,26 @@ export const decodeTrafficShift = (u: unknown): E.Either<InvalidShift, TrafficSh
 
 const ms = (d: string | undefined, fallback: string): number => parseDuration(d ?? fallback)!;
 
+const resolveStrategy = (s: TrafficShiftSpec['strategy']): ResolvedSpec['strategy'] => {
+  switch (s.kind) {
+    case 'canary':
+      return { kind: 'canary', steps: s.value.steps, stepIntervalMs: ms(s.value.stepInterval, DEFAULTS.stepInterval) };
+    case 'blueGreen':
+      return {
+        kind: 'blueGreen',
+        ...(s.value.previewMatch ? { previewMatch: s.value.previewMatch } : {}),
+        previewDurationMs: ms(s.value.previewDuration, DEFAULTS.previewDuration),
+        rollbackWindowMs: ms(s.value.rollbackWindow, DEFAULTS.rollbackWindow),
+      };
+    case 'abTest':
+      return { kind: 'abTest', matches: s.value.match, iterations: s.value.iterations };
+  }
+};
+
 /** Fill every default; the one place defaults are applied (the CRD carries the same ones). */
 export const resolveSpec = (spec: TrafficShiftSpec): ResolvedSpec => {
   const a = spec.analysis ?? {};
-  const strategy: ResolvedSpec['strategy'] =
-    spec.strategy.kind === 'canary'
-      ? { kind: 'canary', steps: spec.strategy.value.steps, stepIntervalMs: ms(spec.strategy.value.stepInterval, DEFAULTS.stepInterval) }
-      : {
-          kind: 'blueGreen',
-          ...(spec.strategy.value.previewMatch ? { previewMatch: spec.strategy.value.previewMatch } : {}),
-          previewDurationMs: ms(spec.strategy.value.previewDuration, DEFAULTS.previewDuration),
-          rollbackWindowMs: ms(spec.strategy.value.rollbackWindow, DEFAULTS.rollbackWindow),
-        };
+  const strategy = resolveStrategy(spec.strategy);
   return {
     service: spec.service,
     version: spec.version,

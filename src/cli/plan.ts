@@ -41,11 +41,13 @@ export interface GatePlan {
 export interface ShiftPlan {
   readonly name: string;
   readonly namespace: string;
-  readonly strategy: 'Canary' | 'BlueGreen';
+  readonly strategy: 'Canary' | 'BlueGreen' | 'ABTest';
   readonly service: string;
   readonly version: string;
   /** Blue-green: least time matching requests preview the candidate before the switch. */
   readonly previewSeconds?: number;
+  /** A/B test: gate intervals the candidate is judged on matching requests, and their least total time. */
+  readonly abTest?: { readonly iterations: number; readonly seconds: number };
   /** Canary: each step, then 100. Blue-green: one step of 100 lasting the rollback window. */
   readonly steps: readonly StepPlan[];
   /** The last change waits for a promote command. */
@@ -80,6 +82,9 @@ const gatePlan = (spec: ResolvedSpec): GatePlan => {
   };
 };
 
+const STRATEGY_NAMES = { canary: 'Canary', blueGreen: 'BlueGreen', abTest: 'ABTest' } as const;
+const STRATEGY_WORDS = { Canary: 'canary', BlueGreen: 'blue-green', ABTest: 'A/B test' } as const;
+
 /** How a valid shift would roll out. Pure: `nowMs` only places the next scheduled start. */
 export const planShift = (shift: TrafficShift, nowMs: number): ShiftPlan => {
   const spec = resolveSpec(shift.spec);
@@ -87,16 +92,17 @@ export const planShift = (shift: TrafficShift, nowMs: number): ShiftPlan => {
   const steps: StepPlan[] =
     s.kind === 'canary'
       ? [...s.steps.map((weight) => ({ weight, minDwellSeconds: seconds(s.stepIntervalMs) })), { weight: 100, minDwellSeconds: 0 }]
-      : [{ weight: 100, minDwellSeconds: seconds(s.rollbackWindowMs) }];
-  const preview = s.kind === 'blueGreen' ? seconds(s.previewDurationMs) : 0;
+      : [{ weight: 100, minDwellSeconds: s.kind === 'blueGreen' ? seconds(s.rollbackWindowMs) : 0 }];
+  const preview = s.kind === 'blueGreen' ? seconds(s.previewDurationMs) : s.kind === 'abTest' ? seconds(s.iterations * spec.analysis.intervalMs) : 0;
   const start = nextStartOf(spec, nowMs);
   return {
     name: shift.metadata.name,
     namespace: shift.metadata.namespace,
-    strategy: s.kind === 'canary' ? 'Canary' : 'BlueGreen',
+    strategy: STRATEGY_NAMES[s.kind],
     service: spec.service,
     version: spec.version,
     ...(s.kind === 'blueGreen' ? { previewSeconds: preview } : {}),
+    ...(s.kind === 'abTest' ? { abTest: { iterations: s.iterations, seconds: preview } } : {}),
     steps,
     manualPromotion: spec.manualPromotion,
     gate: gatePlan(spec),
@@ -111,6 +117,10 @@ const previewLine = (match: HttpMatch | undefined, version: string, secs: number
   match
     ? `requests matching ${JSON.stringify(HttpMatch.encode(match))} reach ${version} for ≥ ${dur(secs)}; all other traffic stays on stable`
     : `${version} gets no traffic for ≥ ${dur(secs)} (no previewMatch)`;
+
+const abTestLine = (matches: readonly HttpMatch[], version: string, iterations: number, intervalMs: number): string =>
+  `requests matching any of ${JSON.stringify(matches.map((m) => HttpMatch.encode(m)))} reach ${version} for ${iterations} gate interval${iterations === 1 ? '' : 's'} ` +
+  `(≥ ${formatDuration(iterations * intervalMs)}), the last check passing; all other traffic stays on stable`;
 
 const scheduleLines = (spec: ResolvedSpec, plan: ShiftPlan): string[] => {
   const sc = spec.schedule;
@@ -131,12 +141,15 @@ export const describePlan = (shift: TrafficShift, plan: ShiftPlan): string => {
   const spec = resolveSpec(shift.spec);
   const s = spec.strategy;
   const manual = plan.manualPromotion ? '; the last change waits for a promote command' : '';
-  const lines = [`${plan.namespace}/${plan.name}: ${plan.strategy === 'Canary' ? 'canary' : 'blue-green'} of Service ${plan.service} to version ${plan.version}`];
+  const lines = [`${plan.namespace}/${plan.name}: ${STRATEGY_WORDS[plan.strategy]} of Service ${plan.service} to version ${plan.version}`];
   if (s.kind === 'blueGreen') lines.push(`  preview:   ${previewLine(s.previewMatch, plan.version, plan.previewSeconds ?? 0)}`);
+  if (s.kind === 'abTest') lines.push(`  a/b test:  ${abTestLine(s.matches, plan.version, s.iterations, spec.analysis.intervalMs)}`);
   const weights =
     s.kind === 'canary'
       ? plan.steps.map((st) => (st.weight === 100 ? '100 %' : `${st.weight} % for ≥ ${dur(st.minDwellSeconds)}`)).join(' -> ')
-      : `100 % at the switch; stable stays routable for ${dur(plan.steps[0]!.minDwellSeconds)} (rollback window)`;
+      : s.kind === 'abTest'
+        ? '100 % at promotion'
+        : `100 % at the switch; stable stays routable for ${dur(plan.steps[0]!.minDwellSeconds)} (rollback window)`;
   lines.push(`  weights:   ${weights}${manual}`);
   lines.push(`  gate:      ${plan.gate.text}`);
   lines.push(`  earliest:  done ${dur(plan.earliestCompletionSeconds)} after the start${plan.manualPromotion ? ' and a promote command' : ''}`);

@@ -12,7 +12,7 @@ export interface ShiftView {
   readonly service?: string;
   /** spec.version: the version that should end up serving. */
   readonly version?: string;
-  readonly strategy?: 'canary' | 'blueGreen';
+  readonly strategy?: 'canary' | 'blueGreen' | 'abTest';
   /** Canary steps in percent. */
   readonly steps?: readonly number[];
   readonly createdAt?: string;
@@ -22,6 +22,9 @@ export interface ShiftView {
 
 const asString = (u: unknown): string | undefined => (typeof u === 'string' ? u : undefined);
 const asObject = (u: unknown): Record<string, unknown> => (typeof u === 'object' && u !== null && !Array.isArray(u) ? (u as Record<string, unknown>) : {});
+
+const strategyOf = (strategy: Record<string, unknown>): ShiftView['strategy'] =>
+  (['canary', 'blueGreen', 'abTest'] as const).find((k) => strategy[k] !== undefined);
 
 export const viewOf = (obj: KubeObject): ShiftView => {
   const spec = asObject(obj.spec);
@@ -35,7 +38,7 @@ export const viewOf = (obj: KubeObject): ShiftView => {
     name: obj.metadata.name,
     ...(service !== undefined ? { service } : {}),
     ...(version !== undefined ? { version } : {}),
-    ...(canary ? { strategy: 'canary' as const } : strategy['blueGreen'] !== undefined ? { strategy: 'blueGreen' as const } : {}),
+    ...(strategyOf(strategy) !== undefined ? { strategy: strategyOf(strategy) } : {}),
     ...(steps ? { steps } : {}),
     ...(obj.metadata.creationTimestamp ? { createdAt: obj.metadata.creationTimestamp } : {}),
     status: asObject(obj.status) as ShiftStatus,

@@ -5,7 +5,7 @@
  */
 import { Condition, ConditionType, HISTORY_LIMIT, HistoryEntry, ShiftStatus } from '../api/status';
 import {
-  ALL_STABLE, Ctx, guarded, iso, isActive, keepCondition, MIN_REQUEUE_MS, msOf, Note, patch, podsOf, podsSentence, previewRouted, Progress,
+  ALL_STABLE, Ctx, dwellMs, guarded, iso, isActive, keepCondition, MIN_REQUEUE_MS, msOf, Note, patch, podsOf, podsSentence, previewRouted, Progress,
   STEADY_RESYNC_MS, Step,
 } from './state';
 
@@ -120,9 +120,9 @@ export const requeueFor = (ctx: Ctx, status: ShiftStatus, soon: boolean): number
   if (soon) return MIN_REQUEUE_MS;
   const at = (time: string | undefined, plus: number): number => msOf(time, Number.NaN) + plus - ctx.now;
   const strategy = ctx.spec.strategy;
-  const dwell = strategy.kind === 'canary' ? strategy.stepIntervalMs : status.phase === 'Promoting' ? strategy.rollbackWindowMs : strategy.previewDurationMs;
+  const dwell = dwellMs(ctx.spec, status.phase);
   const running = status.phase === 'Progressing' || status.phase === 'Promoting';
-  const dwelling = running && (strategy.kind === 'blueGreen' || (status.step ?? -1) >= 0);
+  const dwelling = running && (strategy.kind !== 'canary' || (status.step ?? -1) >= 0);
   const schedule = ctx.observed.schedule;
   const timers = [
     guarded(ctx, status) ? ctx.spec.analysis.intervalMs : Number.NaN,

@@ -95,7 +95,10 @@ export const readinessStall = (ctx: Ctx, status: ShiftStatus): StallCause | unde
 export const gateStall = (ctx: Ctx, status: ShiftStatus): StallCause | undefined => {
   const gate = currentGate(status);
   if (gate === undefined || !guarded(ctx, status)) return undefined;
-  const holds = gate.result === 'Unavailable' || (gate.result === 'NoData' && ctx.spec.analysis.noData === 'hold' && !inPreview(ctx.spec, status));
+  // Blue-green's preview is optional traffic: its lack of data does not hold the switch. An A/B
+  // test is judged on its matching traffic only, so there no data holds as it does for a canary step.
+  const optional = ctx.spec.strategy.kind === 'blueGreen' && inPreview(ctx.spec, status);
+  const holds = gate.result === 'Unavailable' || (gate.result === 'NoData' && ctx.spec.analysis.noData === 'hold' && !optional);
   return holds ? { head: 'no gate data', tail: `: ${gate.message}`, reason: 'NoGateData' } : undefined;
 };
 

@@ -87,12 +87,31 @@ const progressBlueGreen = (ctx: Ctx, status: ShiftStatus): Step => {
 };
 
 /**
- * Candidate at 100 %. Canary: the promotion was decided (last step passed, or a promote command)
+ * A/B test before promotion: matching requests reach the candidate (routed only while it has a
+ * ready pod); after `iterations` gate intervals and a fresh passing check it is promoted, or waits
+ * for a promote command. Failing checks fall back through the guard (run before).
+ */
+const progressAbTest = (ctx: Ctx, status: ShiftStatus, iterations: number): Step => {
+  const ready = readinessStall(ctx, status);
+  const cause = ready ?? gateStall(ctx, status);
+  const clock = runStallClock(ctx, status, cause);
+  if (clock.exceeded !== undefined) return fallback(ctx, clock.status, 'ProgressDeadlineExceeded', clock.exceeded);
+  const s = clock.status;
+  const testing = `A/B testing ${s.candidateVersion} on matching requests for ${iterations} gate interval${iterations === 1 ? '' : 's'}; ${s.stableVersion} serves everyone else`;
+  if (cause !== undefined) return stallHold(s, cause);
+  if (dwellLeft(ctx, s) > 0 || !freshPass(ctx, s)) return hold(s, 'Testing', testing);
+  if (!inWindow(ctx)) return outsideWindow(s);
+  if (ctx.spec.manualPromotion) return awaitPromotion(s, `${testing}: passed; waiting for a promote command`);
+  return promote(ctx, s, `the A/B test passed ${iterations} interval${iterations === 1 ? '' : 's'} (${s.lastGate?.message})`);
+};
+
+/**
+ * Candidate at 100 %. Canary and A/B: the promotion was decided (last step passed, or a promote command)
  * and its routes were written after the status: Promoted now. Blue-green: the rollback window,
  * then Promoted on a fresh Pass.
  */
 const promoting = (ctx: Ctx, status: ShiftStatus): Step => {
-  if (ctx.spec.strategy.kind === 'canary') return promote(ctx, status, keepCondition(status, 'Progressing')?.message ?? 'promotion decided');
+  if (ctx.spec.strategy.kind !== 'blueGreen') return promote(ctx, status, keepCondition(status, 'Progressing')?.message ?? 'promotion decided');
   const cause = gateStall(ctx, status);
   const clock = runStallClock(ctx, status, cause);
   if (clock.exceeded !== undefined) return fallback(ctx, clock.status, 'ProgressDeadlineExceeded', clock.exceeded);
@@ -119,7 +138,14 @@ const byPhase = (ctx: Ctx, status: ShiftStatus): Step => {
       return promoting(ctx, status);
     default: {
       const strategy = ctx.spec.strategy;
-      return strategy.kind === 'canary' ? progressCanary(ctx, status, strategy.steps) : progressBlueGreen(ctx, status);
+      switch (strategy.kind) {
+        case 'canary':
+          return progressCanary(ctx, status, strategy.steps);
+        case 'blueGreen':
+          return progressBlueGreen(ctx, status);
+        case 'abTest':
+          return progressAbTest(ctx, status, strategy.iterations);
+      }
     }
   }
 };

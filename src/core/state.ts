@@ -3,7 +3,7 @@
  * `Step` every phase handler returns, and small pure readings of the status (clocks, readiness,
  * whether the gate guards, whether a Pass is fresh enough to advance on).
  */
-import { ResolvedSpec } from '../api/spec';
+import { candidateMatches, ResolvedSpec } from '../api/spec';
 import { ConditionType, Phase, ShiftStatus, Weights } from '../api/status';
 import { formatDuration, parseDuration } from '../api/duration';
 import { Observations, ShiftInput, VersionPods } from './types';
@@ -86,9 +86,9 @@ export const podsSentence = (version: string, pods: VersionPods): string => `${v
 export const runningPhase = (status: ShiftStatus): Phase | undefined =>
   status.phase === 'Paused' ? (status.pausedFrom ?? 'Progressing') : status.phase;
 
-/** Blue-green before the switch, with a preview match: matching requests reach the candidate. */
+/** Blue-green before the switch with a preview match, or an A/B test before promotion: matching requests reach the candidate. */
 export const inPreview = (spec: ResolvedSpec, status: ShiftStatus): boolean =>
-  spec.strategy.kind === 'blueGreen' && spec.strategy.previewMatch !== undefined && runningPhase(status) === 'Progressing';
+  candidateMatches(spec) !== undefined && runningPhase(status) === 'Progressing';
 
 /** Preview requests are routed to the candidate only while it has a ready pod (else they would get 503s). */
 export const previewRouted = (ctx: Ctx, status: ShiftStatus): boolean =>
@@ -112,6 +112,8 @@ export const dwellMs = (spec: ResolvedSpec, phase: Phase | undefined): number =>
       return phase === 'Promoting' ? 0 : spec.strategy.stepIntervalMs;
     case 'blueGreen':
       return phase === 'Promoting' ? spec.strategy.rollbackWindowMs : spec.strategy.previewDurationMs;
+    case 'abTest':
+      return phase === 'Promoting' ? 0 : spec.strategy.iterations * spec.analysis.intervalMs;
   }
 };
 

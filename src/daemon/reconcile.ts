@@ -347,7 +347,7 @@ const writeRoutes = async (
     if (written._tag === 'Done') return { _tag: 'Done' };
     if (written._tag === 'Stale') return written;
     const error = written.error;
-    const hint = error._tag === 'Invalid' ? '; fix the fields sluice copies onto its routes (spec.route, spec.strategy.blueGreen.previewMatch)' : '';
+    const hint = error._tag === 'Invalid' ? '; fix the fields sluice copies onto its routes (spec.route, spec.strategy.blueGreen.previewMatch, spec.strategy.abTest.match)' : '';
     return { _tag: 'Refused', error, problem: { reason: 'RoutesNotApplied', message: `${where}: routes not written: ${clip(error.message)}${hint}` } };
   };
   const result = await attempt(shift.spec);

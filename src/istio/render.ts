@@ -9,10 +9,12 @@
  *   when the VirtualService is bound to a gateway. spec.hosts is written as the user gave it.
  * - The candidate destination stays in the primary route at weight 0 (Istio accepts 0): the
  *   subset stays referenced, and going from 0 to a step is a weight change only.
+ * - Requests matching the candidate's matches (blue-green preview, A/B test; candidateMatches)
+ *   get a route of their own before the primary one, ANDed with spec.route.match (match.ts).
  * - The candidate weight is authoritative: it is rounded and clamped to 0..100, and the stable
  *   destination gets the rest, so every rendered route sums to 100 whatever the intent says.
  */
-import { HttpMatch, ResolvedSpec } from '../api/spec';
+import { candidateMatches, HttpMatch, ResolvedSpec } from '../api/spec';
 import { RouteIntent } from '../core/types';
 import { previewMatches } from './match';
 import { serviceFqdn, subsetName } from './names';
@@ -70,9 +72,10 @@ const httpRoutes = (shift: ShiftRef, intent: RouteIntent, host: string): HttpRou
   const destination = (version: string, weight: number): RouteDestination => ({ destination: { host, subset: subsetName(version) }, weight });
   const routes: HttpRoute[] = [];
   const candidate = intent.candidate !== undefined && intent.candidate !== intent.stable ? intent.candidate : undefined;
-  if (intent.preview && candidate !== undefined && spec.strategy.kind === 'blueGreen' && spec.strategy.previewMatch) {
-    const match = previewMatches(istioMatch(spec.strategy.previewMatch), routeMatch);
-    if (match !== undefined) routes.push({ name: 'preview', match, route: [destination(candidate, 100)], ...options });
+  const audience = candidateMatches(spec);
+  if (intent.preview && candidate !== undefined && audience !== undefined) {
+    const match = audience.flatMap((m) => previewMatches(istioMatch(m), routeMatch) ?? []);
+    if (match.length > 0) routes.push({ name: spec.strategy.kind === 'abTest' ? 'ab-test' : 'preview', match, route: [destination(candidate, 100)], ...options });
   }
   routes.push({
     name: 'primary',

@@ -52,7 +52,7 @@ export interface RouteDestination {
 
 /** An Istio HTTPRoute as sluice generates it. Matches and route options are Istio's own JSON. */
 export interface HttpRoute {
-  /** `preview` or `primary`. */
+  /** `preview` (blue-green), `ab-test` (A/B) or `primary`. */
   readonly name: string;
   /** OR of HTTPMatchRequests; absent means every request. */
   readonly match?: readonly Record<string, unknown>[];

@@ -38,8 +38,8 @@ describe('the TrafficShift CRD', () => {
 });
 
 describe('the samples', () => {
-  it('are all readable, and the TrafficShifts are canary, blue-green, manual and scheduled', () => {
-    expect(sampleShifts().map((s) => s.file)).toEqual(['blue-green.yaml', 'canary.yaml', 'manual-promotion.yaml', 'scheduled-canary.yaml']);
+  it('are all readable, and the TrafficShifts are A/B, canary, blue-green, manual and scheduled', () => {
+    expect(sampleShifts().map((s) => s.file)).toEqual(['ab-test.yaml', 'blue-green.yaml', 'canary.yaml', 'manual-promotion.yaml', 'scheduled-canary.yaml']);
     expect(sampleDocuments().filter((d) => d.file === 'app.yaml').map((d) => `${d.doc.kind}`)).toEqual(['Namespace', 'Service', 'Deployment', 'Deployment']);
   });
 
@@ -64,9 +64,9 @@ const broken: [string, Record<string, unknown>, string[]][] = [
   ['no steps', { ...minimalCanary, strategy: { canary: { steps: [] } } },
     ['shop/reviews: spec.strategy.canary.steps: [] is empty; expected at least one step']],
   ['both strategies', { ...minimalCanary, strategy: { canary: { steps: [10] }, blueGreen: {} } },
-    ['shop/reviews: spec.strategy: {"canary":{"steps":[10]},"blueGreen":{}} has canary and blueGreen; expected exactly one of canary, blueGreen']],
+    ['shop/reviews: spec.strategy: {"canary":{"steps":[10]},"blueGreen":{}} has canary and blueGreen; expected exactly one of canary, blueGreen, abTest']],
   ['no strategy', { ...minimalCanary, strategy: {} },
-    ['shop/reviews: spec.strategy: {} has none; expected exactly one of canary, blueGreen']],
+    ['shop/reviews: spec.strategy: {} has none; expected exactly one of canary, blueGreen, abTest']],
   ['a Service name with capitals', { ...minimalCanary, service: 'Reviews' },
     ['shop/reviews: spec.service: "Reviews" is not a valid name (expected lower-case letters, digits and "-", at most 63 characters)']],
   ['no version', { service: 'reviews', strategy: minimalCanary.strategy },
@@ -141,6 +141,17 @@ const broken: [string, Record<string, unknown>, string[]][] = [
   // versionLabel (issue 9 #15): the built-in queries see only what Istio reports as destination_version.
   ['a versionLabel Istio does not report, with the built-in queries', { ...minimalCanary, versionLabel: 'app.kubernetes.io/version' },
     ['shop/reviews: spec.versionLabel: "app.kubernetes.io/version" is not a label Istio reports as destination_version, which the built-in queries select the candidate by (Istio takes it from the pod label "version" only); expected "version", or spec.analysis.query with queries that select the candidate otherwise']],
+  // A/B test (issue 13): the requests that reach the candidate, and how long the gate judges it.
+  ['an A/B test without matches', { ...minimalCanary, strategy: { abTest: { match: [], iterations: 5 } } },
+    ['shop/reviews: spec.strategy.abTest.match: [] is empty; expected at least one HTTP match (the requests that reach the candidate)']],
+  ['an A/B test without iterations', { ...minimalCanary, strategy: { abTest: { match: [{ headers: { 'x-beta': { exact: 'true' } } }] } } },
+    ['shop/reviews: spec.strategy.abTest.iterations: (missing) is required']],
+  ['an A/B test of 0 iterations', { ...minimalCanary, strategy: { abTest: { match: [{ headers: { cookie: { regex: '.*beta=1.*' } } }], iterations: 0 } } },
+    ['shop/reviews: spec.strategy.abTest.iterations: 0 is not an integer from 1 to 1000']],
+  ['an A/B match on an unknown field', { ...minimalCanary, strategy: { abTest: { match: [{ cookie: { exact: 'beta' } }], iterations: 3 } } },
+    ['shop/reviews: spec.strategy.abTest.match[0].cookie: {"exact":"beta"} is not a known field (known: name, uri, method, authority, headers, queryParams, withoutHeaders, ignoreUriCase, port, sourceLabels, sourceNamespace)']],
+  ['an A/B test beside a canary', { ...minimalCanary, strategy: { canary: { steps: [10] }, abTest: { match: [{ method: { exact: 'GET' } }], iterations: 3 } } },
+    ['shop/reviews: spec.strategy: {"canary":{"steps":[10]},"abTest":{"match":[{"method":{"e... has canary and abTest; expected exactly one of canary, blueGreen, abTest']],
   ['a window at 24:00', { ...minimalCanary, schedule: { windows: [{ days: ['Mon'], from: '24:00', to: '05:00' }] } },
     ['shop/reviews: spec.schedule.windows[0].from: "24:00" is not a time of day (expected "HH:MM", 00:00 to 23:59)']],
 ];

@@ -26,7 +26,8 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export const CEL: CelEquivalents = {
   'size(self.metadata.name) <= 63': (self) => String(self.metadata?.name ?? '').length <= 63,
   'duration(self.progressDeadline) >= duration(self.analysis.interval)': (self) => ms(self.progressDeadline) >= ms(self.analysis.interval),
-  'has(self.canary) != has(self.blueGreen)': (self) => (self.canary !== undefined) !== (self.blueGreen !== undefined),
+  '(has(self.canary) ? 1 : 0) + (has(self.blueGreen) ? 1 : 0) + (has(self.abTest) ? 1 : 0) == 1': (self) =>
+    [self.canary, self.blueGreen, self.abTest].filter((x) => x !== undefined).length === 1,
   'self.isSorted() && self.all(x, self.exists_one(y, y == x))': (self: number[]) => self.every((x, i) => i === 0 || x > self[i - 1]!),
   "duration(self) >= duration('1s') && duration(self) <= duration('576h')": (self) => ms(self) >= 1000 && ms(self) <= 576 * HOUR,
   "duration(self) >= duration('1s') && duration(self) <= duration('24h')": (self) => ms(self) >= 1000 && ms(self) <= 24 * HOUR,

@@ -1,4 +1,4 @@
-import { readFileSync } from 'fs';
+import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { commandTable, main } from '../../../src/cli/main';
 import { FileIo } from '../../../src/cli/output';
@@ -36,7 +36,14 @@ spec:
 ${spec}`;
 
 describe('sluice plan on the samples', () => {
-  it.each(['canary.yaml', 'blue-green.yaml', 'manual-promotion.yaml', 'scheduled-canary.yaml'])('%s is valid and planned', (file) => {
+  /** Every sample that holds a TrafficShift (app.yaml holds the demo workload). */
+  const shiftSamples = readdirSync(SAMPLES).filter((f) => f.endsWith('.yaml') && /^kind: TrafficShift$/m.test(readFileSync(join(SAMPLES, f), 'utf8'))).sort();
+
+  it('covers every TrafficShift sample', () => {
+    expect(shiftSamples).toEqual(expect.arrayContaining(['ab-test.yaml', 'blue-green.yaml', 'canary.yaml', 'manual-promotion.yaml', 'scheduled-canary.yaml']));
+  });
+
+  it.each(shiftSamples)('%s is valid and planned', (file) => {
     const r = plan(['-f', sample(file)]);
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toMatchSnapshot();
@@ -49,6 +56,20 @@ describe('sluice plan on the samples', () => {
         '  weights:   10 % for ≥ 2m -> 25 % for ≥ 2m -> 50 % for ≥ 2m -> 100 %',
         '  gate:      each step needs ≥ 20 requests in a 30s window with ≤ 1 % 5xx and p99 ≤ 500 ms; 2 consecutive failures fall back; no data holds up to progressDeadline 10m',
         '  earliest:  done 6m after the start',
+        '  start:     as soon as the new version is seen (no schedule)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints the A/B plan: who reaches the candidate, for how many gate intervals, then 100 %', () => {
+    expect(plan(['-f', sample('ab-test.yaml')]).stdout).toBe(
+      [
+        'shop/reviews: A/B test of Service reviews to version v2',
+        '  a/b test:  requests matching any of [{"headers":{"cookie":{"regex":"^(.*?;)?(beta=1)(;.*)?$"}}},{"sourceLabels":{"app":"web-beta"}}] reach v2 for 10 gate intervals (≥ 5m), the last check passing; all other traffic stays on stable',
+        '  weights:   100 % at promotion',
+        '  gate:      each check needs ≥ 10 requests in a 30s window with ≤ 2 % 5xx; 2 consecutive failures fall back; no data holds up to progressDeadline 10m',
+        '  earliest:  done 5m after the start',
         '  start:     as soon as the new version is seen (no schedule)',
         '',
       ].join('\n'),

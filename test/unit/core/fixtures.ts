@@ -45,6 +45,15 @@ export const blueGreenSpec = (changes: SpecChanges = {}): ResolvedSpec => {
   return canarySpec({ strategy, ...changes });
 };
 
+/** Requests with a cookie beta=1 (a regex on the Cookie header, as Istio matches cookies). */
+export const BETA_COOKIE: HttpMatch = { headers: { cookie: { kind: 'regex', value: '^(.*?;)?(beta=1)(;.*)?$' } } };
+
+/** An A/B spec (cookie beta=1 to the candidate, 4 gate intervals of 30s) with changes. */
+export const abTestSpec = (changes: SpecChanges = {}): ResolvedSpec => {
+  const strategy: ResolvedSpec['strategy'] = { kind: 'abTest', matches: [BETA_COOKIE], iterations: 4 };
+  return canarySpec({ strategy, ...changes });
+};
+
 export const pods = (total: number, ready: number = total): VersionPods => ({ total, ready });
 
 /** A Measured sample of `version` ending at `at`, over the 30s window. */

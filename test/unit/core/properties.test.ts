@@ -9,7 +9,7 @@ import { ResolvedSpec } from '../../../src/api/spec';
 import { ShiftStatus } from '../../../src/api/status';
 import { decide } from '../../../src/core/decide';
 import { Command, CommandVerb, Decision, GateSample, Observations, ScheduleView, VersionPods } from '../../../src/core/types';
-import { blueGreenSpec, canarySpec, input, measured, MIN, PREVIEW_MATCH, SEC, T0, unavailable } from './fixtures';
+import { abTestSpec, blueGreenSpec, canarySpec, input, measured, MIN, PREVIEW_MATCH, SEC, T0, unavailable } from './fixtures';
 
 const VERSIONS = ['v1', 'v2', 'v3'] as const;
 const VERBS: readonly CommandVerb[] = ['promote', 'abort', 'pause', 'resume', 'retry', 'set-weight', 'shift-to'];
@@ -50,6 +50,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
 const specArb: fc.Arbitrary<ResolvedSpec> = fc
   .record({
     blueGreen: fc.boolean(),
+    abTest: fc.boolean(),
     previewMatch: fc.boolean(),
     manualPromotion: fc.boolean(),
     noData: fc.constantFrom('hold' as const, 'fail' as const),
@@ -58,6 +59,7 @@ const specArb: fc.Arbitrary<ResolvedSpec> = fc
   })
   .map((r) => {
     const analysis = { noData: r.noData, failureThreshold: r.failureThreshold };
+    if (r.abTest) return abTestSpec({ manualPromotion: r.manualPromotion, analysis, strategy: { kind: 'abTest', matches: [PREVIEW_MATCH], iterations: r.steps.length } });
     if (!r.blueGreen) return canarySpec({ manualPromotion: r.manualPromotion, analysis, strategy: { kind: 'canary', steps: r.steps, stepIntervalMs: MIN } });
     const strategy: ResolvedSpec['strategy'] = { kind: 'blueGreen', previewDurationMs: MIN, rollbackWindowMs: 3 * MIN, ...(r.previewMatch ? { previewMatch: PREVIEW_MATCH } : {}) };
     return blueGreenSpec({ manualPromotion: r.manualPromotion, analysis, strategy });
@@ -171,25 +173,28 @@ describe('decide: invariants over random histories', () => {
       if (before.stableVersion === undefined || decision.status.stableVersion === before.stableVersion) return;
       const gate = decision.status.lastGate;
       const passed = gate?.result === 'Pass' && gate.version === decision.status.stableVersion;
-      // A canary's promotion was decided when it entered Promoting (checked below); this ends it.
-      const decided = t.spec.strategy.kind === 'canary' && before.phase === 'Promoting';
+      // A canary's or A/B test's promotion was decided when it entered Promoting (checked below); this ends it.
+      const decided = t.spec.strategy.kind !== 'blueGreen' && before.phase === 'Promoting';
       check(passed || appliedVerb(t) === 'promote' || decided, 'promotion needs a Pass or a promote', t);
     });
   });
 
-  it('a canary candidate reaches 100 % (Promoting) only on a Pass verdict for it or an explicit promote', () => {
+  it('a canary or A/B candidate reaches 100 % (Promoting) only on a Pass verdict for it or an explicit promote', () => {
     let entered = 0;
+    let enteredAb = 0;
     everyTurn((t) => {
       const { before, decision, spec } = t;
-      if (spec.strategy.kind !== 'canary' || before.phase === 'Promoting' || decision.status.phase !== 'Promoting') return;
+      if (spec.strategy.kind === 'blueGreen' || before.phase === 'Promoting' || decision.status.phase !== 'Promoting') return;
       // resume returns a shift paused while Promoting to where it was; its entry was judged then.
       if (before.phase === 'Paused' && before.pausedFrom === 'Promoting' && appliedVerb(t) === 'resume') return;
       entered++;
+      if (spec.strategy.kind === 'abTest') enteredAb++;
       const gate = decision.status.lastGate;
       const passed = gate?.result === 'Pass' && gate.version === decision.status.candidateVersion;
       check(passed || appliedVerb(t) === 'promote', 'reaching 100 % needs a Pass or a promote', t);
     });
     expect(entered).toBeGreaterThan(0);
+    expect(enteredAb).toBeGreaterThan(0);
   });
 
   it('every fallback reaches stable 100 % in one decision, and only a failed check (never Unavailable) is GateFailed', () => {

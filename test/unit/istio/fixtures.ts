@@ -12,6 +12,18 @@ export const blueGreenSpec = {
   strategy: { blueGreen: { previewMatch: { headers: { 'x-preview': { exact: 'true' } } }, previewDuration: '5m' } },
 };
 
+/** A/B: Cookie beta=1 (regex, as Istio matches cookies) or ?beta=1 reach the candidate, judged for 5 intervals. */
+export const abTestSpec = {
+  service: 'reviews',
+  version: 'v2',
+  strategy: {
+    abTest: {
+      match: [{ headers: { cookie: { regex: '^(.*?;)?(beta=1)(;.*)?$' } } }, { queryParams: { beta: { exact: '1' } }, method: { exact: 'GET' } }],
+      iterations: 5,
+    },
+  },
+};
+
 /** A ShiftRef for shop/reviews from a spec as a user writes it (defaults filled by resolveSpec). */
 export const shiftRef = (spec: object, name = 'reviews'): ShiftRef => {
   const decoded = decodeTrafficShift({ apiVersion: 'sluice.dev/v1alpha1', kind: 'TrafficShift', metadata: { name, namespace: 'shop' }, spec });

@@ -4,7 +4,7 @@ import { render } from '../../../src/istio/render';
 import { routeProblems } from '../../../src/istio/safety';
 import { planWrites } from '../../../src/istio/writes';
 import { decodeDestinationRule, decodeVirtualService } from '../../../src/istio/objects';
-import { blueGreenSpec, canarySpec, right, shiftRef } from './fixtures';
+import { abTestSpec, blueGreenSpec, canarySpec, right, shiftRef } from './fixtures';
 
 const version = fc.oneof(fc.constantFrom('v1', 'v2', 'v3', '1.2.0', 'V2_rc', 'a'), fc.stringMatching(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,20}[A-Za-z0-9])?$/));
 const intentArb = fc.record({
@@ -17,6 +17,8 @@ const specs = [
   shiftRef(canarySpec),
   shiftRef(blueGreenSpec),
   shiftRef({ ...blueGreenSpec, route: { match: [{ uri: { prefix: '/a' } }, { headers: { 'x-preview': { exact: 'no' } } }], timeout: '2s' } }),
+  shiftRef(abTestSpec),
+  shiftRef({ ...abTestSpec, route: { match: [{ uri: { prefix: '/a' } }, { sourceLabels: { app: 'web' } }] } }),
 ];
 const specArb = fc.constantFrom(...specs);
 

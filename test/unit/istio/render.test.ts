@@ -1,7 +1,7 @@
 import { canonicalJson } from '../../../src/istio/canonical';
 import { render } from '../../../src/istio/render';
 import { assertRoutesSafe } from '../../../src/istio/safety';
-import { blueGreenSpec, canarySpec, intent, shiftRef } from './fixtures';
+import { abTestSpec, blueGreenSpec, canarySpec, intent, shiftRef } from './fixtures';
 
 const FQDN = 'reviews.shop.svc.cluster.local';
 
@@ -129,5 +129,30 @@ describe('write order', () => {
 describe('canonicalJson', () => {
   it('sorts keys at every depth and drops undefined members', () => {
     expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: undefined, x: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[{"x":2,"z":1}]},"b":1}');
+  });
+});
+
+describe('render: A/B test', () => {
+  it('while testing, sends the matching requests (each ANDed with spec.route.match) to the candidate in an ab-test route before the primary', () => {
+    const spec = { ...abTestSpec, route: { match: [{ uri: { prefix: '/api' } }] } };
+    const { virtualService, destinationRule } = render(shiftRef(spec), intent('v1', 'v2', 0, true));
+    expect(virtualService.spec.http.map((r) => r.name)).toEqual(['ab-test', 'primary']);
+    expect(virtualService.spec.http[0]).toEqual({
+      name: 'ab-test',
+      match: [
+        { uri: { prefix: '/api' }, headers: { cookie: { regex: '^(.*?;)?(beta=1)(;.*)?$' } } },
+        { uri: { prefix: '/api' }, queryParams: { beta: { exact: '1' } }, method: { exact: 'GET' } },
+      ],
+      route: [{ destination: { host: FQDN, subset: 'v2' }, weight: 100 }],
+    });
+    expect(virtualService.spec.http[1]!.route).toEqual([
+      { destination: { host: FQDN, subset: 'v1' }, weight: 100 },
+      { destination: { host: FQDN, subset: 'v2' }, weight: 0 },
+    ]);
+    assertRoutesSafe(virtualService, destinationRule);
+  });
+
+  it('after a fallback (preview off) has no ab-test route', () => {
+    expect(render(shiftRef(abTestSpec), intent('v1', 'v2', 0, false)).virtualService.spec.http.map((r) => r.name)).toEqual(['primary']);
   });
 });
