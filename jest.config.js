@@ -3,6 +3,7 @@
 const base = {
   preset: 'ts-jest',
   testEnvironment: 'node',
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp'], // npm run mutate's sandboxes
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] }, // isolatedModules comes from tsconfig.json
 };
 module.exports = {

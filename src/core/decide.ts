@@ -18,7 +18,7 @@ import { ALL_STABLE, Ctx, isActive, keepCondition, Note, patch, Step } from './s
 import { adopt, revert, start, supersede, wait } from './transitions';
 import { Decision, Observations, Problem, ShiftInput } from './types';
 
-const startIsDue = (ctx: Ctx): boolean => ctx.observed.schedule?.startDue ?? true;
+const startIsDue = (ctx: Ctx): boolean => ctx.observed.schedule?.start().due ?? true;
 
 /** spec.version names the candidate, the stable version (revert), or a third one (supersede). */
 const running = (ctx: Ctx, status: ShiftStatus): Step => {

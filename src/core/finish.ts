@@ -128,8 +128,8 @@ export const requeueFor = (ctx: Ctx, status: ShiftStatus, soon: boolean): number
     guarded(ctx, status) ? ctx.spec.analysis.intervalMs : Number.NaN,
     at(status.stalledSince, ctx.spec.progressDeadlineMs),
     dwelling ? at(status.stepStartedAt, dwell) : Number.NaN,
-    status.phase === 'Waiting' && schedule?.nextStart !== undefined ? schedule.nextStart - ctx.now : Number.NaN,
-    running && schedule?.nextWindowChange !== undefined ? schedule.nextWindowChange - ctx.now : Number.NaN,
+    status.phase === 'Waiting' ? (schedule?.start().next ?? Number.NaN) - ctx.now : Number.NaN,
+    running ? (schedule?.window().nextChange ?? Number.NaN) - ctx.now : Number.NaN,
   ].filter((t) => Number.isFinite(t) && t > 0);
   const earliest = timers.length > 0 ? Math.min(...timers) : STEADY_RESYNC_MS;
   return Math.min(STEADY_RESYNC_MS, Math.max(MIN_REQUEUE_MS, Math.ceil(earliest)));

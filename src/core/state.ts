@@ -139,6 +139,6 @@ export const currentGate = (status: ShiftStatus) => {
 };
 
 /** Steps may raise weights now (no schedule, or inside a window). */
-export const inWindow = (ctx: Ctx): boolean => ctx.observed.schedule?.inWindow ?? true;
+export const inWindow = (ctx: Ctx): boolean => ctx.observed.schedule?.window().open ?? true;
 
 export const keepCondition = (status: ShiftStatus, type: ConditionType) => status.conditions?.find((c) => c.type === type);

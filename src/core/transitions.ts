@@ -37,7 +37,7 @@ export const start = (ctx: Ctx, status: ShiftStatus, version: string, extra: rea
 
 /** A new version whose scheduled start has not come: stable keeps 100 %. */
 export const wait = (ctx: Ctx, status: ShiftStatus): Step => {
-  const next = ctx.observed.schedule?.nextStart;
+  const next = ctx.observed.schedule?.start().next;
   const when = next !== undefined ? ` at ${iso(next)}` : '';
   const entering = status.phase !== 'Waiting';
   return {

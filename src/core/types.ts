@@ -47,16 +47,16 @@ export type Command =
   /** A command that could not be parsed (unknown word, weight 140): rejected with `reason`. */
   | { readonly _tag: 'Invalid'; readonly id: string; readonly raw: string; readonly reason: string; readonly by?: string };
 
-/** Whether the schedule allows starting or advancing now (computed purely from spec + status + now by src/schedule). */
+/**
+ * Whether the schedule allows starting or advancing now (computed purely from spec + status + now
+ * by src/schedule). Each part is computed when first asked, so only the decisions that need a
+ * part pay for it: a waiting version asks `start`, a running shift asks `window`.
+ */
 export interface ScheduleView {
-  /** A waiting version may start now. */
-  readonly startDue: boolean;
-  /** Next start (epoch ms), when not due. */
-  readonly nextStart?: number;
-  /** Steps may advance now (inside an allowed window, or no windows). */
-  readonly inWindow: boolean;
-  /** When the current or next window opens/closes, for requeueing (epoch ms). */
-  readonly nextWindowChange?: number;
+  /** A waiting version may start now (`due`); if not, when it next may (epoch ms, absent when never within the horizon). */
+  readonly start: () => { readonly due: boolean; readonly next?: number };
+  /** Steps may advance now (`open`: inside an allowed window, or no windows); when that next changes (epoch ms), for requeueing. */
+  readonly window: () => { readonly open: boolean; readonly nextChange?: number };
 }
 
 /**

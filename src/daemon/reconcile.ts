@@ -38,6 +38,7 @@ import {
   keyOf, apiVersionOf,
 } from '../kube/objects';
 import { GateTarget } from '../prometheus/queries';
+import { ScheduleError } from '../schedule';
 import { recoveredStatus, reportedStatus } from './failure';
 import { guardSpec } from './guardSpec';
 import { finalize, releaseRoutes } from './finalize';
@@ -212,7 +213,7 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
     ...(spec.schedule ? { schedule: deps.scheduleView(spec.schedule, status, now) } : {}),
   };
   const input: ShiftInput = { namespace, name, generation: obj.metadata.generation ?? 0, spec, status };
-  const decision = deps.decide(input, observed, now);
+  const decision = decideOrHold(deps, input, observed, now);
   const routes = writable && E.isRight(current) ? decision.routes : undefined;
   const shift = { namespace, name, uid: obj.metadata.uid ?? '', spec };
   // spec.adopt takes over an unmanaged VirtualService only if nothing of it would be dropped.
@@ -263,6 +264,22 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
     weights: decision.status.weights, step: decision.status.step, requeueAfterMs,
   });
   return done(requeueAfterMs);
+};
+
+/**
+ * decide, and when the schedule cannot be evaluated (ScheduleError: decoding normally refuses
+ * such a schedule first) decide again with that as the problem: nothing starts or advances, a
+ * running candidate stays guarded, and Ready=False says what broke — never a false OutsideWindow.
+ */
+const decideOrHold = (deps: ReconcileDeps, input: ShiftInput, observed: Observations, now: number): Decision => {
+  try {
+    return deps.decide(input, observed, now);
+  } catch (e) {
+    if (!(e instanceof ScheduleError)) throw e;
+    const { schedule: _unreadable, ...rest } = observed;
+    const problem: Problem = observed.problem ?? { reason: 'InvalidSpec', message: `${input.namespace}/${input.name}: ${e.message}` };
+    return deps.decide(input, { ...rest, problem }, now);
+  }
 };
 
 /** The spec to decide on, and the problem when it had to be read leniently (or not at all). */

@@ -10,6 +10,7 @@ import { Condition, GateRecord, HistoryEntry, Phase, ShiftStatus, Weights } from
 import { decodeTrafficShift, resolveSpec } from '../api/trafficShift';
 import { ResolvedSpec } from '../api/spec';
 import { KubeObject } from '../kube/objects';
+import { ShiftView } from '../cli/shiftView';
 import { pendingLine, shownCandidate, viewOf } from '../cli/shiftView';
 
 /** One line of the overview. */
@@ -18,7 +19,7 @@ export interface ShiftRow {
   readonly name: string;
   readonly service?: string;
   /** "canary" or "blueGreen", when the spec says which. */
-  readonly strategy?: 'canary' | 'blueGreen';
+  readonly strategy?: ShiftView['strategy'];
   /** Canary steps in percent. */
   readonly steps?: readonly number[];
   /** status.phase; absent before the daemon has reconciled the shift. */

@@ -16,7 +16,7 @@
 import { DEFAULTS, Window } from '../api/spec';
 import { ShiftStatus } from '../api/status';
 import { ScheduleView } from '../core/types';
-import { nextFire } from './cron';
+import { checkStart, nextFire } from './cron';
 import { inWindow, lastWindowChange, nextWindowChange } from './windows';
 import { DAY_MS, isKnownZone, wallOf } from './zone';
 
@@ -53,19 +53,16 @@ export const nextStart = (schedule: ScheduleSpec, afterMs: number): number | und
   const zone = zoneOf(schedule);
   const windows = windowsOf(schedule);
   const horizon = windows === undefined ? 400 * DAY_MS : horizonFor(schedule.start);
-  try {
-    let after = afterMs;
-    for (let i = 0; i < 1000; i++) {
-      const fire = nextFire(schedule.start, zone, after);
-      if (fire === undefined || fire > afterMs + horizon) return undefined;
-      if (inWindow(windows, zone, fire)) return fire;
-      // Outside every window: no fire counts until the next window opens.
-      const opens = nextWindowChange(windows, zone, fire);
-      if (opens === undefined) return undefined;
-      after = opens - 1;
-    }
-  } catch {
-    // An unknown zone: decoding reports it; here nothing is scheduled.
+  if (!isKnownZone(zone)) return undefined;
+  let after = afterMs;
+  for (let i = 0; i < 1000; i++) {
+    const fire = nextFire(schedule.start, zone, after);
+    if (fire === undefined || fire > afterMs + horizon) return undefined;
+    if (inWindow(windows, zone, fire)) return fire;
+    // Outside every window: no fire counts until the next window opens.
+    const opens = nextWindowChange(windows, zone, fire);
+    if (opens === undefined) return undefined;
+    after = opens - 1;
   }
   return undefined;
 };
@@ -88,26 +85,47 @@ const parseTime = (iso: string | undefined): number | undefined => {
 };
 
 /**
- * What the core needs from the schedule at `nowMs`. Without status.waitingSince (the version has
- * not entered Waiting yet) it waits from now, so a new version never starts on a fire already past.
+ * A schedule that cannot be evaluated (an unknown zone or an expression sluice does not accept,
+ * which decoding normally reports first): thrown by a ScheduleView's functions so the daemon
+ * reports it as a condition instead of a false "outside the window".
+ */
+export class ScheduleError extends Error {}
+
+/** `compute` run on the first call only. */
+const once = <A>(compute: () => A): (() => A) => {
+  let value: { readonly a: A } | undefined;
+  return () => (value ??= { a: compute() }).a;
+};
+
+/**
+ * What the core needs from the schedule at `nowMs`, each part computed when first asked: only a
+ * version waiting for its start asks `start`, only a running shift asks `window`, so a steady or
+ * running shift does no cron arithmetic. Without status.waitingSince (the version has not entered
+ * Waiting yet) it waits from now, so a new version never starts on a fire already past.
+ * Throws ScheduleError (when asked) for a schedule that cannot be evaluated.
  */
 export const scheduleView = (schedule: ScheduleSpec, status: Pick<ShiftStatus, 'waitingSince'>, nowMs: number): ScheduleView => {
   const zone = zoneOf(schedule);
   const windows = windowsOf(schedule);
-  // An unknown zone (decoding reports it as a condition): nothing starts or advances.
-  if (!isKnownZone(zone)) return { startDue: false, inWindow: false };
-  try {
-    const open = inWindow(windows, zone, nowMs);
-    const change = nextWindowChange(windows, zone, nowMs);
-    const window = { inWindow: open, ...(change !== undefined ? { nextWindowChange: change } : {}) };
+  const readable = once(() => {
+    if (!isKnownZone(zone)) throw new ScheduleError(`spec.schedule.timeZone: ${JSON.stringify(zone)} is not an IANA time zone (expected e.g. "Europe/Berlin" or "UTC")`);
+    const problem = schedule.start === undefined ? undefined : checkStart(schedule.start);
+    if (problem !== undefined) throw new ScheduleError(`spec.schedule.start: ${JSON.stringify(schedule.start)} ${problem}`);
+  });
+  const window = once(() => {
+    readable();
+    const nextChange = nextWindowChange(windows, zone, nowMs);
+    return { open: inWindow(windows, zone, nowMs), ...(nextChange !== undefined ? { nextChange } : {}) };
+  });
+  const start = once(() => {
+    const { open, nextChange } = window();
     const waitingSince = Math.min(parseTime(status.waitingSince) ?? nowMs, nowMs);
-    if (isDue(schedule, waitingSince, nowMs, open)) return { startDue: true, ...window };
+    if (isDue(schedule, waitingSince, nowMs, open)) return { due: true };
     // Not due: the next start, or without `start` the next opening of a window.
-    const next = schedule.start !== undefined ? nextStart(schedule, nowMs) : change;
-    return { startDue: false, ...(next !== undefined ? { nextStart: next } : {}), ...window };
-  } catch {
-    return { startDue: false, inWindow: false };
-  }
+    const next = schedule.start !== undefined ? nextStart(schedule, nowMs) : nextChange;
+    return { due: false, ...(next !== undefined ? { next } : {}) };
+  });
+  return { start, window };
 };
 
 /** An instant for people: `2026-11-24 02:00 Europe/Berlin (2026-11-24T01:00:00Z)`, for `sluice status` and `sluice plan`. */

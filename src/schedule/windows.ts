@@ -8,7 +8,7 @@
  * a repeated hour is open through both passes, one inside a skipped hour does not open that day.
  */
 import { Day, Window } from '../api/spec';
-import { DAY_MS, MINUTE_MS, instantsOfWall, minuteOfWallDay, transitionsIn, wallDayStart, wallOf, weekdayOfWall } from './zone';
+import { DAY_MS, MINUTE_MS, instantsOfWallIn, minuteOfWallDay, offsetsIn, wallDayStart, wallOf, weekdayOfWall } from './zone';
 
 const DAY_INDEX: Record<Day, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
 
@@ -40,10 +40,11 @@ export const inWindow = (windows: readonly Window[] | undefined, timeZone: strin
  */
 const possibleChanges = (windows: readonly Window[], zone: string, fromMs: number, toMs: number): number[] => {
   const edges = [...new Set(windows.flatMap((w) => [minutesOf(w.from), minutesOf(w.to)]))];
-  const out = new Set<number>(transitionsIn(zone, fromMs, toMs).map((t) => t.at));
+  const spans = offsetsIn(zone, fromMs - 2 * DAY_MS, toMs + 2 * DAY_MS);
+  const out = new Set<number>(spans.map((s) => s.start).filter((t) => t > fromMs && t <= toMs));
   for (let day = wallDayStart(wallOf(fromMs, zone)) - DAY_MS; day <= wallOf(toMs, zone) + DAY_MS; day += DAY_MS) {
     for (const minute of edges) {
-      for (const t of instantsOfWall(day + minute * MINUTE_MS, zone)) if (t >= fromMs && t <= toMs) out.add(t);
+      for (const t of instantsOfWallIn(day + minute * MINUTE_MS, spans)) if (t >= fromMs && t <= toMs) out.add(t);
     }
   }
   return [...out].sort((a, b) => a - b);

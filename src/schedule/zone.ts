@@ -97,15 +97,36 @@ export const transitionsIn = (zone: string, fromMs: number, toMs: number): { at:
   return out;
 };
 
+/** From `start` (epoch ms) on, `zone` shows wall times at `offset` ms from UTC, until the next span starts. */
+export interface OffsetSpan {
+  readonly start: number;
+  readonly offset: number;
+}
+
+/** The offsets of `zone` over [fromMs, toMs]: the offset at fromMs, then one span per transition, ascending. */
+export const offsetsIn = (zone: string, fromMs: number, toMs: number): OffsetSpan[] => [
+  { start: -Infinity, offset: offsetAt(fromMs, zone) },
+  ...transitionsIn(zone, fromMs, toMs).map((t) => ({ start: t.at, offset: t.after })),
+];
+
 /**
- * The instants that show `wall` in `zone`, ascending: one normally, two in a repeated (fall-back)
- * hour, and in a skipped (spring-forward) hour the single instant at which the clocks jumped over it.
+ * The daylight-saving rule, in one place: the instants that show `wall` under `spans` (which must
+ * cover a day either side of it), ascending. One normally, two in a repeated (fall-back) hour,
+ * and in a skipped (spring-forward) hour the single instant at which the clocks jumped over it.
  */
-export const instantsOfWall = (wall: number, zone: string): number[] => {
-  const before = offsetAt(wall - DAY_MS, zone);
-  const after = offsetAt(wall + DAY_MS, zone);
-  const shown = [...new Set([wall - before, wall - after])].filter((t) => wallOf(t, zone) === floorToSecond(wall)).sort((a, b) => a - b);
+export const instantsOfWallIn = (wall: number, spans: readonly OffsetSpan[]): number[] => {
+  const shown = spans
+    .filter((s, i) => {
+      const t = wall - s.offset;
+      return t >= s.start && t < (spans[i + 1]?.start ?? Infinity);
+    })
+    .map((s) => wall - s.offset);
   if (shown.length > 0) return shown;
-  // Skipped: the clocks moved forward (after > before) across this wall time.
-  return [transitionBetween(zone, wall - after, wall - before)];
+  // Skipped: the first transition the wall time lies beyond on the old offset and before on the new.
+  const jump = spans.find((s, i) => i > 0 && wall - s.offset < s.start);
+  return jump !== undefined ? [jump.start] : [];
 };
+
+/** The instants that show `wall` in `zone` (instantsOfWallIn with the zone's offsets around it). */
+export const instantsOfWall = (wall: number, zone: string): number[] =>
+  instantsOfWallIn(floorToSecond(wall), offsetsIn(zone, wall - 2 * DAY_MS, wall + 2 * DAY_MS));

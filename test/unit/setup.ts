@@ -1,5 +1,5 @@
 // Property tests explore fresh random inputs on every developer run (that is how the Lord Howe
-// cron-parser failure was found). Under CI=true they replay one fixed seed, so a CI result is
+// Lord Howe Island next-fire failure was found). Under CI=true they replay one fixed seed, so a CI result is
 // reproducible; FC_SEED=<n> replays any seed a failure printed.
 import fc from 'fast-check';
 

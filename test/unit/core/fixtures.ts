@@ -80,7 +80,19 @@ export const command = (id: string, verb: CommandVerb, extra: { weight?: number;
 });
 export const invalid = (id: string, raw: string, reason: string): Command => ({ _tag: 'Invalid', id, raw, reason, by: 'alice' });
 
-export const schedule = (view: Partial<ScheduleView>): ScheduleView => ({ startDue: true, inWindow: true, ...view });
+/** What a schedule says at one moment, as plain facts (default: the start is due, the window open). */
+export interface ScheduleFacts {
+  readonly startDue?: boolean;
+  readonly nextStart?: number;
+  readonly inWindow?: boolean;
+  readonly nextWindowChange?: number;
+}
+
+/** A ScheduleView answering with `facts`, the way src/schedule's lazy view does. */
+export const schedule = (facts: ScheduleFacts): ScheduleView => ({
+  start: () => ({ due: facts.startDue ?? true, ...(facts.nextStart !== undefined ? { next: facts.nextStart } : {}) }),
+  window: () => ({ open: facts.inWindow ?? true, ...(facts.nextWindowChange !== undefined ? { nextChange: facts.nextWindowChange } : {}) }),
+});
 
 export const input = (spec: ResolvedSpec, status: ShiftStatus = {}, generation = 1): ShiftInput => ({
   namespace: 'shop',

@@ -1,5 +1,6 @@
 import { HISTORY_LIMIT } from '../../../src/api/status';
 import { decide } from '../../../src/core/decide';
+import { ScheduleView } from '../../../src/core/types';
 import { canarySpec, failing, input, iso, MIN, passing, pods, schedule, SEC, Shift, T0 } from './fixtures';
 
 const canaryAt5 = (): Shift => Shift.adopted(canarySpec()).startShift('v2');
@@ -34,6 +35,24 @@ describe('schedule', () => {
     expect(shift.status.conditions?.find((c) => c.type === 'Progressing')?.reason).toBe('OutsideWindow');
     shift.checkAfter(30 * SEC, failing, 'v2', closed);
     expect(shift.checkAfter(30 * SEC, failing, 'v2', closed).status).toMatchObject({ phase: 'RolledBack', weights: { stable: 100, candidate: 0 } });
+  });
+
+  it('asks the schedule only what the decision needs: nothing when steady, the start when waiting, the window when running', () => {
+    const asked: string[] = [];
+    const counting = (): ScheduleView => {
+      const view = schedule({ startDue: false, nextStart: T0 + 3600 * SEC });
+      return { start: () => (asked.push('start'), view.start()), window: () => (asked.push('window'), view.window()) };
+    };
+    const shift = Shift.adopted(canarySpec()).setPods('v2', pods(3));
+    shift.advance(SEC).reconcile({ schedule: counting() });
+    expect(asked).toEqual([]);
+    shift.setVersion('v2').advance(SEC).reconcile({ schedule: counting() });
+    expect(asked.length).toBeGreaterThan(0);
+    expect(new Set(asked)).toEqual(new Set(['start']));
+    asked.length = 0;
+    const running = canaryAt5();
+    running.advance(SEC).reconcile({ schedule: counting() });
+    expect(new Set(asked)).toEqual(new Set(['window']));
   });
 
   it('the first step also waits for a window', () => {

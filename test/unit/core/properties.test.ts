@@ -9,7 +9,7 @@ import { ResolvedSpec } from '../../../src/api/spec';
 import { ShiftStatus } from '../../../src/api/status';
 import { decide } from '../../../src/core/decide';
 import { Command, CommandVerb, Decision, GateSample, Observations, ScheduleView, VersionPods } from '../../../src/core/types';
-import { abTestSpec, blueGreenSpec, canarySpec, input, measured, MIN, PREVIEW_MATCH, SEC, T0, unavailable } from './fixtures';
+import { abTestSpec, blueGreenSpec, canarySpec, input, measured, MIN, PREVIEW_MATCH, schedule, SEC, T0, unavailable } from './fixtures';
 
 const VERSIONS = ['v1', 'v2', 'v3'] as const;
 const VERBS: readonly CommandVerb[] = ['promote', 'abort', 'pause', 'resume', 'retry', 'set-weight', 'shift-to'];
@@ -43,7 +43,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('version' as const), version: fc.constantFrom(...VERSIONS) }) },
   {
     weight: 1,
-    arbitrary: fc.record({ kind: fc.constant('schedule' as const), view: fc.option(fc.record({ startDue: fc.boolean(), inWindow: fc.boolean() }), { nil: undefined }) }),
+    arbitrary: fc.record({ kind: fc.constant('schedule' as const), view: fc.option(fc.record({ startDue: fc.boolean(), inWindow: fc.boolean() }).map(schedule), { nil: undefined }) }),
   },
 );
 

@@ -3,6 +3,7 @@ import * as TE from 'fp-ts/TaskEither';
 import { conflict, invalid, unavailable } from '../../../src/kube/errors';
 import { DESTINATION_RULES, FINALIZER, ObjectRef, ORIGINAL_SPEC_ANNOTATION, PODS, TRAFFIC_SHIFTS, VIRTUAL_SERVICES } from '../../../src/kube/objects';
 import { NS, pod, seedShift, world, World } from './fixtures';
+import { ScheduleError } from '../../../src/schedule';
 
 const KEY = `${NS}/reviews`;
 const istioWrites = (w: World) => w.mem.writes.filter((x) => x.kind === 'VirtualService' || x.kind === 'DestinationRule');
@@ -267,5 +268,22 @@ describe('reconcile', () => {
     await reconcile(w.deps, KEY);
     expect(statusOf(w).history.filter((h: any) => h.event === 'CommandApplied')).toHaveLength(1);
     expect(w.mem.read(TRAFFIC_SHIFTS, NS, 'reviews')!.metadata.annotations ?? {}).toEqual({});
+  });
+
+  it('holds a running canary with Ready=False naming the schedule when it cannot be evaluated, not a false OutsideWindow', async () => {
+    const w = world(['v1', 'v2']);
+    seedShift(w, { spec: { schedule: { windows: [{ days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], from: '00:00', to: '23:59' }] } } });
+    await settle(w);
+    await shiftToV2(w);
+    expect(vsRoute(w)).toEqual([['v1', 90], ['v2', 10]]);
+    const broken = new ScheduleError('spec.schedule.timeZone: "Mars/Olympus_Mons" is not an IANA time zone (expected e.g. "Europe/Berlin" or "UTC")');
+    const evaluated = { ...w.deps, scheduleView: () => ({ start: () => { throw broken; }, window: () => { throw broken; } }) };
+    w.mem.advance(1000);
+    await reconcile(evaluated, KEY);
+    const ready = statusOf(w).conditions.find((c: any) => c.type === 'Ready');
+    expect(ready).toMatchObject({ status: 'False', reason: 'InvalidSpec', message: `${NS}/reviews: ${broken.message}` });
+    expect(statusOf(w).conditions.find((c: any) => c.type === 'Progressing').reason).not.toBe('OutsideWindow');
+    expect(statusOf(w).phase).toBe('Progressing');
+    expect(vsRoute(w)).toEqual([['v1', 90], ['v2', 10]]);
   });
 });

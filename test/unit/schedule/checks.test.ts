@@ -53,7 +53,7 @@ describe('decodeTrafficShift rejects invalid schedules with a sentence naming th
   });
 });
 
-describe('checkStart accepts only what node-cron and cron-parser read alike', () => {
+describe('checkStart accepts plain cron that every implementation reads alike', () => {
   it.each(['0 2 * * 1-5', '0 2 * * mon-fri', '0 0 2 * * 7', '*/15 1-3 * jan-mar sun', '@daily', '0 2 */2 * *', '5,35 2 * * *', '0 2 * * 0-7'])(
     'accepts %j',
     (expr) => expect(checkStart(expr)).toBeUndefined(),
@@ -64,13 +64,19 @@ describe('checkStart accepts only what node-cron and cron-parser read alike', ()
     expect(checkStart('0 0 31 2 *')).toBe('is not a cron expression (expected 5 or 6 fields, e.g. "0 2 * * 1-5")');
   });
 
-  it('rejects a wrap-around range, which node-cron reads and cron-parser does not', () => {
+  it('rejects a wrap-around range, which node-cron reads and Vixie cron does not, naming the range and its field', () => {
     expect(checkStart('0 22-2 * * *')).toBe(
-      'is not a cron expression sluice can evaluate (Invalid range: 22-2, min(22) > max(2)); expected ranges written low-high, e.g. "1-5"',
+      'has the wrap-around range 22-2 in its hour field, which cron implementations read differently; expected ranges written low-high, e.g. "1-5"',
+    );
+    expect(checkStart('0 2 * * sat-mon')).toBe(
+      'has the wrap-around range sat-mon in its day of week field, which cron implementations read differently; expected ranges written low-high, e.g. "1-5"',
+    );
+    expect(checkStart('0 2 * nov-feb/2 *')).toBe(
+      'has the wrap-around range nov-feb in its month field, which cron implementations read differently; expected ranges written low-high, e.g. "1-5"',
     );
   });
 
-  it('rejects both day fields restricted: node-cron needs both to match, cron-parser either', () => {
+  it('rejects both day fields restricted: node-cron needs both to match, Vixie cron either', () => {
     expect(checkStart('0 2 13 * 5')).toBe(
       'restricts both day of month and day of week, which cron implementations combine differently; expected "*" in one of them',
     );

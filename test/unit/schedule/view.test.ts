@@ -1,11 +1,13 @@
-import { describeInstant, nextStart, scheduleView } from '../../../src/schedule';
+import { describeInstant, nextStart, scheduleView, ScheduleError } from '../../../src/schedule';
 import { ScheduleSpec } from '../../../src/schedule';
 import { WEEKDAYS, at, iso, maintenance, window } from './fixtures';
 
 /** The view as readable text: due, next start and window state. */
 const view = (schedule: ScheduleSpec, waitingSince: string | undefined, now: string) => {
   const v = scheduleView(schedule, waitingSince === undefined ? {} : { waitingSince }, at(now));
-  return { startDue: v.startDue, nextStart: iso(v.nextStart), inWindow: v.inWindow, nextWindowChange: iso(v.nextWindowChange) };
+  const { due, next } = v.start();
+  const { open, nextChange } = v.window();
+  return { startDue: due, nextStart: iso(next), inWindow: open, nextWindowChange: iso(nextChange) };
 };
 
 // Dates: Saturday 2026-11-21 .. Tuesday 2026-11-24; Berlin is UTC+1 (02:00 local = 01:00 UTC).
@@ -79,10 +81,12 @@ describe('scheduleView: schedules without a start, and starts outside every wind
     expect(nextStart({ start: '0 1 * * *', timeZone: 'UTC', windows: [window(WEEKDAYS, '02:00', '05:00')] }, at('2026-11-23T00:00:00Z'))).toBeUndefined();
   });
 
-  it('holds everything for an unknown zone (decoding reports it as a condition)', () => {
-    expect(view({ start: '0 2 * * *', timeZone: 'Mars/Olympus_Mons' }, undefined, '2026-11-21T15:00:00Z')).toEqual({
-      startDue: false, nextStart: undefined, inWindow: false, nextWindowChange: undefined,
-    });
+  it('throws a ScheduleError naming the field for an unknown zone or an unaccepted start, never a false "outside the window"', () => {
+    const unknownZone = scheduleView({ start: '0 2 * * *', timeZone: 'Mars/Olympus_Mons' }, {}, at('2026-11-21T15:00:00Z'));
+    expect(() => unknownZone.window()).toThrow(new ScheduleError('spec.schedule.timeZone: "Mars/Olympus_Mons" is not an IANA time zone (expected e.g. "Europe/Berlin" or "UTC")'));
+    expect(() => unknownZone.start()).toThrow(ScheduleError);
+    const wrapped = scheduleView({ start: '0 22-2 * * *', timeZone: 'UTC' }, {}, at('2026-11-21T15:00:00Z'));
+    expect(() => wrapped.start()).toThrow(/^spec\.schedule\.start: "0 22-2 \* \* \*" has the wrap-around range 22-2/);
   });
 });
 
