@@ -176,6 +176,8 @@ interface Side {
   readonly setup: () => Obj[];
   /** The tool's own object per app, created after its daemon runs. */
   readonly owned: () => Obj[];
+  /** Their resource (`kubectl get` name); deleted while the daemon still runs, so it can finalize them. */
+  readonly ownedResource: string;
   /** Ready to shift: the stable version serves all traffic under the tool's control. */
   readonly ready: () => Promise<boolean>;
   /** Starts the shift to the candidate for every app. */
@@ -199,6 +201,7 @@ const sluiceSide = (s: Scenario, tool: ToolRun, namespace: string, apps: readonl
     apps,
     setup: () => apps.flatMap((app) => [sluiceService(namespace, app), sluiceDeployment(namespace, app, STABLE)]),
     owned: () => apps.map((app) => trafficShift(namespace, app, STABLE, settings)),
+    ownedResource: 'trafficshifts.sluice.dev',
     ready: async () => {
       const items = await list();
       return apps.every((app) => {
@@ -235,6 +238,7 @@ const flaggerSide = (s: Scenario, tool: ToolRun, namespace: string, apps: readon
     apps,
     setup: () => apps.map((app) => flaggerDeployment(namespace, app, STABLE)),
     owned: () => apps.map((app) => canary(namespace, app, settings)),
+    ownedResource: 'canaries.flagger.app',
     ready: async () => [...(await phases()).values()].every((p) => p === 'Initialized'),
     shift: async () => {
       await Promise.all(apps.map((app) => kubectl(['-n', namespace, 'patch', 'deployment', app, '--type', 'merge', '-p', JSON.stringify(flaggerVersionPatch(app, CANDIDATE))])));
@@ -470,11 +474,27 @@ export const runBenchmark = async (args: Args): Promise<BenchDocument> => {
     };
   } finally {
     for (const t of timers) clearTimeout(t);
+    if (!args.keep) await Promise.all(sides.map(releaseOwned));
     await Promise.all(daemons.map(stopDaemon));
     await sim?.stop().catch(() => undefined);
     await proxy.close();
     if (!args.keep) await kubectl(['delete', 'namespace', '--wait=false', '--ignore-not-found', ...sides.map((s) => s.namespace)]).catch((e: Error) => log(e.message));
   }
+};
+
+/**
+ * Deletes a side's TrafficShifts or Canaries while its daemon still runs: sluice holds a finalizer
+ * (deletion pins stable and releases the routes, ADR 0004), so without its daemon the namespace
+ * would never go. Whatever is still there after 60 s loses its finalizers.
+ */
+const releaseOwned = async (side: Side): Promise<void> => {
+  const names = async (): Promise<string[]> =>
+    (await kubectl(['-n', side.namespace, 'get', side.ownedResource, '-o', 'name']).catch(() => '')).split('\n').filter((n) => n !== '');
+  await kubectl(['-n', side.namespace, 'delete', side.ownedResource, '--all', '--wait=false']).catch((e: Error) => log(e.message));
+  await waitFor(`${side.tool.label} to release ${side.namespace}`, 60_000, async () => (await names()).length === 0).catch(async (e: Error) => {
+    log(`${e.message}; removing finalizers`);
+    for (const n of await names()) await kubectl(['-n', side.namespace, 'patch', n, '--type', 'merge', '-p', '{"metadata":{"finalizers":null}}']).catch(() => undefined);
+  });
 };
 
 const execFileText = (cmd: string, args: readonly string[]): Promise<string> =>
