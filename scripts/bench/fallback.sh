@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Fallback at the statistical limit, sluice and Flagger side by side (docs/benchmarks.md, "Fallback").
+#
+#   scripts/bench.sh fallback --scenario FILE [--tools sluice,flagger] [--runs N]
+#                             [--settings defaults|matched] [--json OUT] [--logs DIR] [--keep]
+#   scripts/bench.sh fallback --all [--runs N] [--out DIR]   every bench/scenarios/*.yaml, both settings,
+#                                                            JSON to DIR (default results/bench), then the
+#                                                            README table and chart (bench/fallback/chart.ts)
+#
+# Builds what is missing (npm packages, tsc, the local control plane, Flagger v1.44.0 from the Go
+# module proxy, cached in ${SLUICE_CACHE_DIR:-~/.cache/sluice}), starts the control plane and
+# Prometheus in $SLUICE_ENV_DIR (default /tmp/sluice-env-bench; left running, `scripts/cluster.sh down`
+# stops it) and runs the scenario with both tools at once on the same mesh simulator.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+case "${1:-}" in
+  -h|--help|"") sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+esac
+
+[ -d node_modules ] || npm install --no-audit --no-fund --loglevel=error
+export PATH="$root/node_modules/.bin:$PATH"
+npm run --silent build
+
+export SLUICE_ENV_DIR="${SLUICE_ENV_DIR:-/tmp/sluice-env-bench}"
+bash scripts/cluster.sh up >&2
+# shellcheck disable=SC1091
+. "$SLUICE_ENV_DIR/env.sh"
+export PATH="$root/node_modules/.bin:$PATH"
+
+tools=sluice,flagger prev=""
+for a in "$@"; do
+  case "$a" in --tools=*) tools=${a#--tools=} ;; esac
+  [ "$prev" = --tools ] && tools=$a
+  prev=$a
+done
+if [[ ",$tools," == *",flagger,"* ]]; then
+  SLUICE_FLAGGER_DIR="$(bash scripts/lib/flagger.sh)"
+  export SLUICE_FLAGGER_DIR
+fi
+
+if [ "$1" = "--all" ]; then
+  shift
+  runs=() out="results/bench"
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --runs) runs=(--runs "$2"); shift ;;
+      --out) out="$2"; shift ;;
+      *) echo "bench fallback --all: unknown argument $1 (expected --runs N, --out DIR)" >&2; exit 2 ;;
+    esac
+    shift
+  done
+  mkdir -p "$out"
+  for f in bench/scenarios/*.yaml; do
+    name=$(basename "$f" .yaml)
+    for settings in defaults matched; do
+      node dist/bench/fallback/main.js --scenario "$f" --settings "$settings" "${runs[@]}" \
+        --json "$out/$name-$settings.json" --logs "$out/logs/$name-$settings"
+    done
+  done
+  node dist/bench/fallback/chart.js "$out"
+  exit 0
+fi
+exec node dist/bench/fallback/main.js "$@"
