@@ -39,7 +39,7 @@ describe('assessAnswers for a batch', () => {
     const answers = { requests: ok([series('pay', 'ledger', 'v7', 400)]), errors: ok([]), p99: ok([series('pay', 'ledger', 'v7', Infinity)]) };
     const [, second] = assessAnswers(batch, answers, AT);
     expect(second?.sample).toEqual({ _tag: 'Measured', version: 'v7', at: AT, windowMs: 30_000, requests: 400, errors: 0, p99LatencyMs: Infinity });
-    const rule = { maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold' as const, maxP99LatencyMs: 300 };
+    const rule = { maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold' as const, method: 'threshold' as const, falseFailureRate: 0.01, maxP99LatencyMs: 300 };
     const verdict = assess(second!.sample, rule, '30s');
     expect(verdict._tag).toBe('Fail');
     expect(verdict.message).toBe('v7 p99 latency is above the largest histogram bucket (+Inf) in 30s; limit 300 ms');
