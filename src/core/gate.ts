@@ -153,7 +153,8 @@ const clearlyWorse = (c: Counts, compared: Counts, limits: SprtLimits): boolean 
  * false-failure bound is untouched.
  */
 const failOrShared = (version: string, c: Counts, rule: GateRule, evidence: string, limits: SprtLimits, detail: VerdictDetail, compared?: ComparedCounts): Verdict => {
-  const failed = `${version} failed: ${evidence} (${showFailLine(limits)})`;
+  const line = limits.p0 <= 0 ? 'falls back at the first failed request' : showFailLine(limits);
+  const failed = `${version} failed: ${evidence} (${line})`;
   if (compared === undefined) return { _tag: 'Fail', version, counts: c, ...detail, decisive: true, message: failed };
   const other = countsOf(compared.requests, Math.min(compared.errors, compared.requests));
   const reading = readEvidence(other.requests, other.errors, limits, rule.minRequests);
@@ -182,7 +183,7 @@ const judgeSequential = (version: string, c: Counts, rule: GateRule, window: str
     const verdict = failOrShared(version, c, rule, evidence, limits, detail, compared);
     if (latency === undefined) return verdict;
     if (verdict._tag === 'Fail') return { ...verdict, message: `${verdict.message}; and ${latency}` };
-    return { _tag: 'Fail', version, counts: c, ...detail, message: `${latency}; errors: ${verdict.message}` };
+    return { _tag: 'Fail', version, counts: c, ...detail, message: `${latency}; its errors (${evidence}) are a failure ${compared?.version} shares, not blamed on ${version}` };
   }
   if (latency !== undefined) return { _tag: 'Fail', version, counts: c, ...detail, message: `${latency}; ${version}: ${evidence}` };
   if (reading.decision === 'Pass')
