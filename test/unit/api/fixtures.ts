@@ -39,7 +39,7 @@ export const CEL: CelEquivalents = {
   'self.all(k, size(k) <= 128 && k.matches("^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$"))': (self) => Object.keys(self).every((k) => chars(k) <= 128 && HEADER_NAME.test(k)),
   'self.all(h, !h.matches("^[Hh][Oo][Ss][Tt]$"))': (self: string[]) => self.every((h) => !/^host$/i.test(h)),
   'self.from != self.to': (self) => self.from !== self.to,
-  "self.method != 'sequential' || self.noData != 'fail'": (self) => self.method !== 'sequential' || self.noData !== 'fail',
+  "!has(self.method) || self.method != 'sequential' || !has(self.noData) || self.noData != 'fail'": (self) => self.method !== 'sequential' || self.noData !== 'fail',
   '!has(self.compareTo) || !has(self.query)': (self) => self.compareTo === undefined || self.query === undefined,
   "!has(self.versionLabel) || self.versionLabel == 'version' || (has(self.analysis) && has(self.analysis.query))": (self) =>
     self.versionLabel === undefined || self.versionLabel === 'version' || self.analysis?.query !== undefined,
