@@ -49,6 +49,10 @@ export const intIn = (min: number, max: number) =>
 export const numberIn = (min: number, max: number) =>
   leaf(`number[${min},${max}]`, `is not a number from ${min} to ${max}`, (u): u is number => typeof u === 'number' && Number.isFinite(u) && u >= min && u <= max);
 
+/** A number strictly between min and max. */
+export const numberBetween = (min: number, max: number) =>
+  leaf(`number(${min},${max})`, `is not a number greater than ${min} and less than ${max}`, (u): u is number => typeof u === 'number' && Number.isFinite(u) && u > min && u < max);
+
 /** One of the given words. */
 export const oneOfWords = <W extends string>(words: readonly W[]) =>
   leaf(words.join('|'), `is not one of ${words.join(', ')}`, (u): u is W => typeof u === 'string' && (words as readonly string[]).includes(u));

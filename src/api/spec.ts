@@ -6,7 +6,7 @@
 import * as t from 'io-ts';
 import {
   arrayOf, boolean, boundedJsonObject, boundedString, charCount, dnsLabel, duration, exactlyOneOf, intIn, labelKey, labelValue,
-  leaf, mapOf, numberIn, oneOfWords, struct, textUpTo,
+  leaf, mapOf, numberBetween, numberIn, oneOfWords, struct, textUpTo,
 } from './codecs';
 
 export const API_GROUP = 'sluice.dev';
@@ -136,6 +136,10 @@ export const QueryTemplates = struct('QueryTemplates', {
   p99LatencyMs: boundedString(LIMITS.queryChars),
 });
 
+/** The ways the gate judges errors (spec.analysis.method). */
+export const GATE_METHODS = ['threshold', 'sequential'] as const;
+export type GateMethod = (typeof GATE_METHODS)[number];
+
 export const Analysis = struct('Analysis', {}, {
   /** How often the gate is checked, and the query window, 1s to 24h. Default 30s. */
   interval: duration(1000, LIMITS.shortDurationMs),
@@ -153,6 +157,16 @@ export const Analysis = struct('Analysis', {}, {
   prometheus: PrometheusRef,
   /** Custom queries; a shift with these is queried on its own. Default: the built-in Istio queries. */
   query: QueryTemplates,
+  /**
+   * How errors are judged: threshold (each interval's window against maxErrorRate, failureThreshold
+   * failed windows in a row fall back) or sequential (every request since the step began, Wald's
+   * sequential probability ratio test; docs/adr/0010-sequential-gate.md). Default threshold.
+   */
+  method: oneOfWords(GATE_METHODS),
+  /** sequential: highest chance that a candidate at or below maxErrorRate falls back during its shift, above 0 and below 0.5. Default 0.01. */
+  falseFailureRate: numberBetween(0, 0.5),
+  /** Judge the candidate against this version's error rate over the same time: a failure both share holds the shift instead of failing the candidate. Default none. */
+  compareTo: oneOfWords(['stable'] as const),
 });
 
 const LABEL = '[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?';
@@ -345,6 +359,12 @@ export interface GateRule {
   readonly failureThreshold: number;
   readonly noData: 'hold' | 'fail';
   readonly maxP99LatencyMs?: number;
+  /** threshold (windows, failureThreshold in a row) or sequential (evidence since the step began). */
+  readonly method: GateMethod;
+  /** sequential: the shift-wide false-failure rate for a candidate at or below maxErrorRate. */
+  readonly falseFailureRate: number;
+  /** Also judge the stable version over the same time; a failure both share holds. */
+  readonly compareTo?: 'stable';
 }
 
 export const DEFAULTS = {
@@ -356,6 +376,8 @@ export const DEFAULTS = {
   minRequests: 20,
   failureThreshold: 2,
   noData: 'hold',
+  method: 'threshold',
+  falseFailureRate: 0.01,
   progressDeadline: '10m',
   versionLabel: 'version',
   gateways: ['mesh'],

@@ -41,6 +41,12 @@ export interface GateRecord {
   readonly time: string;
   /** The verdict in words. */
   readonly message: string;
+  /** sequential: natural log of the likelihood ratio (above maxErrorRate over at it) the verdict read. */
+  readonly logLikelihoodRatio?: number;
+  /** compareTo: the version compared with, and its counts over the same time. */
+  readonly compared?: { readonly version: string; readonly requests: number; readonly errors: number };
+  /** Why a NoData verdict holds although it had requests: the candidate and the compared version both fail. */
+  readonly hold?: 'SharedFailure';
 }
 
 export type ConditionType = 'Ready' | 'Progressing' | 'Promoted';
@@ -87,6 +93,11 @@ export interface ShiftStatus {
   readonly startedAt?: string;
   /** When the current step (or preview, or rollback window) began; dwell is measured from here. */
   readonly stepStartedAt?: string;
+  /**
+   * sequential gate: when the evidence of the current period (canary step, blue-green preview or
+   * rollback window) began; the gate reads the candidate's counts since then (pause does not move it).
+   */
+  readonly evidenceSince?: string;
   /** Since when the shift has made no progress (candidate unready, gate without data or unavailable). */
   readonly stalledSince?: string;
   /** When pause began; resume moves stepStartedAt forward by the paused time. */

@@ -11,6 +11,8 @@ import { formatDuration } from '../api/duration';
 import { formatFieldError, showValue } from '../api/fieldError';
 import { HttpMatch, ResolvedSpec } from '../api/spec';
 import { decodeTrafficShift, resolveSpec, TrafficShift } from '../api/trafficShift';
+import { judgedPeriods } from '../core/gate';
+import { showLines, sprtLimits } from '../core/sequential';
 import { describeInstant, nextStart } from '../schedule';
 import { EXIT, FileIo, percent, readDocuments, seconds } from './output';
 
@@ -34,6 +36,14 @@ export interface GatePlan {
   readonly failureThreshold: number;
   readonly noData: 'hold' | 'fail';
   readonly progressDeadlineSeconds: number;
+  /** threshold (windows) or sequential (evidence since each step began). */
+  readonly method: 'threshold' | 'sequential';
+  /** sequential: the shift-wide false-failure rate. */
+  readonly falseFailureRate?: number;
+  /** sequential: the likelihood ratio at which a period falls back (periods / falseFailureRate). */
+  readonly failsAtRatio?: number;
+  /** The version a failure must not be shared with (compareTo). */
+  readonly compareTo?: 'stable';
   /** The rule in words. */
   readonly text: string;
 }
@@ -69,8 +79,10 @@ const gatePlan = (spec: ResolvedSpec): GatePlan => {
   const who = spec.strategy.kind === 'canary' ? 'each step needs' : 'each check needs';
   const latency = a.maxP99LatencyMs !== undefined ? ` and p99 ≤ ${a.maxP99LatencyMs} ms` : '';
   const failures = a.failureThreshold === 1 ? '1 failure falls back' : `${a.failureThreshold} consecutive failures fall back`;
-  const noData = a.noData === 'hold' ? `no data holds up to progressDeadline ${formatDuration(spec.progressDeadlineMs)}` : 'no data counts as a failure';
-  return {
+  const deadline = `progressDeadline ${formatDuration(spec.progressDeadlineMs)}`;
+  const noData = a.noData === 'hold' ? `no data holds up to ${deadline}` : 'no data counts as a failure';
+  const shared = a.compareTo === 'stable' ? `; a failure stable shares holds up to ${deadline}` : '';
+  const base = {
     minRequests: a.minRequests,
     window,
     maxErrorRate: a.maxErrorRate,
@@ -78,7 +90,23 @@ const gatePlan = (spec: ResolvedSpec): GatePlan => {
     failureThreshold: a.failureThreshold,
     noData: a.noData,
     progressDeadlineSeconds: seconds(spec.progressDeadlineMs),
-    text: `${who} ≥ ${a.minRequests} requests in a ${window} window with ≤ ${percent(a.maxErrorRate)} 5xx${latency}; ${failures}; ${noData}`,
+    method: a.method,
+    ...(a.compareTo !== undefined ? { compareTo: a.compareTo } : {}),
+  };
+  if (a.method === 'threshold')
+    return { ...base, text: `${who} ≥ ${a.minRequests} requests in a ${window} window with ≤ ${percent(a.maxErrorRate)} 5xx${latency}; ${failures}; ${noData}${shared}` };
+  const periods = judgedPeriods(spec);
+  const limits = sprtLimits(a.maxErrorRate, a.falseFailureRate, periods);
+  const each = spec.strategy.kind === 'canary' ? 'each step' : periods === 2 ? 'the preview and the rollback window each' : 'the rollback window';
+  const latencyRule = a.maxP99LatencyMs !== undefined ? `; p99 ≤ ${a.maxP99LatencyMs} ms in each ${window}, ${failures}` : '';
+  return {
+    ...base,
+    falseFailureRate: a.falseFailureRate,
+    failsAtRatio: limits.failAt,
+    text:
+      `${each} judges every request since it began, read every ${window}, against ≤ ${percent(a.maxErrorRate)} 5xx: ` +
+      `${showLines(limits)} with ≥ ${a.minRequests} requests (a candidate within the limit falls back in at most ${percent(a.falseFailureRate)} of shifts)` +
+      `${latencyRule}; fewer than ${a.minRequests} requests hold up to ${deadline}${shared}`,
   };
 };
 

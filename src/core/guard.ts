@@ -4,9 +4,9 @@
  * stall clock that turns "no progress for progressDeadline" into a fallback.
  */
 import { ShiftStatus } from '../api/status';
-import { assess, gateRecord, Verdict } from './gate';
+import { assess, gateRecord, judgedPeriods, Verdict } from './gate';
 import {
-  Ctx, currentGate, guarded, inPreview, msOf, Note, patch, podsOf, podsSentence, runningPhase, showDuration,
+  Ctx, currentGate, evidenceStart, guarded, inPreview, msOf, Note, patch, podsOf, podsSentence, runningPhase, showDuration,
 } from './state';
 import { GateSample, Problem } from './types';
 
@@ -21,10 +21,19 @@ export interface Guarded {
 const windowOf = (ctx: Ctx, sample: GateSample): number =>
   sample._tag === 'Measured' ? sample.windowMs : ctx.spec.analysis.intervalMs;
 
-/** A sample counts once: it must be for the candidate, taken in this run, and newer than lastGate. */
-const isNewSample = (status: ShiftStatus, sample: GateSample): boolean => {
+/**
+ * A sample counts once: it must be for the candidate, taken in this run, and newer than lastGate.
+ * sequential: it must also be taken after the current period began and reach back to its start,
+ * so a sample of the previous step never judges this one.
+ */
+const isNewSample = (ctx: Ctx, status: ShiftStatus, sample: GateSample): boolean => {
   if (sample.version !== status.candidateVersion) return false;
   if (sample.at < msOf(status.startedAt, Infinity)) return false;
+  if (ctx.spec.analysis.method === 'sequential') {
+    const since = evidenceStart(status, Infinity);
+    if (!(sample.at > since)) return false;
+    if (sample._tag === 'Measured' && sample.at - sample.windowMs > since) return false;
+  }
   const last = status.lastGate;
   return last === undefined || last.version !== sample.version || sample.at > msOf(last.time, -Infinity);
 };
@@ -37,8 +46,9 @@ const failureDelta = (ctx: Ctx, status: ShiftStatus, verdict: Verdict): 'count' 
     case 'Fail':
       return 'count';
     case 'NoData':
-      // Preview traffic is sparse by design: no data neither blocks nor fails a preview.
-      if (inPreview(ctx.spec, status)) return 'hold';
+      // Preview traffic is sparse by design: no data neither blocks nor fails a preview. A shared
+      // failure and undecided sequential evidence are never counted against the candidate.
+      if (inPreview(ctx.spec, status) || verdict.hold !== undefined || ctx.spec.analysis.method === 'sequential') return 'hold';
       return ctx.spec.analysis.noData === 'fail' ? 'count' : 'hold';
     case 'Unavailable':
       return 'hold';
@@ -48,16 +58,18 @@ const failureDelta = (ctx: Ctx, status: ShiftStatus, verdict: Verdict): 'count' 
 /** Judge this reconcile's sample if it is new and the gate guards; count it toward failureThreshold. */
 export const observeGate = (ctx: Ctx, status: ShiftStatus): Guarded => {
   const sample = ctx.observed.gate;
-  if (sample === undefined || !guarded(ctx, status) || !isNewSample(status, sample)) return { status, notes: [] };
+  if (sample === undefined || !guarded(ctx, status) || !isNewSample(ctx, status, sample)) return { status, notes: [] };
   const rule = ctx.spec.analysis;
   const window = showDuration(windowOf(ctx, sample));
-  const verdict = assess(sample, rule, window);
+  const verdict = assess(sample, rule, window, { periods: judgedPeriods(ctx.spec), latencyWindow: showDuration(rule.intervalMs) });
   const record = gateRecord(verdict, sample.at, rule, window);
   const before = status.consecutiveFailures ?? 0;
   const delta = failureDelta(ctx, status, verdict);
   const failures = delta === 'count' ? before + 1 : delta === 'reset' ? 0 : before;
   const next = patch(status, { lastGate: record, consecutiveFailures: failures });
   if (delta !== 'count') return { status: next, notes: [] };
+  // The sequential test decided: its evidence already spans the period, so it falls back at once.
+  if (verdict._tag === 'Fail' && verdict.decisive === true) return { status: next, notes: [], failed: verdict.message };
   const counted = `failed check ${failures} of ${rule.failureThreshold} before fallback: ${verdict.message}`;
   const notes: Note[] = [{ event: 'GateCheckFailed', message: counted, warning: true }];
   if (failures < rule.failureThreshold) return { status: next, notes };
@@ -97,8 +109,10 @@ export const gateStall = (ctx: Ctx, status: ShiftStatus): StallCause | undefined
   if (gate === undefined || !guarded(ctx, status)) return undefined;
   // Blue-green's preview is optional traffic: its lack of data does not hold the switch. An A/B
   // test is judged on its matching traffic only, so there no data holds as it does for a canary step.
+  // A NoData with enough requests is undecided sequential evidence: it is gathering, not stalled.
   const optional = ctx.spec.strategy.kind === 'blueGreen' && inPreview(ctx.spec, status);
-  const holds = gate.result === 'Unavailable' || (gate.result === 'NoData' && ctx.spec.analysis.noData === 'hold' && !optional);
+  const noData = gate.result === 'NoData' && ctx.spec.analysis.noData === 'hold' && !optional && !((gate.requests ?? 0) >= ctx.spec.analysis.minRequests);
+  const holds = gate.result === 'Unavailable' || gate.hold === 'SharedFailure' || noData;
   return holds ? { head: 'no gate data', tail: `: ${gate.message}`, reason: 'NoGateData' } : undefined;
 };
 

@@ -125,11 +125,20 @@ export const dwellMs = (spec: ResolvedSpec, phase: Phase | undefined): number =>
 export const freshPass = (ctx: Ctx, status: ShiftStatus): boolean => {
   const gate = status.lastGate;
   if (gate === undefined || gate.result !== 'Pass' || gate.version !== status.candidateVersion) return false;
+  // sequential: a Pass read every request since the period began, so any Pass taken in it speaks for it.
+  if (ctx.spec.analysis.method === 'sequential') return msOf(gate.time, -Infinity) > evidenceStart(status, Infinity);
   const stepStart = msOf(status.stepStartedAt, ctx.now);
   const window = parseDuration(gate.window) ?? ctx.spec.analysis.intervalMs;
   const cover = Math.min(window, dwellMs(ctx.spec, runningPhase(status)));
   return msOf(gate.time, -Infinity) >= stepStart + cover;
 };
+
+/**
+ * When the evidence of the current period began (epoch ms): status.evidenceSince, else (a status
+ * written before it existed) the step's start, else the shift's, else `fallback`.
+ */
+export const evidenceStart = (status: ShiftStatus, fallback: number): number =>
+  msOf(status.evidenceSince ?? status.stepStartedAt ?? status.startedAt, fallback);
 
 /** The last gate record if it judged this run of the candidate (not an earlier shift or run). */
 export const currentGate = (status: ShiftStatus) => {

@@ -24,6 +24,7 @@ export const start = (ctx: Ctx, status: ShiftStatus, version: string, extra: rea
     consecutiveFailures: 0,
     startedAt: iso(ctx.now),
     stepStartedAt: iso(ctx.now),
+    evidenceSince: iso(ctx.now),
     stalledSince: undefined,
     pausedAt: undefined,
     pausedFrom: undefined,
@@ -61,7 +62,7 @@ export const enterStep = (ctx: Ctx, status: ShiftStatus, index: number): Step =>
   const count = ctx.spec.strategy.kind === 'canary' ? ctx.spec.strategy.steps.length : 0;
   const message = `${status.candidateVersion} at ${weight} % (step ${index + 1} of ${count})`;
   return {
-    status: patch(status, { step: index, weights: canaryWeights(weight), stepStartedAt: iso(ctx.now), stalledSince: undefined }),
+    status: patch(status, { step: index, weights: canaryWeights(weight), stepStartedAt: iso(ctx.now), evidenceSince: iso(ctx.now), stalledSince: undefined }),
     notes: [{ event: 'StepAdvanced', message }],
     progressing: { status: 'True', reason: 'StepAdvanced', message },
   };
@@ -73,6 +74,7 @@ const SHIFT_OVER = {
   weights: ALL_STABLE,
   step: undefined,
   stepStartedAt: undefined,
+  evidenceSince: undefined,
   stalledSince: undefined,
   pausedAt: undefined,
   pausedFrom: undefined,
@@ -109,7 +111,7 @@ export const switchOver = (ctx: Ctx, status: ShiftStatus, why: string): Step => 
   const window = ctx.spec.strategy.kind === 'blueGreen' ? ctx.spec.strategy.rollbackWindowMs : 0;
   const message = `${status.candidateVersion} serves 100 %; ${status.stableVersion} stays routable for ${showDuration(window)} (${why})`;
   return {
-    status: patch(status, { phase: 'Promoting', weights: ALL_CANDIDATE, stepStartedAt: iso(ctx.now), stalledSince: undefined, pausedAt: undefined, pausedFrom: undefined }),
+    status: patch(status, { phase: 'Promoting', weights: ALL_CANDIDATE, stepStartedAt: iso(ctx.now), evidenceSince: iso(ctx.now), stalledSince: undefined, pausedAt: undefined, pausedFrom: undefined }),
     notes: [{ event: 'Switched', message }],
     progressing: { status: 'True', reason: 'Switched', message },
   };

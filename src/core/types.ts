@@ -14,7 +14,17 @@ export interface VersionPods {
   readonly ready: number;
 }
 
-/** What Prometheus said about one version over one window (the daemon's query result). */
+/** The version a candidate is compared with (analysis.compareTo) and its counts over the same window. */
+export interface ComparedCounts {
+  readonly version: string;
+  readonly requests: number;
+  readonly errors: number;
+}
+
+/**
+ * What Prometheus said about one version over one window (the daemon's query result). With the
+ * sequential method the window reaches back to the period's start (status.evidenceSince).
+ */
 export type GateSample =
   | {
       readonly _tag: 'Measured';
@@ -30,6 +40,8 @@ export type GateSample =
       readonly errors: number;
       /** p99 latency in ms, when a latency limit is set and Prometheus had data. */
       readonly p99LatencyMs?: number;
+      /** compareTo: the compared (stable) version's counts over the same window. */
+      readonly compared?: ComparedCounts;
     }
   | {
       readonly _tag: 'Unavailable';

@@ -37,7 +37,7 @@ import {
   DESTINATION_RULES, FINALIZER, KubeObject, ORIGINAL_SPEC_ANNOTATION, TRAFFIC_SHIFTS, VIRTUAL_SERVICES, ObjectRef,
   keyOf, apiVersionOf,
 } from '../kube/objects';
-import { GateTarget } from '../prometheus/queries';
+import { GateTarget, gateTargetOf } from '../prometheus/queries';
 import { ScheduleError } from '../schedule';
 import { recoveredStatus, reportedStatus } from './failure';
 import { guardSpec } from './guardSpec';
@@ -256,7 +256,7 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
 
   await recordEvents(deps, obj, decision.events);
   const candidate = decision.status.candidateVersion;
-  deps.trackGate(key, decision.gateActive && candidate !== undefined ? { key, namespace, service: spec.service, version: candidate, analysis: spec.analysis } : undefined);
+  deps.trackGate(key, decision.gateActive && candidate !== undefined ? gateTargetOf(key, namespace, spec, decision.status, candidate) : undefined);
   deps.observed?.(namespace, name, status, decision);
   const ready = decision.status.conditions?.find((c) => c.type === 'Ready');
   deps.log.info('decided', {

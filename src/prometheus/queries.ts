@@ -9,6 +9,8 @@
 import * as E from 'fp-ts/Either';
 import { formatDuration } from '../api/duration';
 import { ResolvedSpec } from '../api/spec';
+import { ShiftStatus } from '../api/status';
+import { evidenceStart } from '../core/state';
 import { promAlternation, renderTemplate } from './promql';
 
 /** A shift whose candidate the gate should measure (the daemon's view of one active shift). */
@@ -23,7 +25,29 @@ export interface GateTarget {
   readonly version: string;
   /** The shift's resolved analysis: interval, optional URL, latency limit and templates. */
   readonly analysis: ResolvedSpec['analysis'];
+  /**
+   * sequential: when the current period's evidence began (epoch ms, status.evidenceSince); the
+   * counts are read over the time since then (rounded up to whole intervals). Default: the interval.
+   */
+  readonly evidenceSince?: number;
+  /** compareTo: the version compared with (the stable one), read from the same answer. Default none. */
+  readonly compareWith?: string;
 }
+
+/**
+ * The target the daemon measures for a shift whose gate guards `candidate`: the sequential
+ * method reads from the period's start in status (so a restarted daemon reads the same counts),
+ * compareTo adds the stable version.
+ */
+export const gateTargetOf = (key: string, namespace: string, spec: ResolvedSpec, status: ShiftStatus, candidate: string): GateTarget => ({
+  key,
+  namespace,
+  service: spec.service,
+  version: candidate,
+  analysis: spec.analysis,
+  ...(spec.analysis.method === 'sequential' ? { evidenceSince: evidenceStart(status, 0) } : {}),
+  ...(spec.analysis.compareTo === 'stable' && status.stableVersion !== undefined ? { compareWith: status.stableVersion } : {}),
+});
 
 /** Where a shift's queries go: a connection (access.ts Route id), or nowhere, with the reason. */
 export type Destination =
@@ -46,18 +70,40 @@ export interface MetricQueries {
 
 /** One unit of querying inside a group. */
 export type GateQuery =
-  /** The built-in Istio queries for many shifts at once. */
-  | { readonly _tag: 'Batch'; readonly targets: readonly GateTarget[]; readonly queries: MetricQueries }
-  /** A shift's own templates, rendered with its escaped values. */
-  | { readonly _tag: 'Single'; readonly target: GateTarget; readonly queries: MetricQueries }
+  /**
+   * The built-in Istio queries for many shifts at once. `windows` holds the count window of each
+   * sequential shift (by key; its series carry WINDOW_LABEL); the others count over the interval.
+   */
+  | { readonly _tag: 'Batch'; readonly targets: readonly GateTarget[]; readonly queries: MetricQueries; readonly windows?: ReadonlyMap<string, number> }
+  /** A shift's own templates, rendered with its escaped values; `windowMs` is what {{interval}} stood for. */
+  | { readonly _tag: 'Single'; readonly target: GateTarget; readonly queries: MetricQueries; readonly windowMs?: number }
   /** A shift that cannot be queried (no URL, a template that does not render): Unavailable with `reason`. */
   | { readonly _tag: 'Unqueryable'; readonly target: GateTarget; readonly reason: string };
 
 /** The labels the built-in queries group by, and the sample key built from them. */
 export const BY_LABELS = ['destination_service_namespace', 'destination_service_name', 'destination_version'] as const;
 
-/** Identifies one (namespace, service, version) series in a batched answer. */
-export const seriesKey = (namespace: string, service: string, version: string): string => JSON.stringify([namespace, service, version]);
+/**
+ * The label a batch puts on the series of a sequential window (its value: the window, "2m"), so
+ * series of one Service over different windows stay apart in one answer.
+ */
+export const WINDOW_LABEL = 'sluice_window';
+
+/** Identifies one (namespace, service, version) series in a batched answer; `window` is its WINDOW_LABEL ('' for the interval). */
+export const seriesKey = (namespace: string, service: string, version: string, window = ''): string =>
+  JSON.stringify([namespace, service, version, window]);
+
+/**
+ * The count window of a target at tick time `at` (ms): the interval, or for a sequential target the
+ * time since its evidence began rounded UP to whole intervals, so every request of the period is
+ * in it (plus at most one interval before, of the same candidate) and targets of one group share
+ * few distinct windows, hence few terms in the batched query.
+ */
+export const countWindowMs = (target: GateTarget, at: number): number => {
+  const interval = target.analysis.intervalMs;
+  if (target.evidenceSince === undefined) return interval;
+  return Math.max(1, Math.ceil((at - target.evidenceSince) / interval)) * interval;
+};
 
 /** The URL a target is queried at (its own, else the daemon's default, else ""), and the field it came from. */
 export const urlOf = (target: GateTarget, defaultUrl: string | undefined): { readonly url: string; readonly field: string } =>
@@ -88,26 +134,59 @@ const selector = (targets: readonly GateTarget[], extra: string): string => {
   return `{reporter="destination", ${extra}destination_service_namespace=~${namespaces}, destination_service_name=~${services}}`;
 };
 
-/** The built-in batched queries for `targets` over `interval` ("30s"). */
-export const builtinQueries = (targets: readonly GateTarget[], interval: string): MetricQueries => {
+const sumBy = (metric: string, targets: readonly GateTarget[], extra: string, window: string): string =>
+  `sum by (${BY_LABELS.join(', ')}) (increase(${metric}${selector(targets, extra)}[${window}]))`;
+
+/**
+ * One metric's batched expression: the interval term for the threshold shifts, then one term per
+ * distinct sequential window, each labelled with WINDOW_LABEL; joined by `or` (the label sets
+ * differ, so no term hides another's series).
+ */
+const countQuery = (metric: string, extra: string, targets: readonly GateTarget[], interval: string, windows: ReadonlyMap<string, number>): string => {
+  const plain = targets.filter((t) => !windows.has(t.key));
+  const byWindow = new Map<number, GateTarget[]>();
+  for (const t of targets) {
+    const w = windows.get(t.key);
+    if (w !== undefined) byWindow.set(w, [...(byWindow.get(w) ?? []), t]);
+  }
+  const terms = [
+    ...(plain.length > 0 ? [sumBy(metric, plain, extra, interval)] : []),
+    ...[...byWindow.entries()].sort(([a], [b]) => a - b).map(([w, ts]) => {
+      const window = formatDuration(w);
+      return `label_replace(${sumBy(metric, ts, extra, window)}, "${WINDOW_LABEL}", "${window}", "destination_version", ".*")`;
+    }),
+  ];
+  return terms.join(' or ');
+};
+
+/**
+ * The built-in batched queries for `targets`: counts over `interval` ("30s"), or over
+ * `windows.get(key)` ms for a sequential shift; p99 always over the interval.
+ */
+export const builtinQueries = (targets: readonly GateTarget[], interval: string, windows: ReadonlyMap<string, number> = new Map()): MetricQueries => {
   const by = BY_LABELS.join(', ');
   const latency = targets.filter((t) => t.analysis.maxP99LatencyMs !== undefined);
   return {
-    requests: `sum by (${by}) (increase(istio_requests_total${selector(targets, '')}[${interval}]))`,
-    errors: `sum by (${by}) (increase(istio_requests_total${selector(targets, 'response_code=~"5..", ')}[${interval}]))`,
+    requests: countQuery('istio_requests_total', '', targets, interval, windows),
+    errors: countQuery('istio_requests_total', 'response_code=~"5..", ', targets, interval, windows),
     ...(latency.length > 0
       ? { p99: `histogram_quantile(0.99, sum by (${by}, le) (rate(istio_request_duration_milliseconds_bucket${selector(latency, '')}[${interval}])))` }
       : {}),
   };
 };
 
-/** A target's own templates, rendered; Left: why they cannot be. */
-export const templateQueries = (target: GateTarget, interval: string): E.Either<string, MetricQueries> => {
+/**
+ * A target's own templates, rendered; Left: why they cannot be. {{interval}} is `countWindow` in
+ * the requests and errors templates (a sequential shift's window; default the interval) and the
+ * interval in the p99 template.
+ */
+export const templateQueries = (target: GateTarget, interval: string, countWindow = interval): E.Either<string, MetricQueries> => {
   const templates = target.analysis.query!;
   const values = { namespace: target.namespace, service: target.service, version: target.version, interval };
-  const requests = renderTemplate(templates.requests, values);
+  const counts = { ...values, interval: countWindow };
+  const requests = renderTemplate(templates.requests, counts);
   if (E.isLeft(requests)) return E.left(`spec.analysis.query.requests: ${requests.left}`);
-  const errors = renderTemplate(templates.errors, values);
+  const errors = renderTemplate(templates.errors, counts);
   if (E.isLeft(errors)) return E.left(`spec.analysis.query.errors: ${errors.left}`);
   if (templates.p99LatencyMs === undefined || target.analysis.maxP99LatencyMs === undefined)
     return E.right({ requests: requests.right, errors: errors.right });
@@ -117,23 +196,32 @@ export const templateQueries = (target: GateTarget, interval: string): E.Either<
 };
 
 /**
- * What to send for one group at one tick. `templateRefusal` says why a shift's own templates may
- * not run (default: they may); such a shift is Unqueryable, as is every shift of a Refused group.
+ * What to send for one group at one tick `at` (epoch ms; places sequential windows). `templateRefusal`
+ * says why a shift's own templates may not run (default: they may); such a shift is Unqueryable, as
+ * is every shift of a Refused group.
  */
-export const planQueries = (group: GateGroup, templateRefusal: (t: GateTarget) => string | undefined = () => undefined): readonly GateQuery[] => {
+export const planQueries = (
+  group: GateGroup,
+  templateRefusal: (t: GateTarget) => string | undefined = () => undefined,
+  at = 0,
+): readonly GateQuery[] => {
   const { destination } = group;
   if (destination._tag === 'Refused') return group.targets.map((target) => ({ _tag: 'Unqueryable', target, reason: destination.reason }));
   const interval = formatDuration(group.intervalMs);
   const builtin = group.targets.filter((t) => t.analysis.query === undefined);
+  const windows = new Map(builtin.filter((t) => t.evidenceSince !== undefined).map((t) => [t.key, countWindowMs(t, at)]));
   const own: GateQuery[] = group.targets
     .filter((t) => t.analysis.query !== undefined)
     .map((target) => {
       const refused = templateRefusal(target);
       if (refused !== undefined) return { _tag: 'Unqueryable', target, reason: refused };
-      const rendered = templateQueries(target, interval);
-      return E.isLeft(rendered)
-        ? { _tag: 'Unqueryable', target, reason: rendered.left }
-        : { _tag: 'Single', target, queries: rendered.right };
+      const windowMs = countWindowMs(target, at);
+      const rendered = templateQueries(target, interval, formatDuration(windowMs));
+      if (E.isLeft(rendered)) return { _tag: 'Unqueryable', target, reason: rendered.left };
+      return { _tag: 'Single', target, queries: rendered.right, ...(target.evidenceSince !== undefined ? { windowMs } : {}) };
     });
-  return [...(builtin.length > 0 ? [{ _tag: 'Batch' as const, targets: builtin, queries: builtinQueries(builtin, interval) }] : []), ...own];
+  const batch: GateQuery[] = builtin.length > 0
+    ? [{ _tag: 'Batch', targets: builtin, queries: builtinQueries(builtin, interval, windows), ...(windows.size > 0 ? { windows } : {}) }]
+    : [];
+  return [...batch, ...own];
 };

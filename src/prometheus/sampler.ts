@@ -55,8 +55,8 @@ interface GroupState {
   busy: boolean;
 }
 
-/** What makes a sample belong to a target: anything that changes the query or its meaning. */
-const fingerprint = (t: GateTarget): string => JSON.stringify([t.namespace, t.service, t.version, t.analysis]);
+/** What makes a sample belong to a target: anything that changes the query or its meaning (a new sequential period too). */
+const fingerprint = (t: GateTarget): string => JSON.stringify([t.namespace, t.service, t.version, t.analysis, t.evidenceSince ?? null, t.compareWith ?? null]);
 
 export const createGateSampler = (deps: GateSamplerDeps): GateSampler => {
   const now = deps.now ?? Date.now;
@@ -98,7 +98,7 @@ export const createGateSampler = (deps: GateSamplerDeps): GateSampler => {
     const queried = new Map(group.targets.map((t) => [t.key, fingerprint(t)]));
     try {
       const at = now();
-      const queries = planQueries(group, (t) => pool.queryRefusal(t.analysis));
+      const queries = planQueries(group, (t) => pool.queryRefusal(t.analysis), at);
       const answers = await Promise.all(queries.map((q) => answer(client?.prometheus, q, at)));
       if (started !== generation) return [];
       const keys: string[] = [];

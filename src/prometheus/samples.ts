@@ -6,9 +6,10 @@
  * Nothing here passes or fails a candidate; only the core judges.
  */
 import * as E from 'fp-ts/Either';
-import { GateSample } from '../core/types';
+import { formatDuration } from '../api/duration';
+import { ComparedCounts, GateSample } from '../core/types';
 import { PromError, Vector, describePromError } from './client';
-import { GateQuery, GateTarget, seriesKey } from './queries';
+import { GateQuery, GateTarget, seriesKey, WINDOW_LABEL } from './queries';
 
 /** The answers to one GateQuery's metric queries (p99 only when it was asked). */
 export interface Answers {
@@ -28,16 +29,26 @@ const unavailable = (target: GateTarget, at: number, reason: string): KeyedSampl
   sample: { _tag: 'Unavailable', version: target.version, at, reason },
 });
 
-const measured = (target: GateTarget, at: number, requests: number, errors: number, p99: number | undefined): KeyedSample => ({
+interface Counted {
+  readonly requests: number;
+  readonly errors: number;
+  readonly p99?: number;
+  /** The count window (ms); default the interval. */
+  readonly windowMs?: number;
+  readonly compared?: ComparedCounts;
+}
+
+const measured = (target: GateTarget, at: number, c: Counted): KeyedSample => ({
   key: target.key,
   sample: {
     _tag: 'Measured',
     version: target.version,
     at,
-    windowMs: target.analysis.intervalMs,
-    requests,
-    errors,
-    ...(p99 !== undefined && target.analysis.maxP99LatencyMs !== undefined ? { p99LatencyMs: p99 } : {}),
+    windowMs: c.windowMs ?? target.analysis.intervalMs,
+    requests: c.requests,
+    errors: c.errors,
+    ...(c.p99 !== undefined && target.analysis.maxP99LatencyMs !== undefined ? { p99LatencyMs: c.p99 } : {}),
+    ...(c.compared !== undefined ? { compared: c.compared } : {}),
   },
 });
 
@@ -57,11 +68,12 @@ const firstFailure = (answers: Answers): string | undefined => {
  */
 const isData = (v: number): boolean => !Number.isNaN(v) && v !== -Infinity;
 
-/** Series value by (namespace, service, version); values that are not data count as absent. */
+/** Series value by (namespace, service, version, window label); values that are not data count as absent. */
 const bySeries = (vector: Vector): ReadonlyMap<string, number> => {
   const values = new Map<string, number>();
   for (const s of vector) {
-    const key = seriesKey(s.labels['destination_service_namespace'] ?? '', s.labels['destination_service_name'] ?? '', s.labels['destination_version'] ?? '');
+    const l = s.labels;
+    const key = seriesKey(l['destination_service_namespace'] ?? '', l['destination_service_name'] ?? '', l['destination_version'] ?? '', l[WINDOW_LABEL] ?? '');
     if (isData(s.value)) values.set(key, (values.get(key) ?? 0) + s.value);
   }
   return values;
@@ -92,8 +104,17 @@ export const assessAnswers = (query: GateQuery, answers: Answers, at: number): r
       const errors = bySeries(rightOr(answers.errors));
       const p99 = bySeries(rightOr(answers.p99));
       return query.targets.map((t) => {
-        const k = seriesKey(t.namespace, t.service, t.version);
-        return measured(t, at, requests.get(k) ?? 0, errors.get(k) ?? 0, p99.get(k));
+        const windowMs = query.windows?.get(t.key);
+        const tag = windowMs !== undefined ? formatDuration(windowMs) : '';
+        const k = seriesKey(t.namespace, t.service, t.version, tag);
+        const c = t.compareWith !== undefined ? seriesKey(t.namespace, t.service, t.compareWith, tag) : undefined;
+        return measured(t, at, {
+          requests: requests.get(k) ?? 0,
+          errors: errors.get(k) ?? 0,
+          p99: p99.get(seriesKey(t.namespace, t.service, t.version)),
+          ...(windowMs !== undefined ? { windowMs } : {}),
+          ...(c !== undefined ? { compared: { version: t.compareWith!, requests: requests.get(c) ?? 0, errors: errors.get(c) ?? 0 } } : {}),
+        });
       });
     }
     case 'Single': {
@@ -104,7 +125,13 @@ export const assessAnswers = (query: GateQuery, answers: Answers, at: number): r
       const p99 = single('p99', rightOr(answers.p99));
       for (const r of [requests, errors, p99]) if (E.isLeft(r)) return [unavailable(query.target, at, r.left)];
       const value = (r: E.Either<string, number | undefined>): number | undefined => (E.isRight(r) ? r.right : undefined);
-      return [measured(query.target, at, value(requests) ?? 0, value(errors) ?? 0, value(p99))];
+      const p99Value = value(p99);
+      return [measured(query.target, at, {
+        requests: value(requests) ?? 0,
+        errors: value(errors) ?? 0,
+        ...(p99Value !== undefined ? { p99: p99Value } : {}),
+        ...(query.windowMs !== undefined ? { windowMs: query.windowMs } : {}),
+      })];
     }
   }
 };

@@ -55,7 +55,7 @@ const countingServer = async (answer: (req: http.IncomingMessage, res: http.Serv
 
 const target = (namespace: string, over: Partial<GateTarget['analysis']> = {}): GateTarget => ({
   key: `${namespace}/reviews`, namespace, service: 'reviews', version: 'v2',
-  analysis: { intervalMs: 30_000, maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold', ...over },
+  analysis: { intervalMs: 30_000, maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold', method: 'threshold', falseFailureRate: 0.01, ...over },
 });
 
 /** One sample of every target through the real pool and the real fetch. */
@@ -182,7 +182,7 @@ describe('the Prometheus allow-list over real HTTP', () => {
     );
     const sample = (await sampleOnce([shift], { default: { url: PROM } }, { allowQueries: true }))('team-a/reviews');
     expect(sample).toMatchObject({ _tag: 'Measured', requests: 100, errors: 0, p99LatencyMs: Infinity });
-    const verdict = assess(sample!, { maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold', maxP99LatencyMs: 500 }, '30s');
+    const verdict = assess(sample!, { maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold', method: 'threshold', falseFailureRate: 0.01, maxP99LatencyMs: 500 }, '30s');
     expect([verdict._tag, verdict.message]).toEqual(['Fail', 'v2 p99 latency is above the largest histogram bucket (+Inf) in 30s; limit 500 ms']);
   });
 

@@ -65,7 +65,7 @@ const givenReviews = async (namespace: string, v2Weight: number): Promise<void> 
 
 const target = (namespace: string, service: string, version: string, over: Partial<GateTarget['analysis']> = {}): GateTarget => ({
   key: `${namespace}/${service}`, namespace, service, version,
-  analysis: { intervalMs: 30_000, maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold', ...over },
+  analysis: { intervalMs: 30_000, maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold', method: 'threshold', falseFailureRate: 0.01, ...over },
 });
 
 /** A real client that counts the queries it sends. */

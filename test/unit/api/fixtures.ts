@@ -40,6 +40,8 @@ export const CEL: CelEquivalents = {
   'self.all(k, size(k) <= 128 && k.matches("^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$"))': (self) => Object.keys(self).every((k) => chars(k) <= 128 && HEADER_NAME.test(k)),
   'self.all(h, !h.matches("^[Hh][Oo][Ss][Tt]$"))': (self: string[]) => self.every((h) => !/^host$/i.test(h)),
   'self.from != self.to': (self) => self.from !== self.to,
+  "!has(self.method) || self.method != 'sequential' || !has(self.noData) || self.noData != 'fail'": (self) => self.method !== 'sequential' || self.noData !== 'fail',
+  '!has(self.compareTo) || !has(self.query)': (self) => self.compareTo === undefined || self.query === undefined,
   "!has(self.versionLabel) || self.versionLabel == 'version' || (has(self.analysis) && has(self.analysis.query))": (self) =>
     self.versionLabel === undefined || self.versionLabel === 'version' || self.analysis?.query !== undefined,
 };
@@ -78,7 +80,7 @@ export const minimalCanaryDefaulted = {
   strategy: { canary: { steps: [10, 50], stepInterval: '1m' } },
   gateways: ['mesh'],
   versionLabel: 'version',
-  analysis: { interval: '30s', maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold' },
+  analysis: { interval: '30s', maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold', method: 'threshold', falseFailureRate: 0.01 },
   manualPromotion: false,
   progressDeadline: '10m',
   adopt: false,

@@ -24,6 +24,9 @@ export interface Schema {
   readonly default?: unknown;
   readonly minimum?: number;
   readonly maximum?: number;
+  /** OpenAPI v3.0: the bound itself is outside the range. */
+  readonly exclusiveMinimum?: boolean;
+  readonly exclusiveMaximum?: boolean;
   readonly minLength?: number;
   readonly maxLength?: number;
   readonly pattern?: string;
@@ -45,6 +48,7 @@ export interface SchemaError {
 
 const KEYWORDS = new Set([
   'type', 'description', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'default', 'minimum', 'maximum',
+  'exclusiveMinimum', 'exclusiveMaximum',
   'minLength', 'maxLength', 'pattern', 'minItems', 'maxItems', 'minProperties', 'maxProperties',
   'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-validations',
 ]);
@@ -106,8 +110,10 @@ export const validate = (schema: Schema, value: unknown, rules: CelEquivalents, 
   const check = (ok: boolean, message: string) => { if (!ok) errors.push({ path: at, message }); };
   if (schema.enum) check(schema.enum.includes(value), `expected one of ${schema.enum.join(', ')}`);
   if (typeof value === 'number') {
-    if (schema.minimum !== undefined) check(value >= schema.minimum, `below minimum ${schema.minimum}`);
-    if (schema.maximum !== undefined) check(value <= schema.maximum, `above maximum ${schema.maximum}`);
+    if (schema.minimum !== undefined)
+      check(schema.exclusiveMinimum ? value > schema.minimum : value >= schema.minimum, `${schema.exclusiveMinimum ? 'at or ' : ''}below minimum ${schema.minimum}`);
+    if (schema.maximum !== undefined)
+      check(schema.exclusiveMaximum ? value < schema.maximum : value <= schema.maximum, `${schema.exclusiveMaximum ? 'at or ' : ''}above maximum ${schema.maximum}`);
   }
   if (typeof value === 'string') {
     // The API server counts characters (code points), not UTF-16 units.

@@ -76,6 +76,18 @@ describe('sluice plan on the samples', () => {
     );
   });
 
+  it('prints the sequential gate: what it reads, both lines as odds, the shift-wide false-failure rate, compareTo', () => {
+    const file = shift('  service: reviews\n  version: v2\n  strategy: { canary: { steps: [10, 50] } }\n  analysis: { method: sequential, falseFailureRate: 0.02, maxP99LatencyMs: 500, compareTo: stable }');
+    const r = plan(['-f', 'seq.yaml'], { 'seq.yaml': file });
+    expect(r.stdout.split('\n')[2]).toBe(
+      '  gate:      each step judges every request since it began, read every 30s, against ≤ 1 % 5xx: falls back at 1 : 100, passes at 9.9 : 1 with ≥ 20 requests' +
+        ' (a candidate within the limit falls back in at most 2 % of shifts); p99 ≤ 500 ms in each 30s, 2 consecutive failures fall back;' +
+        ' fewer than 20 requests hold up to progressDeadline 10m; a failure stable shares holds up to progressDeadline 10m',
+    );
+    const json = JSON.parse(plan(['-f', 'seq.yaml', '--json'], { 'seq.yaml': file }).stdout);
+    expect(json.shifts[0].gate).toMatchObject({ method: 'sequential', falseFailureRate: 0.02, failsAtRatio: 100, compareTo: 'stable' });
+  });
+
   it('plans several files in one run', () => {
     const r = plan(['-f', sample('canary.yaml'), '--filename', sample('blue-green.yaml')]);
     expect(r.code).toBe(0);
@@ -97,7 +109,7 @@ describe('sluice plan --json', () => {
       steps: [{ weight: 10, minDwellSeconds: 600 }, { weight: 30, minDwellSeconds: 600 }, { weight: 60, minDwellSeconds: 600 }, { weight: 100, minDwellSeconds: 0 }],
       manualPromotion: false,
       gate: {
-        minRequests: 30, window: '1m', maxErrorRate: 0.01, failureThreshold: 2, noData: 'hold', progressDeadlineSeconds: 600,
+        minRequests: 30, window: '1m', maxErrorRate: 0.01, failureThreshold: 2, noData: 'hold', progressDeadlineSeconds: 600, method: 'threshold',
         text: 'each step needs ≥ 30 requests in a 1m window with ≤ 1 % 5xx; 2 consecutive failures fall back; no data holds up to progressDeadline 10m',
       },
       earliestCompletionSeconds: 1800,

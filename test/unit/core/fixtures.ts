@@ -22,7 +22,7 @@ const BASE: ResolvedSpec = {
   gateways: ['mesh'],
   versionLabel: 'version',
   strategy: { kind: 'canary', steps: [5, 25, 50], stepIntervalMs: MIN },
-  analysis: { intervalMs: 30 * SEC, maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold' },
+  analysis: { intervalMs: 30 * SEC, maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold', method: 'threshold', falseFailureRate: 0.01 },
   manualPromotion: false,
   progressDeadlineMs: 10 * MIN,
   route: {},

@@ -14,6 +14,8 @@ export const analysis = (over: Partial<Analysis> = {}): Analysis => ({
   minRequests: 20,
   failureThreshold: 2,
   noData: 'hold',
+  method: 'threshold',
+  falseFailureRate: 0.01,
   ...over,
 });
 

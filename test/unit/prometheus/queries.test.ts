@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { NO_URL } from '../../../src/prometheus/access';
-import { builtinQueries, Destination, GateGroup, GateTarget, groupTargets, planQueries, urlOf } from '../../../src/prometheus/queries';
+import { ResolvedSpec } from '../../../src/api/spec';
+import { builtinQueries, countWindowMs, Destination, GateGroup, GateTarget, gateTargetOf, groupTargets, planQueries, urlOf } from '../../../src/prometheus/queries';
 import { lexStrings, regexMatches, target } from './fixtures';
 
 const BY = 'destination_service_namespace, destination_service_name, destination_version';
@@ -130,5 +131,50 @@ describe('planQueries', () => {
     const plan = planQueries(group([custom, target('shop', 'reviews', 'v2')]), (t) => (t.analysis.query ? refusal : undefined));
     expect(plan.map((q) => q._tag)).toEqual(['Batch', 'Unqueryable']);
     expect(plan[1]).toEqual({ _tag: 'Unqueryable', target: custom, reason: refusal });
+  });
+});
+
+describe('sequential shifts in a batch (issue 11)', () => {
+  const AT = Date.UTC(2026, 11, 3, 12, 0, 0);
+  const seq = (ns: string, svc: string, v: string, sinceMs: number): GateTarget => ({ ...target(ns, svc, v, { method: 'sequential' }), evidenceSince: AT - sinceMs });
+
+  it('counts a sequential shift since its period began, rounded up to whole intervals', () => {
+    expect(countWindowMs(seq('a', 'b', 'v2', 95_000), AT)).toBe(120_000);
+    expect(countWindowMs(seq('a', 'b', 'v2', 90_000), AT)).toBe(90_000);
+    expect(countWindowMs(seq('a', 'b', 'v2', 2_000), AT)).toBe(30_000);
+    expect(countWindowMs(target('a', 'b', 'v2'), AT)).toBe(30_000);
+  });
+
+  it('still sends one query per metric: the interval term, then one labelled term per distinct window, joined by or', () => {
+    const targets = [target('ns1', 'svc1', 'v2'), seq('ns2', 'svc2', 'v5', 95_000), seq('ns3', 'svc3', 'v1', 100_000), seq('ns4', 'svc4', 'v9', 20_000)];
+    const [only, ...rest] = planQueries(group(targets), undefined, AT);
+    expect(rest).toEqual([]);
+    expect(only?._tag === 'Batch' && [...only.windows!.entries()]).toEqual([['ns2/svc2', 120_000], ['ns3/svc3', 120_000], ['ns4/svc4', 30_000]]);
+    const sel = (ns: string, svc: string) => `{reporter="destination", destination_service_namespace=~"${ns}", destination_service_name=~"${svc}"}`;
+    expect(only?._tag === 'Batch' && only.queries.requests).toBe(
+      `sum by (${BY}) (increase(istio_requests_total${sel('ns1', 'svc1')}[30s]))` +
+        ` or label_replace(sum by (${BY}) (increase(istio_requests_total${sel('ns4', 'svc4')}[30s])), "sluice_window", "30s", "destination_version", ".*")` +
+        ` or label_replace(sum by (${BY}) (increase(istio_requests_total${sel('ns2|ns3', 'svc2|svc3')}[2m])), "sluice_window", "2m", "destination_version", ".*")`,
+    );
+  });
+
+  it('fills {{interval}} of a template with the window in the count queries and with the interval in the p99 query', () => {
+    const t: GateTarget = {
+      ...target('a', 'b', 'v2', { method: 'sequential', maxP99LatencyMs: 300, query: { requests: 'sum(increase(r[{{interval}}]))', errors: 'sum(increase(e[{{interval}}]))', p99LatencyMs: 'max(p[{{interval}}])' } }),
+      evidenceSince: AT - 95_000,
+    };
+    expect(planQueries(group([t]), undefined, AT)).toEqual([
+      { _tag: 'Single', target: t, windowMs: 120_000, queries: { requests: 'sum(increase(r[2m]))', errors: 'sum(increase(e[2m]))', p99: 'max(p[30s])' } },
+    ]);
+  });
+
+  it('builds the daemon target from status: evidenceSince for sequential, the stable version for compareTo', () => {
+    const spec = { service: 'reviews', analysis: { ...target('a', 'b', 'v').analysis, method: 'sequential' as const, compareTo: 'stable' as const } } as ResolvedSpec;
+    const status = { stableVersion: 'v1', stepStartedAt: '2026-12-03T11:00:00.000Z', evidenceSince: '2026-12-03T11:58:00.000Z' };
+    expect(gateTargetOf('shop/reviews', 'shop', spec, status, 'v2')).toEqual({
+      key: 'shop/reviews', namespace: 'shop', service: 'reviews', version: 'v2', analysis: spec.analysis, evidenceSince: Date.UTC(2026, 11, 3, 11, 58), compareWith: 'v1',
+    });
+    const threshold = { ...spec, analysis: { ...spec.analysis, method: 'threshold' as const, compareTo: undefined } } as ResolvedSpec;
+    expect(gateTargetOf('shop/reviews', 'shop', threshold, status, 'v2')).toEqual({ key: 'shop/reviews', namespace: 'shop', service: 'reviews', version: 'v2', analysis: threshold.analysis });
   });
 });

@@ -1,5 +1,5 @@
 import { assess, gateRecord } from '../../../src/core/gate';
-import { GateQuery, builtinQueries } from '../../../src/prometheus/queries';
+import { GateQuery, GateTarget, builtinQueries } from '../../../src/prometheus/queries';
 import { NOTHING_ASKED, assessAnswers } from '../../../src/prometheus/samples';
 import { fails, ok, promQlError, series, target } from './fixtures';
 
@@ -39,7 +39,7 @@ describe('assessAnswers for a batch', () => {
     const answers = { requests: ok([series('pay', 'ledger', 'v7', 400)]), errors: ok([]), p99: ok([series('pay', 'ledger', 'v7', Infinity)]) };
     const [, second] = assessAnswers(batch, answers, AT);
     expect(second?.sample).toEqual({ _tag: 'Measured', version: 'v7', at: AT, windowMs: 30_000, requests: 400, errors: 0, p99LatencyMs: Infinity });
-    const rule = { maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold' as const, maxP99LatencyMs: 300 };
+    const rule = { maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold' as const, method: 'threshold' as const, falseFailureRate: 0.01, maxP99LatencyMs: 300 };
     const verdict = assess(second!.sample, rule, '30s');
     expect(verdict._tag).toBe('Fail');
     expect(verdict.message).toBe('v7 p99 latency is above the largest histogram bucket (+Inf) in 30s; limit 300 ms');
@@ -101,5 +101,29 @@ describe('assessAnswers for an unqueryable shift', () => {
     expect(assessAnswers(q, NOTHING_ASKED, AT)).toEqual([
       { key: 'shop/reviews', sample: { _tag: 'Unavailable', version: 'v2', at: AT, reason: 'no Prometheus is configured' } },
     ]);
+  });
+});
+
+describe('assessAnswers for sequential shifts and compareTo (issue 11)', () => {
+  const seqReviews: GateTarget = { ...target('shop', 'reviews', 'v2', { method: 'sequential', compareTo: 'stable' }), evidenceSince: AT - 95_000, compareWith: 'v1' };
+  const windows = new Map([['shop/reviews', 120_000]]);
+  const q: GateQuery = { _tag: 'Batch', targets: [seqReviews, ledger], queries: builtinQueries([seqReviews, ledger], '30s', windows), windows };
+  const tagged = (ns: string, svc: string, v: string, value: number, window: string) => ({ ...series(ns, svc, v, value), labels: { ...series(ns, svc, v, value).labels, sluice_window: window } });
+
+  it("reads a sequential shift's counts from its own window's series, and the stable version's beside them", () => {
+    const samples = assessAnswers(q, {
+      requests: ok([series('shop', 'reviews', 'v2', 10), tagged('shop', 'reviews', 'v2', 400, '2m'), tagged('shop', 'reviews', 'v1', 3600, '2m'), series('pay', 'ledger', 'v7', 50)]),
+      errors: ok([tagged('shop', 'reviews', 'v2', 8, '2m'), tagged('shop', 'reviews', 'v1', 36, '2m'), series('shop', 'reviews', 'v2', 1)]),
+      p99: ok([]),
+    }, AT);
+    expect(samples).toEqual([
+      { key: 'shop/reviews', sample: { _tag: 'Measured', version: 'v2', at: AT, windowMs: 120_000, requests: 400, errors: 8, compared: { version: 'v1', requests: 3600, errors: 36 } } },
+      { key: 'pay/ledger', sample: { _tag: 'Measured', version: 'v7', at: AT, windowMs: 30_000, requests: 50, errors: 0 } },
+    ]);
+  });
+
+  it('measures 0 for an absent stable series (no data, never a shared failure)', () => {
+    const [first] = assessAnswers(q, { requests: ok([tagged('shop', 'reviews', 'v2', 400, '2m')]), errors: ok([]), p99: ok([]) }, AT);
+    expect(first?.sample).toMatchObject({ requests: 400, compared: { version: 'v1', requests: 0, errors: 0 } });
   });
 });
