@@ -36,6 +36,14 @@ if [ ! -e /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] && command -v ap
     echo "could not install faketime (see $results/apt-faketime.log); the clock-skew test will fail" >&2
 fi
 
+# Debian's chromium: the dashboard's browser tests drive it with puppeteer-core (which never
+# downloads a browser of its own; test/integration/dashboard.test.ts).
+if ! command -v chromium >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  step "install chromium (apt)"
+  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }; } >"$results/apt-chromium.log" 2>&1 ||
+    echo "could not install chromium (see $results/apt-chromium.log); the dashboard's browser tests will fail" >&2
+fi
+
 step "build"
 npm run --silent build
 

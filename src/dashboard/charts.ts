@@ -38,13 +38,13 @@ export interface ShiftCharts {
 /** At most this many points per line. */
 export const MAX_POINTS = 240;
 /** The charts look back at least this far, and at most `MAX_RANGE_MS`. */
-export const MIN_RANGE_MS = 15 * 60_000;
+export const MIN_RANGE_MS = 2 * 60_000;
 export const MAX_RANGE_MS = 6 * 3600_000;
 
-/** The window shown: from the shift's start (within limits) to now, and a step giving ≤ MAX_POINTS points. */
-export const rangeOf = (startedAt: string | undefined, now: number): { start: number; end: number; stepMs: number } => {
-  const since = startedAt === undefined ? NaN : Date.parse(startedAt);
-  const start = Math.max(now - MAX_RANGE_MS, Math.min(now - MIN_RANGE_MS, Number.isNaN(since) ? now - MIN_RANGE_MS : since - 60_000));
+/** The window shown: from 30 s before `since` (within limits) to now, and a step giving ≤ MAX_POINTS points. */
+export const rangeOf = (since: string | undefined, now: number): { start: number; end: number; stepMs: number } => {
+  const t = since === undefined ? NaN : Date.parse(since);
+  const start = Math.max(now - MAX_RANGE_MS, Math.min(now - MIN_RANGE_MS, Number.isNaN(t) ? now - MIN_RANGE_MS : t - 30_000));
   const stepMs = Math.max(1000, Math.ceil((now - start) / MAX_POINTS / 1000) * 1000);
   return { start, end: now, stepMs };
 };
@@ -79,13 +79,13 @@ const lines = (series: readonly RangeSeries[], fallback: string): readonly Line[
 /** Ask Prometheus at `url` for a shift's chart data. */
 export const fetchCharts = (
   url: string,
-  where: { namespace: string; name: string; candidate: string; startedAt?: string },
+  where: { namespace: string; name: string; candidate: string; since?: string },
   spec: ResolvedSpec,
   now: number,
 ): TE.TaskEither<Problem, ShiftCharts> => {
   const queries = queriesFor(where.namespace, where.name, where.candidate, spec);
   if (E.isLeft(queries)) return TE.left(problem('BadRequest', `${where.namespace}/${where.name}: ${queries.left}`));
-  const range = rangeOf(where.startedAt, now);
+  const range = rangeOf(where.since, now);
   const run = (expr: string) =>
     pipe(
       queryRange(url, { expr, ...range } satisfies RangeQuery),

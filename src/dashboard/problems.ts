@@ -57,7 +57,7 @@ export const kubeProblem = (what: string, e: unknown): Problem => {
   const said = statusMessage(err?.body) ?? (typeof err?.message === 'string' ? err.message : String(e));
   if (status === undefined) return problem('ApiUnavailable', `cannot ${what}: the API server could not be reached: ${said}`);
   if (status === 401) return problem('NoAccess', `cannot ${what}: the API server did not accept your credentials (401); log in again or check the kubeconfig: ${said}`);
-  if (status === 403) return problem('NoAccess', `no access: your user may not ${what} (403): ${said} (${ROLE_HINT})`);
+  if (status === 403) return problem('NoAccess', `your user may not ${what} (403): ${said} (${ROLE_HINT})`);
   if (status === 404) return problem('NotFound', `cannot ${what}: not found (404): ${said}`);
   if (status === 400 || status === 409 || status === 422) return problem('Refused', `cannot ${what}: the API server refused it (${status}): ${said}`);
   return problem('ApiUnavailable', `cannot ${what}: the API server answered ${status}: ${said}`);
@@ -74,7 +74,7 @@ const ROLE_HINT = 'reading shifts needs get, list and watch on trafficshifts.slu
 export const kubeErrorProblem = (e: KubeError): Problem => {
   switch (e._tag) {
     case 'Forbidden':
-      return problem('NoAccess', `no access: ${e.message.replace('; check the sluice ClusterRole', '')} (${ROLE_HINT})`);
+      return problem('NoAccess', `${e.message.replace('; check the sluice ClusterRole', '')} (${ROLE_HINT})`);
     case 'NotFound':
       return problem('NotFound', e.message);
     case 'Conflict':

@@ -158,9 +158,11 @@ export const createDashboardServer = (o: DashboardOptions): http.Server => {
     if (E.isLeft(resolved)) return fail(res, problem('BadRequest', `${namespace}/${name}: the spec is invalid, so its queries are unknown: ${resolved.left.join('; ')}`));
     const url = o.prometheusUrl ?? resolved.right.analysis.prometheusUrl;
     if (url === undefined) return fail(res, problem('NoPrometheus', 'no Prometheus to ask: start the dashboard with --prometheus-url (or set $SLUICE_PROMETHEUS_URL), e.g. after kubectl port-forward'));
-    const status = (got.right.status ?? {}) as { candidateVersion?: string; stableVersion?: string; startedAt?: string };
+    const status = (got.right.status ?? {}) as { candidateVersion?: string; stableVersion?: string; startedAt?: string; history?: { time: string }[] };
     const candidate = status.candidateVersion ?? status.stableVersion ?? resolved.right.version;
-    const answer = await fetchCharts(url, { namespace, name, candidate, ...(status.startedAt ? { startedAt: status.startedAt } : {}) }, resolved.right, o.io.now())();
+    // From the oldest decision status remembers (history is bounded), so the weights chart and these share a time axis.
+    const since = status.history?.[0]?.time ?? status.startedAt;
+    const answer = await fetchCharts(url, { namespace, name, candidate, ...(since ? { since } : {}) }, resolved.right, o.io.now())();
     return E.isLeft(answer) ? fail(res, answer.left) : json(res, 200, answer.right);
   };
 

@@ -31,7 +31,7 @@ jest.setTimeout(300_000);
 const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 const RBAC_KINDS = ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
 /** Rendered besides RBAC by the default values (not applied by this test: see admission.test.ts). */
-const OTHER_KINDS = ['Deployment', 'NetworkPolicy', 'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding'];
+const OTHER_KINDS = ['Deployment', 'NetworkPolicy', 'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding', 'ConfigMap'];
 
 /** One rule of the rules review, flattened: `verb group/resource`, `[name]` when limited to one name. */
 type Grant = string;

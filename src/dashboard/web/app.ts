@@ -178,7 +178,7 @@ const historyRows = (entries: History[], now: number): string =>
 
 const chartsHtml = (d: Detail, charts: Charts | Problem | undefined): string => {
   const now = Date.now();
-  const start = charts && 'start' in charts ? charts.start : Math.min(now - 15 * 60_000, ...d.weights.map((w) => w.t));
+  const start = charts && 'start' in charts ? charts.start : Math.min(now - 2 * 60_000, ...d.weights.map((w) => w.t - 30_000));
   const end = charts && 'end' in charts ? charts.end : now;
   const weights = lineChart({
     title: 'Weights over time (percent of requests)',
@@ -193,7 +193,7 @@ const chartsHtml = (d: Detail, charts: Charts | Problem | undefined): string => 
   else if ('_tag' in charts) prom = problemBox(charts, charts._tag === 'NoPrometheus');
   else {
     const limit = d.limits ? { value: d.limits.maxErrorRate, label: `limit ${pct(d.limits.maxErrorRate)}` } : undefined;
-    prom = lineChart({ title: `Error rate by version (5xx share over ${d.limits?.interval ?? 'the gate window'})`, series: charts.errorRate, start, end, ...(limit ? { limit } : {}), format: (v) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%` });
+    prom = lineChart({ title: `Error rate by version (5xx share over ${d.limits?.interval ?? 'the gate window'})`, series: charts.errorRate, start, end, ...(limit ? { limit } : {}), format: (v) => `${Number((v * 100).toFixed(1))}%` });
     if (charts.p99 && d.limits?.maxP99LatencyMs !== undefined)
       prom += lineChart({ title: 'p99 latency by version (ms)', series: charts.p99, start, end, limit: { value: d.limits.maxP99LatencyMs, label: `limit ${d.limits.maxP99LatencyMs} ms` }, format: (v) => `${Math.round(v)}` });
     prom += `<p class="muted">From Prometheus at ${h(charts.prometheus)}, ${clock(charts.start)}–${clock(charts.end)} UTC.</p>`;

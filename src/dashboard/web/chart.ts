@@ -33,7 +33,8 @@ export interface ChartInput {
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const n = (v: number): string => (Math.round(v * 10) / 10).toString();
-const hhmm = (t: number): string => new Date(t).toISOString().slice(11, 16);
+/** HH:MM, or HH:MM:SS when the range is under 10 minutes (UTC). */
+const timeLabel = (t: number, span: number): string => new Date(t).toISOString().slice(11, span < 600_000 ? 19 : 16);
 
 const PAD = { left: 56, right: 28, top: 12, bottom: 44 } as const;
 
@@ -82,7 +83,7 @@ export const lineChart = (c: ChartInput): string => {
   }
   for (let i = 0; i <= 4; i += 1) {
     const t = c.start + (span * i) / 4;
-    parts.push(`<text class="axis" x="${n(x(t))}" y="${PAD.top + h + 16}" text-anchor="middle">${hhmm(t)}</text>`);
+    parts.push(`<text class="axis" x="${n(x(t))}" y="${PAD.top + h + 16}" text-anchor="middle">${timeLabel(t, span)}</text>`);
   }
   if (c.limit !== undefined)
     parts.push(`<line class="limit" x1="${PAD.left}" x2="${PAD.left + w}" y1="${n(y(c.limit.value))}" y2="${n(y(c.limit.value))}"><title>${esc(c.limit.label)}</title></line>`);

@@ -101,10 +101,11 @@ describe('chart data', () => {
     ]);
   });
 
-  it('looks back to a minute before the start, within 15 min .. 6 h, at most MAX_POINTS points', () => {
-    expect(rangeOf(undefined, NOW)).toEqual({ start: NOW - 15 * 60_000, end: NOW, stepMs: 4000 });
+  it('looks back to 30 s before the oldest decision, within 2 min .. 6 h, at most MAX_POINTS points', () => {
+    expect(rangeOf(undefined, NOW)).toEqual({ start: NOW - 2 * 60_000, end: NOW, stepMs: 1000 });
+    expect(rangeOf(new Date(NOW - 30_000).toISOString(), NOW).start).toBe(NOW - 2 * 60_000);
     const long = rangeOf(new Date(NOW - 2 * 3600_000).toISOString(), NOW);
-    expect(long.start).toBe(NOW - 2 * 3600_000 - 60_000);
+    expect(long.start).toBe(NOW - 2 * 3600_000 - 30_000);
     expect((long.end - long.start) / long.stepMs).toBeLessThanOrEqual(MAX_POINTS);
     expect(rangeOf(new Date(NOW - 48 * 3600_000).toISOString(), NOW).start).toBe(NOW - 6 * 3600_000);
   });
@@ -132,6 +133,6 @@ describe('problems', () => {
   it('turns the CLI client\'s Forbidden into NoAccess without the daemon\'s ClusterRole advice', () => {
     const p = kubeErrorProblem({ _tag: 'Forbidden', ref: { resource: TRAFFIC_SHIFTS, namespace: 'shop', name: '*' }, message: 'list TrafficShift shop/*: not allowed (403); check the sluice ClusterRole: forbidden' });
     expect(p._tag).toBe('NoAccess');
-    expect(p.message).toMatch(/^no access: list TrafficShift shop\/\*: not allowed \(403\): forbidden \(reading shifts needs/);
+    expect(p.message).toMatch(/^list TrafficShift shop\/\*: not allowed \(403\): forbidden \(reading shifts needs/);
   });
 });
