@@ -171,10 +171,12 @@ export const finish = (ctx: Ctx, step: Step): Decision => {
     observedGeneration: ctx.input.generation,
     ...(write && kept.status.stableVersion !== undefined ? { routedService: ctx.spec.service } : {}),
   });
+  const requeue = Math.min(requeueFor(ctx, kept.status, kept.soon === true), kept.wakeAt !== undefined ? Math.max(MIN_REQUEUE_MS, Math.ceil(kept.wakeAt - ctx.now)) : Infinity);
   return {
     status,
     ...(write ? { routes } : {}),
-    requeueAfterMs: held !== undefined ? Math.min(requeueFor(ctx, kept.status, kept.soon === true), HELD_RECHECK_MS) : requeueFor(ctx, kept.status, kept.soon === true),
+    ...(kept.calls !== undefined && kept.calls.length > 0 ? { hookCalls: kept.calls } : {}),
+    requeueAfterMs: held !== undefined ? Math.min(requeue, HELD_RECHECK_MS) : requeue,
     events: eventsFor(notes),
     gateActive: guarded(ctx, kept.status),
     ...(kept.setSpecVersion !== undefined ? { setSpecVersion: kept.setSpecVersion } : {}),
