@@ -80,7 +80,7 @@ const slackEscape = (text: string): string => text.replace(/&/g, '&amp;').replac
 const SLACK_EMOJI: Readonly<Record<Severity, string>> = { info: ':information_source:', warning: ':warning:', error: ':rotating_light:' };
 
 export const slackMessage = (n: Notification) => ({
-  text: clip(`${titleOf(n)}: ${n.message}`, 3000),
+  text: clip(slackEscape(`${titleOf(n)}: ${n.message}`), 3000),
   blocks: [
     { type: 'header', text: { type: 'plain_text', text: clip(titleOf(n), 150), emoji: true } },
     { type: 'section', text: { type: 'mrkdwn', text: clip(`${SLACK_EMOJI[n.severity]} ${slackEscape(n.message)}`, 3000) } },
