@@ -62,6 +62,14 @@ export const LIMITS = {
   /** schedule.timeZone (IANA names are shorter). */
   timeZoneChars: 64,
   windows: 32,
+  /** Hooks of one kind (spec.hooks.preStart, ...). */
+  hooksPerKind: 4,
+  /** Keys of a hook's metadata, and the characters of each key and value. */
+  hookMetadataKeys: 16,
+  hookMetadataKeyChars: 63,
+  hookMetadataValueChars: 1024,
+  /** Notification targets of one shift. */
+  notifyTargets: 4,
 } as const;
 
 const matchText = textUpTo(LIMITS.stringMatchChars);
@@ -280,6 +288,80 @@ export const Schedule = struct('Schedule', {}, {
 });
 export type Schedule = t.TypeOf<typeof Schedule>;
 
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/** A key of a Secret in the shift's own namespace. The daemon reads it when it needs it; its value never enters status, Events or logs. */
+export const SecretKeyRef = struct('SecretKeyRef', {
+  /** Name of the Secret, in the TrafficShift's namespace. */
+  name: leaf('secretName', 'is not a Secret name (expected lower-case letters, digits, "-" and ".", at most 253 characters)', (u): u is string => typeof u === 'string' && u.length <= 253 && DNS_SUBDOMAIN.test(u)),
+  /** Key in the Secret's data. */
+  key: leaf('secretKey', 'is not a Secret key (expected letters, digits, "-", "_" and ".", at most 253 characters)', (u): u is string => typeof u === 'string' && u.length <= 253 && SECRET_KEY.test(u)),
+}, {});
+export type SecretKeyRef = t.TypeOf<typeof SecretKeyRef>;
+
+/** The moments a webhook can be called at (README "Hooks"). */
+export const HOOK_KINDS = ['preStart', 'preStep', 'during', 'confirmPromotion', 'postPromotion', 'onFallback'] as const;
+export type HookKind = (typeof HOOK_KINDS)[number];
+
+/** The longest a hook may take per attempt. */
+export const HOOK_TIMEOUT_MAX_MS = 60_000;
+/** The most retries of one call after its first attempt. */
+export const HOOK_RETRIES_MAX = 5;
+
+export const Hook = struct('Hook', {
+  /** Names the hook in status, history, Events and the payload; unique per kind. */
+  name: dnsLabel,
+  /** Where the signed JSON payload is POSTed; must be allowed by the operator (--allow-hook-url). */
+  url: boundedString(LIMITS.urlChars),
+}, {
+  /** Longest wait for one attempt's answer, 1s to 60s. Default 10s. */
+  timeout: duration(1000, HOOK_TIMEOUT_MAX_MS),
+  /** Further attempts after a failed one (no answer, or 5xx/429), 0 to 5, one second apart. Default 2. */
+  retries: intIn(0, HOOK_RETRIES_MAX),
+  /** Strings passed as is in the payload's `metadata` (e.g. the load tool's command), at most 16. Default none. */
+  metadata: mapOf(textUpTo(LIMITS.hookMetadataValueChars), { maxKeys: LIMITS.hookMetadataKeys, maxKeyChars: LIMITS.hookMetadataKeyChars }),
+});
+export type Hook = t.TypeOf<typeof Hook>;
+
+const hookList = arrayOf(Hook, 'hooks', LIMITS.hooksPerKind);
+
+export const Hooks = struct('Hooks', {
+  /** The Secret key whose value signs every request (X-Sluice-Signature: sha256=<HMAC-SHA256 of the body, hex>). */
+  signingSecret: SecretKeyRef,
+}, {
+  /** Called before the candidate gets any traffic; all must answer 2xx. A failure is retried each analysis.interval and falls back after analysis.failureThreshold failures. Default none. */
+  preStart: hookList,
+  /** Called before each weight increase (each canary step, the blue-green switch); all must answer 2xx, anything else holds. Default none. */
+  preStep: hookList,
+  /** Called every analysis.interval while the candidate has traffic; a failed call counts as a failed check (analysis.failureThreshold). Default none. */
+  during: hookList,
+  /** Must answer 200 before the candidate gets 100 % (a promote command skips it); anything else holds. Default none. */
+  confirmPromotion: hookList,
+  /** Told after a promotion; never blocks. Default none. */
+  postPromotion: hookList,
+  /** Told after a fallback; never blocks. Default none. */
+  onFallback: hookList,
+});
+
+/** Chat and webhook formats a notification can be sent in. */
+export const NOTIFY_PROVIDERS = ['slack', 'teams', 'googleChat', 'generic'] as const;
+export type NotifyProvider = (typeof NOTIFY_PROVIDERS)[number];
+/** Notification severities, lowest first. */
+export const SEVERITIES = ['info', 'warning', 'error'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const NotifyTarget = struct('NotifyTarget', {
+  /** Message format: slack (Block Kit), teams (Adaptive Card), googleChat (cards v2) or generic (JSON). */
+  provider: oneOfWords(NOTIFY_PROVIDERS),
+  /** The Secret key holding the incoming-webhook URL (it is a credential). */
+  urlSecret: SecretKeyRef,
+}, {
+  /** Lowest severity sent: info (starts, steps, promotions, commands), warning (stuck shifts, rejected commands), error (fallbacks). Default info. */
+  severity: oneOfWords(SEVERITIES),
+});
+export type NotifyTarget = t.TypeOf<typeof NotifyTarget>;
+
 export const TrafficShiftSpec = struct('TrafficShiftSpec', {
   /** The Kubernetes Service whose traffic is shifted; the owned VirtualService and DestinationRule carry this name. */
   service: dnsLabel,
@@ -302,6 +384,10 @@ export const TrafficShiftSpec = struct('TrafficShiftSpec', {
   schedule: Schedule,
   /** Take over an existing unmanaged VirtualService/DestinationRule, restoring it on deletion. Default false. */
   adopt: boolean,
+  /** Webhooks called at moments of the shift, signed with a Secret. Default none. */
+  hooks: Hooks,
+  /** Chat or webhook targets told about starts, steps, promotions, fallbacks, commands and stuck shifts, at most 4. Default none (the daemon's --notify-provider target still applies). */
+  notify: arrayOf(NotifyTarget, 'notification targets', LIMITS.notifyTargets),
 });
 export type TrafficShiftSpec = t.TypeOf<typeof TrafficShiftSpec>;
 
@@ -332,6 +418,27 @@ export interface ResolvedSpec {
   };
   readonly schedule?: { readonly start?: string; readonly timeZone: string; readonly windows?: readonly Window[] };
   readonly adopt: boolean;
+  /** spec.hooks with defaults filled; absent when the shift has none. */
+  readonly hooks?: ResolvedHooks;
+  /** spec.notify with defaults filled; absent when the shift names no target. */
+  readonly notify?: readonly ResolvedNotifyTarget[];
+}
+
+/** One webhook with its defaults filled. */
+export interface ResolvedHook {
+  readonly name: string;
+  readonly url: string;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export type ResolvedHooks = { readonly signingSecret: SecretKeyRef } & { readonly [K in HookKind]: readonly ResolvedHook[] };
+
+export interface ResolvedNotifyTarget {
+  readonly provider: NotifyProvider;
+  readonly urlSecret: SecretKeyRef;
+  readonly severity: Severity;
 }
 
 /**
@@ -382,4 +489,7 @@ export const DEFAULTS = {
   versionLabel: 'version',
   gateways: ['mesh'],
   timeZone: 'UTC',
+  hookTimeout: '10s',
+  hookRetries: 2,
+  notifySeverity: 'info',
 } as const;

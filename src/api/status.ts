@@ -3,6 +3,8 @@
  * memory), so a restarted or failed-over daemon resumes exactly where the last one stopped.
  */
 
+import type { HookKind } from './spec';
+
 /** Where a shift is. */
 export type Phase =
   | 'Idle' // stable at 100 %, nothing to do (also right after the first version is adopted)
@@ -75,6 +77,33 @@ export interface HistoryEntry {
 
 export const HISTORY_LIMIT = 50;
 
+/**
+ * The last answer of one webhook (spec.hooks), kept so a restarted daemon neither calls a hook
+ * again that already answered for this moment nor forgets how often it failed.
+ */
+export interface HookRecord {
+  readonly kind: HookKind;
+  readonly name: string;
+  /** What it was called for: the run (startedAt), "<run>/step-<i>", "<run>/switch", "<run>/promote" or "<run>/during-<n>". */
+  readonly occasion: string;
+  /** Which call for that occasion (a failed gating hook is called again each analysis.interval). */
+  readonly attempt: number;
+  /** Pass: 2xx (confirmPromotion: 200). Fail: anything else, or no answer within its retries. */
+  readonly result: 'Pass' | 'Fail';
+  /** HTTP status of the last answer, when there was one. */
+  readonly code?: number;
+  /** From the first request to the last answer or give-up, all retries included. */
+  readonly latencyMs: number;
+  /** HTTP requests sent for this call (1 + retries used). */
+  readonly requests: number;
+  /** Failures in a row: per occasion for gating hooks, across intervals for `during`. */
+  readonly failures: number;
+  /** When the core recorded the answer (ISO 8601). */
+  readonly time: string;
+  /** The answer in words. */
+  readonly message: string;
+}
+
 export interface ShiftStatus {
   readonly phase?: Phase;
   /** Version serving traffic when no shift runs. */
@@ -118,4 +147,8 @@ export interface ShiftStatus {
   readonly lastCommandId?: string;
   /** Set when a version had to be superseded or a command overrode the schedule, for the record. */
   readonly message?: string;
+  /** The last answer of each webhook of the current run (spec.hooks); cleared when a run starts. */
+  readonly hooks?: readonly HookRecord[];
+  /** The stalledSince value the "progress deadline approaching" warning was given for (once per stall). */
+  readonly stallWarnedFor?: string;
 }

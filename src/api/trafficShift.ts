@@ -8,7 +8,7 @@ import * as t from 'io-ts';
 import { toFieldErrors } from './codecs';
 import { parseDuration } from './duration';
 import { FieldError, fieldError } from './fieldError';
-import { API_VERSION, DEFAULTS, KIND, ResolvedSpec, TrafficShiftSpec } from './spec';
+import { API_VERSION, DEFAULTS, Hook, HOOK_KINDS, KIND, ResolvedHook, ResolvedHooks, ResolvedSpec, TrafficShiftSpec } from './spec';
 import { ShiftStatus } from './status';
 import { checkSchedule } from './scheduleCheck';
 
@@ -96,6 +96,13 @@ export const checkSpec = (spec: TrafficShiftSpec): FieldError[] => {
   if (a?.compareTo !== undefined && a.query !== undefined)
     errors.push(fieldError('spec.analysis.compareTo', a.compareTo, 'needs the built-in queries (the stable version is read from the same answer); expected no compareTo, or no analysis.query'));
   if (spec.schedule) errors.push(...checkSchedule(spec.schedule));
+  for (const kind of HOOK_KINDS) {
+    const hooks = spec.hooks?.[kind] ?? [];
+    hooks.forEach((h, i) => {
+      const first = hooks.findIndex((o) => o.name === h.name);
+      if (first < i) errors.push(fieldError(`spec.hooks.${kind}[${i}].name`, h.name, `is also the name of spec.hooks.${kind}[${first}]; expected one name per hook of a kind`));
+    });
+  }
   return errors;
 };
 
@@ -152,6 +159,24 @@ const resolveStrategy = (s: TrafficShiftSpec['strategy']): ResolvedSpec['strateg
   }
 };
 
+const resolveHook = (h: Hook): ResolvedHook => ({
+  name: h.name,
+  url: h.url,
+  timeoutMs: ms(h.timeout, DEFAULTS.hookTimeout),
+  retries: h.retries ?? DEFAULTS.hookRetries,
+  metadata: h.metadata ?? {},
+});
+
+const resolveHooks = (hooks: NonNullable<TrafficShiftSpec['hooks']>): ResolvedHooks => ({
+  signingSecret: hooks.signingSecret,
+  preStart: (hooks.preStart ?? []).map(resolveHook),
+  preStep: (hooks.preStep ?? []).map(resolveHook),
+  during: (hooks.during ?? []).map(resolveHook),
+  confirmPromotion: (hooks.confirmPromotion ?? []).map(resolveHook),
+  postPromotion: (hooks.postPromotion ?? []).map(resolveHook),
+  onFallback: (hooks.onFallback ?? []).map(resolveHook),
+});
+
 /** Fill every default; the one place defaults are applied (the CRD carries the same ones). */
 export const resolveSpec = (spec: TrafficShiftSpec): ResolvedSpec => {
   const a = spec.analysis ?? {};
@@ -183,5 +208,9 @@ export const resolveSpec = (spec: TrafficShiftSpec): ResolvedSpec => {
       ? { schedule: { timeZone: spec.schedule.timeZone ?? DEFAULTS.timeZone, ...(spec.schedule.start ? { start: spec.schedule.start } : {}), ...(spec.schedule.windows ? { windows: spec.schedule.windows } : {}) } }
       : {}),
     adopt: spec.adopt ?? false,
+    ...(spec.hooks ? { hooks: resolveHooks(spec.hooks) } : {}),
+    ...(spec.notify && spec.notify.length > 0
+      ? { notify: spec.notify.map((n) => ({ provider: n.provider, urlSecret: n.urlSecret, severity: n.severity ?? DEFAULTS.notifySeverity })) }
+      : {}),
   };
 };

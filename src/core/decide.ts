@@ -13,6 +13,7 @@
 import { ShiftStatus } from '../api/status';
 import { applyCommand, pendingCommand, rejectCommand } from './commands';
 import { finish } from './finish';
+import { afterTheFact } from './hooks';
 import { runShift } from './phases';
 import { ALL_STABLE, Ctx, isActive, keepCondition, Note, patch, Step } from './state';
 import { adopt, revert, start, supersede, wait } from './transitions';
@@ -83,5 +84,5 @@ const route = (ctx: Ctx): Step => {
 /** The next desired state of one TrafficShift. `now` is epoch ms and the only source of time. */
 export const decide = (input: ShiftInput, observed: Observations, now: number): Decision => {
   const ctx: Ctx = { input, spec: input.spec, observed, now };
-  return finish(ctx, route(ctx));
+  return finish(ctx, afterTheFact(ctx, route(ctx)));
 };

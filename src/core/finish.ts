@@ -6,7 +6,7 @@
 import { Condition, ConditionType, HISTORY_LIMIT, HistoryEntry, ShiftStatus } from '../api/status';
 import {
   ALL_STABLE, Ctx, dwellMs, guarded, iso, isActive, keepCondition, MIN_REQUEUE_MS, msOf, Note, patch, podsOf, podsSentence, previewRouted, Progress,
-  STEADY_RESYNC_MS, Step,
+  showDuration, STEADY_RESYNC_MS, Step,
 } from './state';
 
 /** How often held routes are looked at again when nothing else wakes the shift (pod events usually do first). */
@@ -158,7 +158,29 @@ const readyNotes = (ctx: Ctx, held: string | undefined): Note[] => {
   return held !== undefined && before?.reason !== 'RoutesHeld' ? [{ event: 'RoutesHeld', message: held, warning: true }] : [];
 };
 
-export const finish = (ctx: Ctx, step: Step): Decision => {
+/** Share of progressDeadline after which a stall is announced, once per stall. */
+export const STALL_WARNING_SHARE = 0.8;
+
+/**
+ * A running shift stalled for most of its progressDeadline: say so once (history, a Warning
+ * Event, a notification) while there is still time to act. status.stallWarnedFor remembers which
+ * stall was announced.
+ */
+const stallWarning = (ctx: Ctx, step: Step): Step => {
+  const status = step.status;
+  const since = status.stalledSince;
+  if (since === undefined || !isActive(status.phase)) return status.stallWarnedFor === undefined ? step : { ...step, status: patch(status, { stallWarnedFor: undefined }) };
+  const deadline = ctx.spec.progressDeadlineMs;
+  const stalled = ctx.now - msOf(since, ctx.now);
+  if (status.stallWarnedFor === since) return step;
+  if (stalled < deadline * STALL_WARNING_SHARE) return { ...step, wakeAt: Math.min(step.wakeAt ?? Infinity, msOf(since, ctx.now) + Math.ceil(deadline * STALL_WARNING_SHARE)) };
+  const why = step.progressing?.message ?? keepCondition(status, 'Progressing')?.message ?? 'no progress';
+  const message = `${status.candidateVersion} has made no progress for ${showDuration(stalled)}; it falls back in ${showDuration(deadline - stalled)} (progressDeadline ${showDuration(deadline)}) unless that changes: ${why}`;
+  return { ...step, status: patch(status, { stallWarnedFor: since }), notes: [...step.notes, { event: 'ProgressDeadlineApproaching', message, warning: true }] };
+};
+
+export const finish = (ctx: Ctx, taken: Step): Decision => {
+  const step = stallWarning(ctx, taken);
   const routes = routesFor(ctx, step.status);
   const held = routesHeld(ctx, routes);
   // Adoption of a version with no ready pod while others serve: do not adopt yet.
@@ -171,10 +193,12 @@ export const finish = (ctx: Ctx, step: Step): Decision => {
     observedGeneration: ctx.input.generation,
     ...(write && kept.status.stableVersion !== undefined ? { routedService: ctx.spec.service } : {}),
   });
+  const requeue = Math.min(requeueFor(ctx, kept.status, kept.soon === true), kept.wakeAt !== undefined ? Math.max(MIN_REQUEUE_MS, Math.ceil(kept.wakeAt - ctx.now)) : Infinity);
   return {
     status,
     ...(write ? { routes } : {}),
-    requeueAfterMs: held !== undefined ? Math.min(requeueFor(ctx, kept.status, kept.soon === true), HELD_RECHECK_MS) : requeueFor(ctx, kept.status, kept.soon === true),
+    ...(kept.calls !== undefined && kept.calls.length > 0 ? { hookCalls: kept.calls } : {}),
+    requeueAfterMs: held !== undefined ? Math.min(requeue, HELD_RECHECK_MS) : requeue,
     events: eventsFor(notes),
     gateActive: guarded(ctx, kept.status),
     ...(kept.setSpecVersion !== undefined ? { setSpecVersion: kept.setSpecVersion } : {}),

@@ -8,8 +8,9 @@ import { gateStall, lostReadiness, observeGate, readinessStall, runStallClock, S
 import {
   Ctx, currentGate, dwellMs, freshPass, inPreview, inWindow, keepCondition, msOf, Note, patch, Progress, Step, stepWeight,
 } from './state';
+import { duringFailing, gateHooks, HookGate, observeDuring, occasion } from './hooks';
 import { enterStep, fallback, promote, switchOver } from './transitions';
-import { Problem } from './types';
+import { HookCall, Problem } from './types';
 
 const hold = (status: ShiftStatus, reason: string, message: string, notes: readonly Note[] = []): Step => ({
   status,
@@ -28,6 +29,37 @@ const dwellLeft = (ctx: Ctx, status: ShiftStatus): number =>
 const outsideWindow = (status: ShiftStatus): Step =>
   hold(status, 'OutsideWindow', `${status.candidateVersion} holds at ${status.weights?.candidate ?? 0} %: outside the schedule's windows`);
 
+/**
+ * Through the hooks of one kind for one occasion, then `next`: a hold while they have not all
+ * passed (with the calls to make), a fallback when preStart hooks failed failureThreshold times.
+ * Waiting for a hook does not run the stall clock: an approval may take longer than
+ * progressDeadline, and the gate and `during` hooks still guard meanwhile.
+ */
+const throughHooks = (ctx: Ctx, gate: HookGate, next: (status: ShiftStatus) => Step): Step => {
+  switch (gate._tag) {
+    case 'Passed':
+      return withNotes(gate.notes, next(gate.status));
+    case 'Failed':
+      return withNotes(gate.notes, fallback(ctx, gate.status, 'HookFailed', gate.why));
+    case 'Waiting':
+      return { ...hold(gate.status, 'AwaitingHook', gate.message, gate.notes), calls: gate.calls, wakeAt: gate.wakeAt };
+  }
+};
+
+/** preStep hooks before a weight increase (a canary step, the blue-green switch), then `next`. */
+const preStep = (ctx: Ctx, status: ShiftStatus, at: string, next: (status: ShiftStatus) => Step): Step =>
+  throughHooks(ctx, gateHooks(ctx, status, 'preStep', at), next);
+
+/** confirmPromotion hooks before the candidate gets 100 % by itself (a promote command skips them), then `next`. */
+const confirmed = (ctx: Ctx, status: ShiftStatus, next: (status: ShiftStatus) => Step): Step =>
+  throughHooks(ctx, gateHooks(ctx, status, 'confirmPromotion', occasion.promote(status)), next);
+
+/** A failing `during` hook holds the shift where it is (its failures count toward fallback). */
+const duringHold = (ctx: Ctx, status: ShiftStatus): Step | undefined => {
+  const failing = duringFailing(ctx, status);
+  return failing === undefined ? undefined : hold(status, 'HookFailing', `${status.candidateVersion} holds at ${status.weights?.candidate ?? 0} %: ${failing}`);
+};
+
 /** manualPromotion: stop before the last change and say so once. */
 const awaitPromotion = (status: ShiftStatus, message: string): Step => {
   const already = keepCondition(status, 'Progressing')?.reason === 'AwaitingPromotion';
@@ -41,7 +73,8 @@ const firstStep = (ctx: Ctx, status: ShiftStatus): Step => {
   if (clock.exceeded !== undefined) return fallback(ctx, clock.status, 'ProgressDeadlineExceeded', clock.exceeded);
   if (cause !== undefined) return stallHold(clock.status, cause);
   if (!inWindow(ctx)) return outsideWindow(clock.status);
-  return enterStep(ctx, clock.status, 0);
+  return throughHooks(ctx, gateHooks(ctx, clock.status, 'preStart', occasion.preStart(clock.status)), (s) =>
+    preStep(ctx, s, occasion.step(s, 0), (ready) => enterStep(ctx, ready, 0)));
 };
 
 /** Canary at step i: advance after the dwell on a fresh Pass; after the last step, promote. */
@@ -53,10 +86,12 @@ const nextStep = (ctx: Ctx, status: ShiftStatus, steps: readonly number[], step:
   const at = `${s.candidateVersion} at ${stepWeight(ctx.spec, step)} % (step ${Math.min(step, steps.length - 1) + 1} of ${steps.length})`;
   if (cause !== undefined) return stallHold(s, cause);
   if (dwellLeft(ctx, s) > 0 || !freshPass(ctx, s)) return hold(s, 'StepAdvanced', at);
+  const failing = duringHold(ctx, s);
+  if (failing !== undefined) return failing;
   if (!inWindow(ctx)) return outsideWindow(s);
-  if (step < steps.length - 1) return enterStep(ctx, s, step + 1);
+  if (step < steps.length - 1) return preStep(ctx, s, occasion.step(s, step + 1), (ready) => enterStep(ctx, ready, step + 1));
   if (ctx.spec.manualPromotion) return awaitPromotion(s, `${at}: passed; waiting for a promote command`);
-  return promote(ctx, s, `the last step passed (${s.lastGate?.message})`);
+  return confirmed(ctx, s, (ready) => promote(ctx, ready, `the last step passed (${ready.lastGate?.message})`));
 };
 
 const progressCanary = (ctx: Ctx, status: ShiftStatus, steps: readonly number[]): Step => {
@@ -79,11 +114,15 @@ const progressBlueGreen = (ctx: Ctx, status: ShiftStatus): Step => {
   const s = clock.status;
   const previewing = `previewing ${s.candidateVersion}${inPreview(ctx.spec, s) ? ' to matching requests' : ''}; ${s.stableVersion} serves 100 %`;
   if (ready !== undefined) return stallHold(s, ready);
-  if (dwellLeft(ctx, s) > 0) return hold(s, 'Previewing', previewing);
-  if (previewBlocked(ctx, s)) return hold(s, 'Previewing', `${previewing}; the switch waits for a passing preview check (${s.lastGate?.message})`);
-  if (!inWindow(ctx)) return outsideWindow(s);
-  if (ctx.spec.manualPromotion) return awaitPromotion(s, `${previewing}; waiting for a promote command to switch`);
-  return switchOver(ctx, s, 'preview done');
+  return throughHooks(ctx, gateHooks(ctx, s, 'preStart', occasion.preStart(s)), (started) => {
+    if (dwellLeft(ctx, started) > 0) return hold(started, 'Previewing', previewing);
+    if (previewBlocked(ctx, started)) return hold(started, 'Previewing', `${previewing}; the switch waits for a passing preview check (${started.lastGate?.message})`);
+    const failing = duringHold(ctx, started);
+    if (failing !== undefined) return failing;
+    if (!inWindow(ctx)) return outsideWindow(started);
+    if (ctx.spec.manualPromotion) return awaitPromotion(started, `${previewing}; waiting for a promote command to switch`);
+    return preStep(ctx, started, occasion.switch(started), (stepped) => confirmed(ctx, stepped, (ok) => switchOver(ctx, ok, 'preview done')));
+  });
 };
 
 /**
@@ -120,6 +159,8 @@ const promoting = (ctx: Ctx, status: ShiftStatus): Step => {
   const until = new Date(msOf(s.stepStartedAt, ctx.now) + dwellMs(ctx.spec, 'Promoting')).toISOString();
   const message = `${s.candidateVersion} serves 100 %; ${s.stableVersion} stays routable until ${until}`;
   if (dwellLeft(ctx, s) > 0 || !freshPass(ctx, s)) return hold(s, 'Switched', message);
+  const failing = duringHold(ctx, s);
+  if (failing !== undefined) return failing;
   return promote(ctx, s, `the rollback window passed (${s.lastGate?.message})`);
 };
 
@@ -163,12 +204,22 @@ const problemHold = (ctx: Ctx, status: ShiftStatus, problem: Problem): Step => {
   return hold(clock.status, problem.reason, `holding ${clock.status.candidateVersion} at ${clock.status.weights?.candidate ?? 0} %: ${problem.message}`);
 };
 
-/** A running shift whose spec.version is its candidate: guard first, then the phase's own progress. */
+/** `during` calls go with whatever the phase decided, unless it ended the shift. */
+const withCalls = (calls: readonly HookCall[], step: Step): Step =>
+  calls.length === 0 || step.status.phase === 'RolledBack' ? step : { ...step, calls: [...calls, ...(step.calls ?? [])] };
+
+/**
+ * A running shift whose spec.version is its candidate: guard first (the gate's sample, the
+ * `during` hooks' answers, lost readiness), then the phase's own progress.
+ */
 export const runShift = (ctx: Ctx, status: ShiftStatus): Step => {
   const gate = observeGate(ctx, status);
   if (gate.failed !== undefined) return withNotes(gate.notes, fallback(ctx, gate.status, 'GateFailed', gate.failed));
-  const lost = lostReadiness(ctx, gate.status);
-  if (lost !== undefined) return withNotes(gate.notes, fallback(ctx, gate.status, 'CandidateNotReady', lost));
+  const during = observeDuring(ctx, gate.status);
+  const notes = [...gate.notes, ...during.notes];
+  if (during.failed !== undefined) return withNotes(notes, fallback(ctx, during.status, 'HookFailed', during.failed));
+  const lost = lostReadiness(ctx, during.status);
+  if (lost !== undefined) return withNotes(notes, fallback(ctx, during.status, 'CandidateNotReady', lost));
   const problem = ctx.observed.problem;
-  return withNotes(gate.notes, problem !== undefined ? problemHold(ctx, gate.status, problem) : byPhase(ctx, gate.status));
+  return withCalls(during.calls, withNotes(notes, problem !== undefined ? problemHold(ctx, during.status, problem) : byPhase(ctx, during.status)));
 };

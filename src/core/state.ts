@@ -3,10 +3,10 @@
  * `Step` every phase handler returns, and small pure readings of the status (clocks, readiness,
  * whether the gate guards, whether a Pass is fresh enough to advance on).
  */
-import { candidateMatches, ResolvedSpec } from '../api/spec';
+import { candidateMatches, HookKind, ResolvedSpec } from '../api/spec';
 import { ConditionType, Phase, ShiftStatus, Weights } from '../api/status';
 import { formatDuration, parseDuration } from '../api/duration';
-import { Observations, ShiftInput, VersionPods } from './types';
+import { HookCall, Observations, ShiftInput, VersionPods } from './types';
 
 /** Everything one decision may read. `now` is epoch ms; nothing else tells the time. */
 export interface Ctx {
@@ -42,6 +42,10 @@ export interface Step {
   /** Something changed that the next reconcile may build on at once: requeue in 1 s. */
   readonly soon?: boolean;
   readonly setSpecVersion?: string;
+  /** Webhook calls to make after the status is written (core/hooks.ts). */
+  readonly calls?: readonly HookCall[];
+  /** Epoch ms when a hook may be asked again: requeue by then at the latest. */
+  readonly wakeAt?: number;
 }
 
 export const STEADY_RESYNC_MS = 300_000;
@@ -90,9 +94,19 @@ export const runningPhase = (status: ShiftStatus): Phase | undefined =>
 export const inPreview = (spec: ResolvedSpec, status: ShiftStatus): boolean =>
   candidateMatches(spec) !== undefined && runningPhase(status) === 'Progressing';
 
-/** Preview requests are routed to the candidate only while it has a ready pod (else they would get 503s). */
+/** The run a hook answer belongs to: the current shift's start. */
+export const runOf = (status: ShiftStatus): string => status.startedAt ?? '';
+
+/** Whether every hook of `kind` answered with a pass for `occasion` (true when there are none). */
+export const hooksPassed = (ctx: Ctx, status: ShiftStatus, kind: HookKind, occasion: string): boolean =>
+  (ctx.spec.hooks?.[kind] ?? []).every((h) => status.hooks?.some((r) => r.kind === kind && r.name === h.name && r.occasion === occasion && r.result === 'Pass'));
+
+/**
+ * Preview requests are routed to the candidate only while it has a ready pod (else they would get
+ * 503s) and once its preStart hooks passed (they run before the candidate gets any traffic).
+ */
 export const previewRouted = (ctx: Ctx, status: ShiftStatus): boolean =>
-  inPreview(ctx.spec, status) && podsOf(ctx, status.candidateVersion).ready > 0;
+  inPreview(ctx.spec, status) && podsOf(ctx, status.candidateVersion).ready > 0 && hooksPassed(ctx, status, 'preStart', runOf(status));
 
 /** Whether the candidate receives traffic the gate should judge (and the daemon should sample). */
 export const guarded = (ctx: Ctx, status: ShiftStatus): boolean =>

@@ -30,6 +30,7 @@ export const start = (ctx: Ctx, status: ShiftStatus, version: string, extra: rea
     pausedFrom: undefined,
     waitingSince: undefined,
     nextStart: undefined,
+    hooks: undefined,
   }),
   notes: [...extra, { event: 'ShiftStarted', message: `shift from ${status.stableVersion} to ${version} started (${ctx.spec.strategy.kind})` }],
   progressing: { status: 'True', reason: 'ShiftStarted', message: `shifting from ${status.stableVersion} to ${version}` },
@@ -117,7 +118,7 @@ export const switchOver = (ctx: Ctx, status: ShiftStatus, why: string): Step => 
   };
 };
 
-export type FallbackReason = 'GateFailed' | 'ProgressDeadlineExceeded' | 'CandidateNotReady' | 'Aborted';
+export type FallbackReason = 'GateFailed' | 'ProgressDeadlineExceeded' | 'CandidateNotReady' | 'Aborted' | 'HookFailed';
 
 /** Any fallback: ONE change to stable 100 % / candidate 0 %. RolledBack waits for retry or a new version. */
 export const fallback = (_ctx: Ctx, status: ShiftStatus, reason: FallbackReason, why: string): Step => {

@@ -3,7 +3,7 @@
  * takes these and returns a Decision: no I/O, no clock reads, no randomness. The daemon gathers
  * Observations from its informer caches and Prometheus, and applies the Decision.
  */
-import { ResolvedSpec } from '../api/spec';
+import { HookKind, ResolvedSpec } from '../api/spec';
 import { ShiftStatus, Weights } from '../api/status';
 
 /** Pods of one version behind the shift's Service, from the pod informer. */
@@ -86,6 +86,29 @@ export interface Problem {
   readonly message: string;
 }
 
+/** A webhook call the core wants made (src/hooks runs it once per distinct call). */
+export interface HookCall {
+  readonly kind: HookKind;
+  /** The hook's name in spec.hooks.<kind>. */
+  readonly name: string;
+  /** What it is called for (HookRecord.occasion). */
+  readonly occasion: string;
+  /** Which call for that occasion, from 1. */
+  readonly attempt: number;
+}
+
+/** How one HookCall ended, after the adapter's retries: an HTTP answer, or none. */
+export type HookAnswer = HookCall & {
+  /** From the first request to the last answer or give-up, ms. */
+  readonly latencyMs: number;
+  /** HTTP requests sent (1 + retries used). */
+  readonly requests: number;
+} & (
+    | { readonly _tag: 'Answered'; readonly code: number }
+    /** No usable answer: timeout, connection refused, URL not allowed, Secret unreadable; `reason` says which. */
+    | { readonly _tag: 'NoAnswer'; readonly reason: string }
+  );
+
 export interface Observations {
   /** Pods per version label value behind the Service. */
   readonly pods: Readonly<Record<string, VersionPods>>;
@@ -104,6 +127,8 @@ export interface Observations {
   readonly servingReady?: boolean;
   /** A problem the daemon met: hold (no start, no advance), keep guarding, run the stall clock. */
   readonly problem?: Problem;
+  /** The latest finished call of each webhook of this shift (at most one per kind and name). Default none. */
+  readonly hooks?: readonly HookAnswer[];
 }
 
 export interface ShiftInput {
@@ -142,4 +167,6 @@ export interface Decision {
   readonly setSpecVersion?: string;
   /** Whether the daemon should take a gate sample for the candidate (in phases where the gate guards). */
   readonly gateActive: boolean;
+  /** Webhook calls to make once the status is written (each distinct call is made once). Default none. */
+  readonly hookCalls?: readonly HookCall[];
 }

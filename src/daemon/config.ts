@@ -10,6 +10,9 @@ import { parseAddr } from './server';
 import { HostsPolicyConfig, parseHostsPolicyFlags } from '../istio/hostsPolicy';
 import { PrometheusConnections } from '../prometheus/connections';
 import { parsePrometheusFlags } from '../prometheus/flags';
+import { checkUrlPatterns } from '../net/urlPolicy';
+import { FLAG_ALLOW_HOOK_URL } from '../hooks/policy';
+import { NotifyDefault, parseNotifyDefault } from '../notify/config';
 
 export interface DaemonConfig {
   /** Kubeconfig file. Default: $KUBECONFIG, then ~/.kube/config, then in-cluster. */
@@ -57,6 +60,11 @@ export interface DaemonConfig {
   readonly allowPrometheusUrls?: readonly string[];
   /** --allow-prometheus-queries: spec.analysis.query templates may run. Default false. */
   readonly allowPrometheusQueries?: boolean;
+  // Webhooks and notifications (src/hooks/policy.ts, src/notify).
+  /** --allow-hook-url patterns: URLs shifts' hooks and notification Secrets may name. Default none. */
+  readonly allowHookUrls?: readonly string[];
+  /** The cluster-wide notification target (--notify-provider with $SLUICE_NOTIFY_URL). Default none. */
+  readonly notifyDefault?: NotifyDefault;
 }
 
 interface Flag {
@@ -90,6 +98,10 @@ export const RUN_FLAGS: Readonly<Record<string, Flag>> = {
   // Prometheus allow-list (src/prometheus/access.ts).
   'allow-prometheus-url': { env: 'SLUICE_ALLOW_PROMETHEUS_URL', repeat: true, help: 'URL PATTERN a shift may name as its Prometheus, queried without credentials ("*": any run of characters but "/"), repeatable (default: only --prometheus-url and $SLUICE_PROMETHEUS_CONNECTIONS)' },
   'allow-prometheus-queries': { env: 'SLUICE_ALLOW_PROMETHEUS_QUERIES', bool: true, help: 'let shifts use custom query templates, spec.analysis.query (default false)' },
+  // Webhooks and notifications (src/hooks/policy.ts, src/notify).
+  'allow-hook-url': { env: 'SLUICE_ALLOW_HOOK_URL', repeat: true, help: 'URL PATTERN shifts may name as a webhook (spec.hooks) or in a notification Secret (spec.notify), same rules as --allow-prometheus-url, repeatable (default: none)' },
+  'notify-provider': { env: 'SLUICE_NOTIFY_PROVIDER', help: 'format of the cluster-wide notification target whose URL is $SLUICE_NOTIFY_URL: slack, teams, googleChat or generic (default: none)' },
+  'notify-severity': { env: 'SLUICE_NOTIFY_SEVERITY', help: 'lowest severity sent to the cluster-wide target: info, warning or error (default info)' },
 };
 
 export const runUsage = (): string =>
@@ -176,6 +188,10 @@ export const parseRunConfig = (
   if (E.isLeft(tenancy)) return tenancy;
   const prometheus = parsePrometheusFlags({ allowUrls: v.get('allow-prometheus-url') ?? [], allowQueries: one('allow-prometheus-queries'), prometheusUrl: url, env });
   if (E.isLeft(prometheus)) return prometheus;
+  const hookUrls = checkUrlPatterns(v.get('allow-hook-url') ?? [], FLAG_ALLOW_HOOK_URL);
+  if (E.isLeft(hookUrls)) return hookUrls;
+  const notify = parseNotifyDefault(one('notify-provider'), one('notify-severity'), env['SLUICE_NOTIFY_URL']);
+  if (E.isLeft(notify)) return notify;
   const kubeTimeout = duration('kube-timeout', 0); // absent: kube/client.ts's default
   if (E.isLeft(kubeTimeout)) return kubeTimeout;
   const kubeconfig = one('kubeconfig');
@@ -195,5 +211,7 @@ export const parseRunConfig = (
     byVerified: byVerified === 'true',
     ...tenancy.right,
     ...prometheus.right,
+    ...(hookUrls.right.length > 0 ? { allowHookUrls: hookUrls.right } : {}),
+    ...(notify.right !== undefined ? { notifyDefault: notify.right } : {}),
   });
 };

@@ -37,6 +37,12 @@ import { forgetShift, metrics, observeDecision, registry } from './metrics';
 import { createQueue, WorkQueue } from './queue';
 import { reconcile, ReconcileDeps, ReconcileError } from './reconcile';
 import { serveEndpoints } from './server';
+import { fetchClient } from '../hooks/client';
+import { answerClass, hookCalls, hookDuration, notificationsDropped, notificationsSent } from '../hooks/metrics';
+import { hooksPolicy } from '../hooks/policy';
+import { createHookRunner } from '../hooks/runner';
+import { secretReader } from '../hooks/secrets';
+import { createNotifier } from '../notify/notifier';
 
 export interface Daemon {
   /** Where /metrics, /healthz, /readyz are served. */
@@ -105,6 +111,24 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
   };
   const scheduler = cronScheduler({ warn: (m) => log.warn(m) });
 
+  // Webhooks (spec.hooks) and notifications (spec.notify, --notify-provider): calls and messages
+  // leave the reconcile at once; answers come back as observations (src/hooks, src/notify).
+  const webhooks = fetchClient(userAgentFor(config.identity));
+  const secrets = secretReader(kube, clock.now);
+  const hookRunner = createHookRunner({
+    client: webhooks, secrets, policy: config, onAnswer: enqueue, now: clock.now,
+    observe: (kind, code, seconds) => {
+      hookCalls.inc({ kind, answer: answerClass(code) });
+      hookDuration.observe({ kind }, seconds);
+    },
+  });
+  const notifier = createNotifier({
+    client: webhooks, secrets, policy: config, ...(config.notifyDefault ? { defaultTarget: config.notifyDefault } : {}),
+    sent: (provider) => notificationsSent.inc({ provider }),
+    dropped: (provider, reason) => notificationsDropped.inc({ provider, reason }),
+    warn: (msg, fields) => log.warn(msg, fields),
+  });
+
   let caches: Caches | undefined;
   const informers = startInformers(connection, config.namespaces, (change) => {
     if (!caches) return;
@@ -115,6 +139,7 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
   // Operator policy on specs (contract D): hosts and gateways, Prometheus URLs and templates.
   const hosts = hostsPolicy(config);
   const prometheusAdmission = prometheusPolicy(config);
+  const hookAdmission = hooksPolicy(config);
   const deps: ReconcileDeps = {
     kube,
     caches,
@@ -124,7 +149,12 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
     trackGate,
     parseCommand: (meta) => markAuthor(parseCommand(meta), config.byVerified),
     troubles: new Map(),
-    admit: (ns, name, spec) => [...hosts(ns, spec, name), ...prometheusAdmission(ns, spec, name)],
+    admit: (ns, name, spec) => [...hosts(ns, spec, name), ...prometheusAdmission(ns, spec, name), ...hookAdmission(ns, spec, name)],
+    hookAnswers: (key) => hookRunner.answers(key),
+    decided: (shift, _before, decision) => {
+      if (decision.hookCalls !== undefined) hookRunner.request({ ...shift, status: decision.status }, decision.hookCalls);
+      notifier.publish(shift, decision);
+    },
     scheduleView: (s, status, now) => scheduleView(s, status, now),
     observed: (ns, name, before, decision) => {
       observeDecision(ns, name, before, decision);
@@ -136,6 +166,7 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
     forgotten: (ns, name) => {
       forgetShift(ns, name);
       scheduler.unwatch(keyOf(ns, name));
+      hookRunner.forget(keyOf(ns, name));
       queue?.forget(keyOf(ns, name));
     },
     log,
@@ -189,6 +220,7 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
     queue = undefined;
     sampler.stop();
     scheduler.stopAll();
+    hookRunner.stop();
     await q?.stop();
   };
 

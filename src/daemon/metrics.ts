@@ -7,10 +7,15 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { PHASES, ShiftStatus } from '../api/status';
 import { Decision } from '../core/types';
 import { prometheusQueryDuration } from '../prometheus/metrics';
+import { hookCalls, hookDuration, notificationsDropped, notificationsSent } from '../hooks/metrics';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 registry.registerMetric(prometheusQueryDuration);
+registry.registerMetric(hookCalls);
+registry.registerMetric(hookDuration);
+registry.registerMetric(notificationsSent);
+registry.registerMetric(notificationsDropped);
 
 const shiftLabels = ['namespace', 'name'] as const;
 

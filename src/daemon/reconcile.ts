@@ -23,7 +23,7 @@ import { formatFor } from '../api/fieldError';
 import { MIN_REQUEUE_MS } from '../core/state';
 import { ResolvedSpec } from '../api/spec';
 import { ShiftStatus } from '../api/status';
-import { Command, Decision, DecisionEvent, GateSample, Observations, Problem, RouteIntent, ScheduleView, ShiftInput, VersionPods } from '../core/types';
+import { Command, Decision, DecisionEvent, GateSample, HookAnswer, Observations, Problem, RouteIntent, ScheduleView, ShiftInput, VersionPods } from '../core/types';
 import {
   adoptionProblem, canonicalJson, decodeDestinationRule, decodeVirtualService, ExistingDestinationRule, ExistingVirtualService,
   isManagedBySluice, owningShift, ownershipProblem, planWrites, render, routeProblems, sameJson, subsetName, Write, MANAGED_BY_LABEL,
@@ -78,6 +78,10 @@ export interface ReconcileDeps {
   readonly troubles?: Map<string, Problem>;
   /** Called when a shift is gone (metrics, timers). */
   readonly forgotten?: (namespace: string, name: string) => void;
+  /** The latest answers of a shift's webhooks (src/hooks/runner.ts), by shift key. Default none. */
+  readonly hookAnswers?: (key: string) => readonly HookAnswer[];
+  /** Called with every decision written, after its routes: make its webhook calls, send its notifications. Default none. */
+  readonly decided?: (shift: { readonly key: string; readonly namespace: string; readonly name: string; readonly spec: ResolvedSpec }, before: ShiftStatus, decision: Decision) => void;
   readonly log: ReconcileLog;
   readonly now: () => number;
 }
@@ -203,6 +207,7 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
   // A command whose id status already records was applied before a crash: only clear it.
   const command = pending && pending.id !== status.lastCommandId ? pending : undefined;
   const gate = deps.latestGate(key);
+  const hooks = deps.hookAnswers?.(key) ?? [];
   const pods = podsByVersion(deps.caches.service(namespace, spec.service), deps.caches.pods(namespace), spec.versionLabel);
   const observed: Observations = {
     pods,
@@ -211,6 +216,7 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
     ...(command ? { command } : {}),
     ...(problem ? { problem } : {}),
     ...(spec.schedule ? { schedule: deps.scheduleView(spec.schedule, status, now) } : {}),
+    ...(hooks.length > 0 ? { hooks } : {}),
   };
   const input: ShiftInput = { namespace, name, generation: obj.metadata.generation ?? 0, spec, status };
   const decision = decideOrHold(deps, input, observed, now);
@@ -258,6 +264,7 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
   const candidate = decision.status.candidateVersion;
   deps.trackGate(key, decision.gateActive && candidate !== undefined ? gateTargetOf(key, namespace, spec, decision.status, candidate) : undefined);
   deps.observed?.(namespace, name, status, decision);
+  deps.decided?.({ key, namespace, name, spec }, status, decision);
   const ready = decision.status.conditions?.find((c) => c.type === 'Ready');
   deps.log.info('decided', {
     shift: name, namespace, phase: decision.status.phase, reason: decision.events[0]?.reason ?? ready?.reason ?? 'NoChange',

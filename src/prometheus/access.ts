@@ -18,6 +18,7 @@ import * as E from 'fp-ts/Either';
 import { ResolvedSpec } from '../api/spec';
 import type { PrometheusConnection, PrometheusConnections } from './connections';
 import type { PrometheusConfig } from './client';
+import { canonicalUrl, checkUrlPattern as checkPattern, matchesPattern, quoted } from '../net/urlPolicy';
 
 /** The operator's Prometheus settings, as the daemon was started with them. */
 export interface PrometheusAccess {
@@ -42,40 +43,11 @@ export const FLAG_ALLOW_QUERIES = '--allow-prometheus-queries';
 const CONNECTIONS_ENV = 'SLUICE_PROMETHEUS_CONNECTIONS';
 const NAMESPACES_ENV = 'SLUICE_PROMETHEUS_NAMESPACES';
 
-/** At most `max` characters of a user's text for a sentence, JSON-quoted. */
-export const quoted = (text: string, max = 120): string => JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+/** The URL rules are shared with hooks and notifications (src/net/urlPolicy.ts); re-exported for the Prometheus side. */
+export { canonicalUrl, matchesPattern, quoted };
 
-/**
- * The canonical form `scheme://host[:port][/path]` of an http(s) URL; Left: why it has none.
- * `credentials: 'strip'` drops user:password (for the operator's own URLs); 'refuse' refuses them
- * (for URLs from specs: credentials belong in a named connection).
- */
-export const canonicalUrl = (url: string, credentials: 'strip' | 'refuse' = 'refuse'): E.Either<string, string> => {
-  if (!URL.canParse(url)) return E.left('is not a URL');
-  const u = new URL(url);
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return E.left(`is not http(s) (${quoted(u.protocol, 20)})`);
-  if (credentials === 'refuse' && (u.username !== '' || u.password !== '')) return E.left('carries credentials; the operator configures those in a named connection');
-  if (u.search !== '' || u.hash !== '') return E.left('has a query or a fragment');
-  return E.right(`${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`);
-};
-
-const PATTERN_CHARS = /^https?:\/\/[^\s@?#]+$/;
-
-/** A pattern as the matcher keeps it; Left: a sentence naming the flag and the value. */
-export const checkUrlPattern = (pattern: string): E.Either<string, string> => {
-  const bad = `${FLAG_ALLOW_URL}: ${quoted(pattern)}`;
-  if (!PATTERN_CHARS.test(pattern)) return E.left(`${bad} is not an http(s) URL pattern without credentials, query or fragment (e.g. "http://prometheus.*.svc:9090")`);
-  const host = pattern.slice(pattern.indexOf('//') + 2).split('/')[0]!;
-  if (host === '' || host.replace(/\*/g, '') === '') return E.left(`${bad} allows every host; name the host (a "*" may stand for part of it)`);
-  if (host !== host.toLowerCase()) return E.left(`${bad} has upper-case letters in the host; write it lower-case (URLs are compared lower-case)`);
-  if (pattern.includes('*')) return E.right(pattern.replace(/\/+$/, ''));
-  const canonical = canonicalUrl(pattern);
-  return E.isLeft(canonical) ? E.left(`${bad} ${canonical.left}`) : E.right(canonical.right);
-};
-
-/** Whether canonical `url` matches `pattern` as a whole; `*` matches any run of characters except "/". */
-export const matchesPattern = (pattern: string, url: string): boolean =>
-  new RegExp(`^${pattern.split('*').map((p) => p.replace(/[\\^$.|?+()[\]{}]/g, '\\$&')).join('[^/]*')}$`).test(url);
+/** An --allow-prometheus-url pattern as the matcher keeps it; Left: a sentence naming the flag and the value. */
+export const checkUrlPattern = (pattern: string): E.Either<string, string> => checkPattern(pattern, FLAG_ALLOW_URL);
 
 /** Whether a connection serves `namespace`: listed explicitly ("exact"), through "*" or as the unlisted default ("any"), or not at all. */
 const serves = (c: PrometheusConnection, isDefault: boolean, namespace: string): 'exact' | 'any' | 'no' => {

@@ -58,6 +58,12 @@ or of one Role per namespace when .Values.watchNamespaces lists them.
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]
+{{- if .Values.hooks.readSecrets }}
+# The Secrets shifts name for webhook signing keys and chat URLs (hooks.readSecrets): get only.
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get]
+{{- end }}
 {{- end -}}
 
 {{/* The watched namespaces, checked: DNS labels, each once. */}}

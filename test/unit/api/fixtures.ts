@@ -42,6 +42,9 @@ export const CEL: CelEquivalents = {
   'self.from != self.to': (self) => self.from !== self.to,
   "!has(self.method) || self.method != 'sequential' || !has(self.noData) || self.noData != 'fail'": (self) => self.method !== 'sequential' || self.noData !== 'fail',
   '!has(self.compareTo) || !has(self.query)': (self) => self.compareTo === undefined || self.query === undefined,
+  'self.all(x, self.exists_one(y, y.name == x.name))': (self: { name: string }[]) => self.every((x) => self.filter((y) => y.name === x.name).length === 1),
+  "duration(self) >= duration('1s') && duration(self) <= duration('60s')": (self) => ms(self) >= 1000 && ms(self) <= 60_000,
+  'self.all(k, size(k) >= 1 && size(k) <= 63)': (self) => Object.keys(self).every((k) => chars(k) >= 1 && chars(k) <= 63),
   "!has(self.versionLabel) || self.versionLabel == 'version' || (has(self.analysis) && has(self.analysis.query))": (self) =>
     self.versionLabel === undefined || self.versionLabel === 'version' || self.analysis?.query !== undefined,
 };

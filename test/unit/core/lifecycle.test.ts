@@ -128,8 +128,28 @@ describe('conditions, history and requeue', () => {
   it('requeues at the progress deadline while a candidate without ready pods holds (at most the 5m resync)', () => {
     const shift = Shift.adopted(canarySpec({ progressDeadlineMs: 2 * MIN })).setPods('v2', pods(2, 0)).setVersion('v2');
     shift.reconcile();
-    expect(shift.advance(SEC).reconcile().requeueAfterMs).toBe(2 * MIN);
-    expect(shift.advance(SEC).reconcile().requeueAfterMs).toBe(2 * MIN - SEC);
+    // First at 80 % of the deadline (the warning that it approaches), then at the deadline.
+    expect(shift.advance(SEC).reconcile().requeueAfterMs).toBe(96 * SEC);
+    expect(shift.advance(SEC).reconcile().requeueAfterMs).toBe(95 * SEC);
+    expect(shift.advance(95 * SEC).reconcile().requeueAfterMs).toBe(24 * SEC);
+  });
+
+  it('warns once, at 80 % of progressDeadline, that a stalled shift is about to fall back', () => {
+    const shift = Shift.adopted(canarySpec({ progressDeadlineMs: 2 * MIN })).setPods('v2', pods(2, 0)).setVersion('v2');
+    shift.reconcile();
+    shift.advance(SEC).reconcile();
+    expect(shift.advance(95 * SEC).reconcile().events).toEqual([]);
+    expect(shift.advance(SEC).reconcile().events).toEqual([{
+      type: 'Warning',
+      reason: 'ProgressDeadlineApproaching',
+      message: 'v2 has made no progress for 1m36s; it falls back in 24s (progressDeadline 2m) unless that changes: waiting: v2 had 0 of 2 pods ready',
+    }]);
+    expect(shift.advance(10 * SEC).reconcile().events).toEqual([]);
+    expect(shift.historyEvents().filter((e) => e === 'ProgressDeadlineApproaching')).toHaveLength(1);
+    // Ready again: the stall ends and so does the marker.
+    shift.setPods('v2', pods(2, 2)).advance(SEC).reconcile();
+    expect(shift.status.stalledSince).toBeUndefined();
+    expect(shift.status.stallWarnedFor).toBeUndefined();
   });
 
   it('is deterministic: the same input twice gives deep-equal decisions', () => {
