@@ -23,6 +23,8 @@ export interface Write {
   readonly atMicros: number;
   /** sluice.dev/command-id in the request, for the benchmark's own command writes. */
   readonly commandId?: string;
+  /** The request removes sluice.dev/command-id: the daemon clearing a command it applied or rejected. */
+  readonly clearsCommand?: boolean;
 }
 
 export interface AuditTail {
@@ -38,7 +40,7 @@ interface RawEvent {
   stage?: string; verb?: string; userAgent?: string; stageTimestamp?: string;
   objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
   responseStatus?: { code?: number };
-  requestObject?: { metadata?: { annotations?: Record<string, string> } };
+  requestObject?: { metadata?: { annotations?: Record<string, string | null> } };
 }
 
 const toWrite = (line: string): Write | undefined => {
@@ -50,11 +52,13 @@ const toWrite = (line: string): Write | undefined => {
     return undefined;
   }
   const ref = e.objectRef ?? {};
-  const commandId = e.requestObject?.metadata?.annotations?.['sluice.dev/command-id'];
+  const annotations = typeof e.requestObject === 'object' && e.requestObject !== null ? e.requestObject.metadata?.annotations : undefined;
+  const commandId = annotations?.['sluice.dev/command-id'];
   return {
     verb: e.verb ?? '', resource: ref.resource ?? '', ...(ref.subresource ? { subresource: ref.subresource } : {}),
     namespace: ref.namespace ?? '', name: ref.name ?? '', userAgent: e.userAgent ?? '', code: e.responseStatus?.code ?? 0,
-    atMicros: microsOf(e.stageTimestamp), ...(commandId ? { commandId } : {}),
+    atMicros: microsOf(e.stageTimestamp), ...(typeof commandId === 'string' ? { commandId } : {}),
+    ...(annotations && commandId === null ? { clearsCommand: true } : {}),
   };
 };
 

@@ -45,49 +45,52 @@ export const commander = (api: Api, run: string, random: () => number): Commande
     if (!s) tracked.set(keyOf(t), (s = { weight: CANARY_STEPS[0], busy: false, gone: false }));
     return s;
   };
-  // command-id -> when its annotation write was stored; shift -> waiters for its next route write
+  // command-id -> when its annotation write was stored; per shift, when sluice last wrote its
+  // VirtualService and last cleared a command (µs, the API server's clock)
   const storedAt = new Map<string, number>();
-  const waiters = new Map<string, { after: () => number | undefined; resolve: (w: Write) => void }[]>();
+  const routedAt = new Map<string, number[]>();
+  const clearedAt = new Map<string, number>();
   let seq = 0;
 
   const observe = (writes: readonly Write[]): void => {
     for (const w of writes) {
       if (!stored(w)) continue;
-      if (w.commandId !== undefined && w.resource === 'trafficshifts' && !w.subresource && !bySluice(w)) storedAt.set(w.commandId, w.atMicros);
-      if (w.resource !== 'virtualservices' || !bySluice(w)) continue;
-      const list = waiters.get(`${w.namespace}/${w.name}`);
-      if (!list) continue;
-      for (const waiter of [...list]) {
-        const after = waiter.after();
-        if (after !== undefined && w.atMicros > after) {
-          list.splice(list.indexOf(waiter), 1);
-          waiter.resolve(w);
-        }
+      const key = `${w.namespace}/${w.name}`;
+      if (w.resource === 'trafficshifts' && !w.subresource) {
+        if (w.commandId !== undefined && !bySluice(w)) storedAt.set(w.commandId, w.atMicros);
+        if (w.clearsCommand && bySluice(w)) clearedAt.set(key, w.atMicros);
+      }
+      if (w.resource === 'virtualservices' && bySluice(w)) {
+        const list = routedAt.get(key) ?? [];
+        list.push(w.atMicros);
+        if (list.length > 8) list.shift();
+        routedAt.set(key, list);
       }
     }
   };
 
-  /** Patch the annotations; resolves with the route write that followed the stored patch, or undefined after the timeout. */
-  const command = async (t: Target, annotations: Record<string, string>): Promise<{ at: number; write: Write } | undefined> => {
+  /**
+   * Patch the annotations; resolves with when the patch was stored and the first VirtualService
+   * write after it, once the daemon also cleared the command (the next command must not meet
+   * this one's annotations: two at once are rejected). Undefined after the timeout.
+   */
+  const command = async (t: Target, annotations: Record<string, string>): Promise<{ at: number; routed: number } | undefined> => {
     const id = `bench-${run}-${++seq}`;
-    let timer: NodeJS.Timeout | undefined;
-    const routed = new Promise<Write | undefined>((resolve) => {
-      const list = waiters.get(keyOf(t)) ?? [];
-      const waiter = { after: () => storedAt.get(id), resolve };
-      list.push(waiter);
-      waiters.set(keyOf(t), list);
-      timer = setTimeout(() => {
-        const l = waiters.get(keyOf(t));
-        l?.splice(l.indexOf(waiter), 1);
-        resolve(undefined);
-      }, TIMEOUT_MS);
-    });
+    const key = keyOf(t);
     await mergePatch(api, shiftPath(t), { metadata: { annotations: { ...annotations, 'sluice.dev/by': 'bench', 'sluice.dev/command-id': id } } });
-    const write = await routed;
-    clearTimeout(timer);
-    const at = storedAt.get(id);
+    const until = Date.now() + TIMEOUT_MS;
+    while (Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 25));
+      const at = storedAt.get(id);
+      if (at === undefined) continue;
+      const routed = routedAt.get(key)?.find((x) => x > at);
+      if (routed !== undefined && (clearedAt.get(key) ?? 0) > at) {
+        storedAt.delete(id);
+        return { at, routed };
+      }
+    }
     storedAt.delete(id);
-    return write && at !== undefined ? { at, write } : undefined;
+    return undefined;
   };
 
   const send = async (verb: Verb, among: readonly Target[]): Promise<Timed | 'missed' | undefined> => {
@@ -113,7 +116,7 @@ export const commander = (api: Api, run: string, random: () => number): Commande
       }
       const done = await command(t, annotations);
       if (!done) return 'missed';
-      const timed: Timed = { verb, shift: keyOf(t), ms: (done.write.atMicros - done.at) / 1000 };
+      const timed: Timed = { verb, shift: keyOf(t), ms: (done.routed - done.at) / 1000 };
       if (followUp) {
         await command(t, followUp);
         s.weight = CANARY_STEPS[0];

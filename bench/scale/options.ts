@@ -45,6 +45,8 @@ export const USAGE = `usage: scripts/bench.sh scale [--shifts N] [--pods-per-ver
   --interval DURATION      gate interval of every shift (default 30s)
   --lease-duration DURATION  lease of the failover pair (default 15s)
   --settle DURATION        memory watched at each stage (default 20s)
+  --quiet DURATION         shortest steady-state window for API and Prometheus counts (default 60s; at least two gate ticks)
+  --prefix P               prefix of the benchmark's namespaces (default scale)
   --json OUT               write the figures as JSON
   --seed S                 seed of the random choices (default 1)
   --keep                   leave the benchmark's namespaces in place
@@ -66,7 +68,7 @@ export const parseOptions = (argv: readonly string[]): BenchOptions | string | '
     if (value === undefined) return `--${name} needs a value`;
     v.set(name, value);
   }
-  const known = ['shifts', 'pods-per-version', 'unrelated-pods', 'levels', 'commands', 'command-rate', 'churn', 'churn-rate', 'interval', 'lease-duration', 'settle', 'json', 'seed', 'node-options', 'parallel', 'prefix'];
+  const known = ['shifts', 'pods-per-version', 'unrelated-pods', 'levels', 'commands', 'command-rate', 'churn', 'churn-rate', 'interval', 'lease-duration', 'settle', 'json', 'seed', 'node-options', 'parallel', 'prefix', 'quiet'];
   const unknown = [...v.keys()].find((k) => !known.includes(k));
   if (unknown) return `unknown flag --${unknown}`;
   const int = (name: string, def: number, min: number): number | string => {
@@ -88,16 +90,18 @@ export const parseOptions = (argv: readonly string[]): BenchOptions | string | '
   const values = {
     shifts: int('shifts', 2000, 1), podsPerVersion: int('pods-per-version', 1, 1), unrelated: int('unrelated-pods', 20000, 0),
     commands: int('commands', 200, 1), commandRate: num('command-rate', 5), churnMs: dur('churn', 600_000), churnRate: num('churn-rate', 1),
-    intervalMs: dur('interval', 30_000), leaseMs: dur('lease-duration', 15_000), settleMs: dur('settle', 20_000), seed: int('seed', 1, 0), parallel: int('parallel', 32, 1),
+    intervalMs: dur('interval', 30_000), leaseMs: dur('lease-duration', 15_000), settleMs: dur('settle', 20_000), quietMs: dur('quiet', 60_000), seed: int('seed', 1, 0), parallel: int('parallel', 32, 1),
   };
   const bad = Object.values(values).find((x) => typeof x === 'string');
   if (bad !== undefined) return bad as string;
   const n = values.shifts as number;
   const levelsText = v.get('levels');
+  const prefix = v.get('prefix') ?? 'scale';
+  if (!/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/.test(prefix)) return `--prefix: ${JSON.stringify(prefix)} is not a short DNS label (lower-case letters, digits, "-")`;
   const levels = levelsText === undefined ? DEFAULT_LEVELS.filter((l) => l < n) : levelsText.split(',').filter((x) => x !== '').map(Number);
   if (levels.some((l) => !Number.isInteger(l) || l < 1 || l >= n)) return `--levels: ${JSON.stringify(levelsText)} is not a list of shift counts below --shifts ${n}`;
   return {
-    fleet: { shifts: n, podsPerVersion: values.podsPerVersion as number, unrelatedPods: values.unrelated as number, shiftsPerNamespace: 25, unrelatedPerNamespace: 1000, prefix: v.get('prefix') ?? 'scale' },
+    fleet: { shifts: n, podsPerVersion: values.podsPerVersion as number, unrelatedPods: values.unrelated as number, shiftsPerNamespace: 25, unrelatedPerNamespace: 1000, prefix },
     levels: [...[...new Set(levels)].sort((a, b) => a - b), n],
     commands: values.commands as number,
     commandRate: values.commandRate as number,
@@ -106,7 +110,7 @@ export const parseOptions = (argv: readonly string[]): BenchOptions | string | '
     intervalS: Math.round((values.intervalMs as number) / 1000),
     leaseDurationS: Math.round((values.leaseMs as number) / 1000),
     settleMs: values.settleMs as number,
-    quietMs: 60_000,
+    quietMs: values.quietMs as number,
     parallel: values.parallel as number,
     seed: values.seed as number,
     ...(v.has('json') ? { json: v.get('json')! } : {}),

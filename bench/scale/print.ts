@@ -16,7 +16,7 @@ export const printReport = (r: ScaleReport): void => {
   lines.push(`  churn ${r.churn.durationS} s: ${r.churn.commands} commands, ${r.churn.podRestarts} pod restarts, ${r.churn.shiftsRecreated} shifts deleted and created; heap floors ${r.churn.heapFloorsMB.join(', ')} MB`);
   lines.push('', `Prometheus: ${r.prometheus.queriesPerTickMax} queries per tick at most (mean ${r.prometheus.queriesPerTickMean}), ${r.prometheus.queriesPerMinute} per minute`);
   lines.push(`API server: ${r.api.requestsPerSecond} requests/s in steady state (${Object.entries(r.api.byMethodPerSecond).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}), ${r.api.watches} watches held`);
-  lines.push(`restart: all reconciled ${r.restart.reconcileAllS} s after SIGKILL; ${r.restart.routeWrites} route, ${r.restart.statusWrites} status, ${r.restart.otherWrites} other writes`);
+  lines.push(`restart: all reconciled ${r.restart.reconcileAllS} s after SIGKILL (first gate query at ${r.restart.firstGateQueryS} s); ${r.restart.routeWrites} route, ${r.restart.statusWrites} status, ${r.restart.otherWrites} other writes before either`);
   lines.push(`failover: pending command applied ${r.failover.commandAppliedS} s after the leader was killed (lease ${r.failover.leaseDurationS} s)`, '');
   lines.push('goals:');
   for (const g of goals(r)) lines.push(`  ${g.met ? 'met ' : 'MISS'}  ${g.goal}: ${g.measured}`);

@@ -52,7 +52,8 @@ export interface ScaleReport {
     readonly rssMaxMB: number;
     readonly memoryAfter: MemoryReading;
   };
-  readonly restart: { readonly reconcileAllS: number; readonly routeWrites: number; readonly statusWrites: number; readonly otherWrites: number; readonly memory: MemoryReading };
+  /** Writes are those of the new daemon until it reconciled all (+2 s) or sent its first gate query, whichever came first. */
+  readonly restart: { readonly reconcileAllS: number; readonly firstGateQueryS: number; readonly routeWrites: number; readonly statusWrites: number; readonly otherWrites: number; readonly memory: MemoryReading };
   readonly failover: { readonly leaseDurationS: number; readonly commandAppliedS: number; readonly commandLatencyMs: number; readonly appliedBy?: string };
 }
 
