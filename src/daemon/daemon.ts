@@ -77,7 +77,11 @@ const CLOCK_LOG_MS = 1000;
 export const startDaemon = async (config: DaemonConfig, log: Logger = createLogger(config.logFormat, config.logLevel)): Promise<Daemon> => {
   const kc = loadKubeConfig(config.kubeconfig);
   // Every call ends within --kube-timeout and names this replica in its User-Agent (contract B).
-  const connection = connect(kc, { userAgent: userAgentFor(config.identity), ...(config.kubeTimeoutMs !== undefined ? { timeoutMs: config.kubeTimeoutMs } : {}) });
+  const connection = connect(kc, {
+    userAgent: userAgentFor(config.identity),
+    ...(config.kubeTimeoutMs !== undefined ? { timeoutMs: config.kubeTimeoutMs } : {}),
+    onAnswer: (method, code) => metrics.kubeRequests.inc({ method, code: String(code) }),
+  });
   const kube = failpointsFromEnv(makeKube(connection)); // crash injection for the chaos suite; off unless $SLUICE_FAILPOINT is set
   // Time by the API server's clock, so replicas with skewed clocks agree on the times in status (issue 9 #6).
   const clock = serverClock(connection);
@@ -103,11 +107,19 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
     now: clock.now,
   });
   const targets = new Map<string, GateTarget>();
+  // The sampler is told once per turn of the event loop, not once per reconcile: after a start or
+  // a resync, N reconciles would otherwise hand it N lists of N targets (quadratic in N).
+  let activeChanged = false;
   const trackGate = (key: string, target: GateTarget | undefined): void => {
     const before = JSON.stringify(targets.get(key));
     if (target) targets.set(key, target);
     else targets.delete(key);
-    if (JSON.stringify(target) !== before) sampler.setActive([...targets.values()]);
+    if (JSON.stringify(target) === before || activeChanged) return;
+    activeChanged = true;
+    setImmediate(() => {
+      activeChanged = false;
+      sampler.setActive([...targets.values()]);
+    });
   };
   const scheduler = cronScheduler({ warn: (m) => log.warn(m) });
 
@@ -133,7 +145,7 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
   const informers = startInformers(connection, config.namespaces, (change) => {
     if (!caches) return;
     for (const key of keysFor(caches, change)) enqueue(key);
-  }, log);
+  }, { ...log, watching: (delta) => metrics.kubeWatches.inc(delta) });
   caches = informers.caches;
 
   // Operator policy on specs (contract D): hosts and gateways, Prometheus URLs and templates.

@@ -34,6 +34,8 @@ export const metrics = {
   }),
   workqueueDepth: new Gauge({ name: 'sluice_workqueue_depth', help: 'TrafficShifts waiting to be reconciled.', registers: [registry] }),
   leader: new Gauge({ name: 'sluice_leader', help: '1 while this replica holds the leader lease.', registers: [registry] }),
+  kubeRequests: new Counter({ name: 'sluice_kube_requests_total', help: 'Requests sent to the Kubernetes API server (watches not included), by method and HTTP status ("error": no answer).', labelNames: ['method', 'code'], registers: [registry] }),
+  kubeWatches: new Gauge({ name: 'sluice_kube_watches', help: 'Watch requests open on the Kubernetes API server.', registers: [registry] }),
 };
 
 /** Versions each shift has a weight series for, so they can be removed. */

@@ -34,6 +34,8 @@ export interface ClientOptions {
   readonly userAgent?: string;
   /** Longest one call may take, ms; a call with no answer by then fails as Timeout. Default 10 s. */
   readonly timeoutMs?: number;
+  /** Told of every request sent (not watches) once it answered: its method and HTTP status, or "error" when it had no answer. Default none. */
+  readonly onAnswer?: (method: ApiRequest['method'], status: number | 'error') => void;
 }
 
 /** sluice's version, from its package.json (found upwards from this file: src/ under ts-jest, dist/src/ when built). */
@@ -59,7 +61,7 @@ export const userAgentFor = (identity: string, version: string = sluiceVersion()
 
 /** One HTTP request to the API server. */
 export interface ApiRequest {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Absolute API path, e.g. /apis/networking.istio.io/v1/namespaces/shop/virtualservices/reviews. */
   readonly path: string;
   readonly query?: Readonly<Record<string, string>>;
@@ -175,7 +177,12 @@ export const connect = (kc: KubeConfig, options: ClientOptions = {}): Connection
       return { status: response.status, headers: Object.fromEntries(response.headers.entries()), text: await response.text() };
     })();
     try {
-      return await Promise.race([answered, abandoned]);
+      const res = await Promise.race([answered, abandoned]);
+      options.onAnswer?.(req.method, res.status);
+      return res;
+    } catch (e) {
+      options.onAnswer?.(req.method, 'error');
+      throw e;
     } finally {
       signal.removeEventListener('abort', onAbort);
       answered.catch(() => undefined);

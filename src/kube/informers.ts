@@ -19,6 +19,8 @@ import { keepWatching } from './restart';
 export interface WatchLog {
   readonly warn: (msg: string, fields?: Record<string, unknown>) => void;
   readonly info: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Told when a watch request opens (+1) and ends (-1), so /metrics can show the watches held. Default none. */
+  readonly watching?: (delta: 1 | -1) => void;
 }
 
 /** A list may take longer than one object's call (a cluster-wide pod list): at least this long, ms. */
@@ -49,7 +51,7 @@ const startWatch = (
     const list = JSON.parse(res.text) as { metadata?: KubernetesListObject<KubernetesObject>['metadata']; items?: KubeObject[] };
     return { ...(list.metadata ? { metadata: list.metadata } : {}), items: (list.items ?? []).map(slim) } as unknown as KubernetesListObject<KubernetesObject>;
   };
-  const informer = new ListWatch<KubernetesObject>(path, slimmingWatch(new Watch(connection.watchConfig), slim), listFn, false);
+  const informer = new ListWatch<KubernetesObject>(path, slimmingWatch(new Watch(connection.watchConfig), slim, log.watching), listFn, false);
   const emit = (type: CacheChange['type']) => (obj: KubernetesObject) => onChange({ type, resource, obj: obj as unknown as KubeObject });
   informer.on('add', emit('add'));
   informer.on('update', emit('update'));

@@ -53,12 +53,30 @@ export const slimFor = (resource: Resource): ((o: KubeObject) => KubeObject) =>
 
 type WatchCallback = (phase: string, apiObj: unknown, watchObj?: unknown) => void;
 
-/** client-node's Watch with every event's object passed through `slim` before the informer caches it. */
-export const slimmingWatch = (watch: Pick<Watch, 'watch'>, slim: (o: KubeObject) => KubeObject): Watch =>
+/**
+ * client-node's Watch with every event's object passed through `slim` before the informer caches
+ * it; `watching` (if given) is told when a watch request starts (+1) and ends (-1).
+ */
+export const slimmingWatch = (watch: Pick<Watch, 'watch'>, slim: (o: KubeObject) => KubeObject, watching?: (delta: 1 | -1) => void): Watch =>
   ({
-    watch: (path: string, query: Record<string, string | number | boolean | undefined>, callback: WatchCallback, done: (err: unknown) => void) =>
-      watch.watch(path, query, (phase: string, obj: unknown, raw?: unknown) => {
-        const isObject = (phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED') && typeof obj === 'object' && obj !== null && 'metadata' in obj;
-        callback(phase, isObject ? slim(obj as KubeObject) : obj, raw);
-      }, done),
+    watch: async (path: string, query: Record<string, string | number | boolean | undefined>, callback: WatchCallback, done: (err: unknown) => void) => {
+      let open = true;
+      const close = (): void => {
+        if (open) watching?.(-1);
+        open = false;
+      };
+      watching?.(1);
+      try {
+        return await watch.watch(path, query, (phase: string, obj: unknown, raw?: unknown) => {
+          const isObject = (phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED') && typeof obj === 'object' && obj !== null && 'metadata' in obj;
+          callback(phase, isObject ? slim(obj as KubeObject) : obj, raw);
+        }, (err: unknown) => {
+          close();
+          done(err);
+        });
+      } catch (e) {
+        close();
+        throw e;
+      }
+    },
   }) as unknown as Watch;
