@@ -12,10 +12,17 @@ const reordered = (v: unknown, flip: boolean): unknown => {
   return out;
 };
 
+/**
+ * JSON values without a "__proto__" member: canonicalJson rebuilds objects by assignment, which
+ * turns such a member into a prototype and drops it (no Istio object has one), and `reordered`
+ * does the same; sameJson keeps it, so the two would disagree on a case that cannot occur.
+ */
+const jsonValue = () => fc.jsonValue().filter((v) => !JSON.stringify(v).includes('"__proto__"'));
+
 describe('sameJson', () => {
   it('agrees with comparing canonical JSON strings, for any two JSON values', () => {
     fc.assert(
-      fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
+      fc.property(jsonValue(), jsonValue(), (a, b) => {
         expect(sameJson(a, b)).toBe(canonicalJson(a) === canonicalJson(b));
       }),
       { numRuns: 500 },
@@ -24,7 +31,7 @@ describe('sameJson', () => {
 
   it('finds a value equal to itself written with other key orders and undefined members', () => {
     fc.assert(
-      fc.property(fc.jsonValue(), (a) => {
+      fc.property(jsonValue(), (a) => {
         expect(sameJson(a, reordered(a, true))).toBe(true);
         expect(sameJson(reordered(a, false), reordered(a, true))).toBe(true);
       }),
