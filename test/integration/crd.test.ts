@@ -55,10 +55,16 @@ const codecPaths = (m: unknown): string[] => {
  *  - step order is a rule on the list, so the server names the list, the codec the step;
  *  - "progressDeadline >= analysis.interval" is reported at progressDeadline (the rule's
  *    fieldPath); the codec blames analysis.interval when only the interval was written.
+ *  - "hook names are unique per kind" is a rule on the list: the server reports the list
+ *    (spec.hooks.preStep), the codec the second hook's name.
+ *  - an object where spec.notify expects a list: the server's strict decoder names the object's
+ *    member it does not know (spec.notify.provider), the codec the value it cannot read.
  */
 const SERVER_PATH_FOR: Readonly<Record<string, string>> = {
   'spec.strategy.canary.steps[1]': 'spec.strategy.canary.steps',
   'spec.analysis.interval': 'spec.progressDeadline',
+  'spec.hooks.preStep[1].name': 'spec.hooks.preStep',
+  'spec.notify': 'spec.notify.provider',
 };
 
 /** A codec path the server's answer names: the same path, else the one SERVER_PATH_FOR gives. */
@@ -211,7 +217,7 @@ describe('the TrafficShift CRD on a real API server', () => {
       expect(bg.strategy).toEqual({ blueGreen: { previewDuration: '0s', rollbackWindow: '10m' } });
       expect(bg.schedule).toEqual({ timeZone: 'UTC' });
       // A field that was written keeps its value; the others in the same object get defaults.
-      expect(bg.analysis).toEqual({ interval: '30s', maxErrorRate: 0.05, minRequests: 20, failureThreshold: 2, noData: 'hold' });
+      expect(bg.analysis).toEqual({ interval: '30s', maxErrorRate: 0.05, minRequests: 20, failureThreshold: 2, noData: 'hold', method: 'threshold', falseFailureRate: 0.01 });
     });
 
     it('show SERVICE STABLE CANDIDATE WEIGHT PHASE AGE in `kubectl get trafficshifts`, filled from status', async () => {
