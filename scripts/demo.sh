@@ -181,6 +181,18 @@ say ""
 say "Results: $results (summary.md, story-N.svg/.png, sluice.log, mesh-sim.log)"
 say "Timings: control plane up ${t_cluster}s, stories ${t_stories}s, total $(( $(date +%s) - t_start ))s"
 if [ $keep = 1 ]; then
+  # The dashboard over the same kubeconfig, loopback only; stopped by --down with the rest.
+  dash_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  node dist/src/cli/main.js dashboard -A --port "$dash_port" --address 127.0.0.1 --kubeconfig "$KUBECONFIG" \
+    --prometheus-url "$SLUICE_PROMETHEUS_URL" >"$results/dashboard.log" 2>&1 &
+  echo $! >>"$pids_file"
+  dash_up() { node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "http://127.0.0.1:$dash_port/"; }
+  if wait_for 30 "the dashboard" dash_up; then
+    say ""
+    say "Dashboard: http://127.0.0.1:$dash_port/  (sluice dashboard -A; every shift live, its charts, the SRE commands)"
+  else
+    say "the dashboard did not come up within 30 s; see $results/dashboard.log"
+  fi
   cat <<EOF
 
 Everything is still running. To play by hand, in another shell:
