@@ -153,10 +153,19 @@ step "applying the TrafficShift CRD"
 kubectl apply --server-side --force-conflicts -f charts/sluice/crds/trafficshift.yaml >/dev/null
 kubectl wait --for condition=established --timeout=60s crd/trafficshifts.sluice.dev >/dev/null
 
+# A generic JSON webhook on loopback: the daemon's cluster-wide notification target (errors only,
+# i.e. fallbacks); each message it receives is one line of $results/notifications.jsonl.
+notify_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+node -e 'const fs=require("fs");require("http").createServer((q,r)=>{let b="";q.on("data",c=>b+=c);q.on("end",()=>{fs.appendFileSync(process.argv[2],b.replace(/\n/g," ")+"\n");r.end("ok")})}).listen(+process.argv[1],"127.0.0.1")' \
+  "$notify_port" "$results/notifications.jsonl" >"$results/notify-receiver.log" 2>&1 &
+echo $! >>"$pids_file"
+: >"$results/notifications.jsonl"
+
 metrics_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 step "starting sluice run (metrics on 127.0.0.1:$metrics_port, log $results/sluice.log)"
-node dist/src/cli/main.js run --kubeconfig "$KUBECONFIG" --prometheus-url "$SLUICE_PROMETHEUS_URL" \
-  --metrics-addr "127.0.0.1:$metrics_port" --leader-elect=false --log-format json >"$results/sluice.log" 2>&1 &
+SLUICE_NOTIFY_URL="http://127.0.0.1:$notify_port/" node dist/src/cli/main.js run --kubeconfig "$KUBECONFIG" --prometheus-url "$SLUICE_PROMETHEUS_URL" \
+  --metrics-addr "127.0.0.1:$metrics_port" --leader-elect=false --log-format json \
+  --notify-provider generic --notify-severity error >"$results/sluice.log" 2>&1 &
 echo $! >>"$pids_file"
 sluice_pid=$!
 metrics_up() { kill -0 "$sluice_pid" && node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "http://127.0.0.1:$metrics_port/metrics"; }
@@ -177,10 +186,32 @@ status=$?
 set -e
 t_stories=$(( $(date +%s) - t_stories ))
 
+# What the generic webhook was told about the fallbacks (its JSON, one message per fallback).
+node -e '
+  const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean);
+  const fallbacks = lines.map((l) => { try { return JSON.parse(l); } catch { return undefined; } }).filter((m) => m && m.event === "RolledBack");
+  if (fallbacks.length === 0) { console.log("\nThe generic webhook received no fallback message."); process.exit(0); }
+  console.log(`\nThe generic webhook (sluice run --notify-provider generic) received ${fallbacks.length} fallback message(s); the first:`);
+  const m = fallbacks[0];
+  console.log(JSON.stringify({ event: m.event, severity: m.severity, shift: `${m.namespace}/${m.shift}`, message: m.message, versions: m.versions, weights: m.weights, lastVerdict: m.lastVerdict && { result: m.lastVerdict.result, errors: m.lastVerdict.errors, requests: m.lastVerdict.requests, threshold: m.lastVerdict.threshold } }, null, 2));
+' "$results/notifications.jsonl" || true
+
 say ""
 say "Results: $results (summary.md, story-N.svg/.png, sluice.log, mesh-sim.log)"
 say "Timings: control plane up ${t_cluster}s, stories ${t_stories}s, total $(( $(date +%s) - t_start ))s"
 if [ $keep = 1 ]; then
+  # The dashboard over the same kubeconfig, loopback only; stopped by --down with the rest.
+  dash_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  node dist/src/cli/main.js dashboard -A --port "$dash_port" --address 127.0.0.1 --kubeconfig "$KUBECONFIG" \
+    --prometheus-url "$SLUICE_PROMETHEUS_URL" >"$results/dashboard.log" 2>&1 &
+  echo $! >>"$pids_file"
+  dash_up() { node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "http://127.0.0.1:$dash_port/"; }
+  if wait_for 30 "the dashboard" dash_up; then
+    say ""
+    say "Dashboard: http://127.0.0.1:$dash_port/  (sluice dashboard -A; every shift live, its charts, the SRE commands)"
+  else
+    say "the dashboard did not come up within 30 s; see $results/dashboard.log"
+  fi
   cat <<EOF
 
 Everything is still running. To play by hand, in another shell:
