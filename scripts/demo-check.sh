@@ -16,7 +16,9 @@ fail() {
 
 start=$(date +%s)
 set +e
-bash scripts/demo.sh --quick --results "$out" </dev/null >"$out/demo.log" 2>&1
+# An environment of its own: a demo someone left running with --keep (/tmp/sluice-demo, possibly
+# from an older checkout with another CRD) is never reused by the test.
+SLUICE_DEMO_ENV_DIR="/tmp/sluice-demo-check-$$" bash scripts/demo.sh --quick --results "$out" </dev/null >"$out/demo.log" 2>&1
 code=$?
 set -e
 secs=$(( $(date +%s) - start ))
@@ -31,5 +33,8 @@ for n in 1 2 3; do
   [ -s "$out/story-$n.svg" ] || fail "no chart $out/story-$n.svg"
   if command -v rsvg-convert >/dev/null 2>&1; then [ -s "$out/story-$n.png" ] || fail "no chart $out/story-$n.png"; fi
 done
+grep -Eq '^The generic webhook \(sluice run --notify-provider generic\) received [1-9][0-9]* fallback message' "$out/demo.log" ||
+  fail "the demo did not print a fallback message received by the generic webhook"
+grep -q '"event": "RolledBack"' "$out/demo.log" || fail "the generic webhook's message is not a RolledBack notification"
 if sed -n '/==> playing the stories/,$p' "$out/demo.log" | grep -q $'\x1b\\['; then fail "the stories wrote terminal escape codes without a terminal"; fi
 printf 'demo-check: ok in %ss (%s)\n' "$secs" "$(grep -o 'stories [0-9]*s' "$out/demo.log" | tail -n 1)"
