@@ -5,7 +5,7 @@ export { serviceFqdn, subsetName } from './names';
 export { mergeMatch, previewMatches } from './match';
 export { render, writeOrder } from './render';
 export type { CurrentRoutes, RenderOptions, ShiftRef } from './render';
-export { assertRoutesSafe, routeProblems } from './safety';
+export { routeProblems } from './safety';
 export { decodeDestinationRule, decodeVirtualService, isManagedBySluice, owningShift } from './objects';
 export type { ExistingDestinationRule, ExistingVirtualService } from './objects';
 export { ownershipProblem, planWrites } from './writes';

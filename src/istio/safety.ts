@@ -35,9 +35,3 @@ export const routeProblems = (vs: RoutesLike, dr: SubsetsLike): string[] => {
   });
   return problems;
 };
-
-/** Throws with every problem when the routes are unsafe. Render output always passes. */
-export const assertRoutesSafe = (vs: RoutesLike, dr: SubsetsLike): void => {
-  const problems = routeProblems(vs, dr);
-  if (problems.length > 0) throw new Error(`unsafe routes: ${problems.join('; ')}`);
-};

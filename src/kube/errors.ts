@@ -72,5 +72,3 @@ export const toKubeError = (ref: ObjectRef, verb: string, e: unknown): KubeError
   return unknownError(ref, `${what}: unexpected HTTP ${status}: ${said}`);
 };
 
-/** Whether retrying soon may help (as opposed to fixing RBAC or the object). */
-export const isTransient = (e: KubeError): boolean => e._tag === 'Unavailable' || e._tag === 'Timeout' || e._tag === 'Conflict' || e._tag === 'Unknown';

@@ -7,5 +7,5 @@ export { checkStart, nextFire } from './cron';
 export { inWindow, lastWindowChange, nextWindowChange } from './windows';
 export { describeInstant, nextStart, scheduleView, ScheduleError } from './view';
 export type { ScheduleSpec } from './view';
-export { cronScheduler, manualScheduler } from './timers';
-export type { ManualScheduler, Scheduler, SchedulerLog, WatchedSchedule } from './timers';
+export { cronScheduler } from './timers';
+export type { Scheduler, SchedulerLog, WatchedSchedule } from './timers';

@@ -75,37 +75,3 @@ export const cronScheduler = (log: SchedulerLog = { warn: () => undefined }): Sc
     stopAll: () => [...tasks.keys()].forEach(unwatch),
   };
 };
-
-/** A Scheduler for tests: records watches and fires them on demand. */
-export interface ManualScheduler extends Scheduler {
-  /** Keys watched now, with their schedules. */
-  readonly watched: ReadonlyMap<string, WatchedSchedule>;
-  /** Run the `onFire` of `key`, as node-cron would at a fire time; false when not watched. */
-  fire(key: string): boolean;
-}
-
-export const manualScheduler = (): ManualScheduler => {
-  const watched = new Map<string, WatchedSchedule>();
-  const handlers = new Map<string, () => void>();
-  return {
-    watched,
-    watch: (key, schedule, onFire) => {
-      watched.set(key, schedule);
-      handlers.set(key, onFire);
-      return true;
-    },
-    unwatch: (key) => {
-      watched.delete(key);
-      handlers.delete(key);
-    },
-    stopAll: () => {
-      watched.clear();
-      handlers.clear();
-    },
-    fire: (key) => {
-      const h = handlers.get(key);
-      h?.();
-      return h !== undefined;
-    },
-  };
-};

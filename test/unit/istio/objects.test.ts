@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { decodeDestinationRule, decodeVirtualService, isManagedBySluice } from '../../../src/istio/objects';
-import { assertRoutesSafe, routeProblems } from '../../../src/istio/safety';
+import { routeProblems } from '../../../src/istio/safety';
 import { right } from './fixtures';
 
 const userVs = {
@@ -43,6 +43,5 @@ describe('route safety', () => {
       'spec.http[0] (primary): weights sum to 95.5, expected 100',
       'spec.http[0] (primary).route[1].destination.subset: "v9" is not a subset of the DestinationRule',
     ]);
-    expect(() => assertRoutesSafe(vs, dr)).toThrow(/^unsafe routes: /);
   });
 });

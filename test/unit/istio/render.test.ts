@@ -1,6 +1,6 @@
 import { canonicalJson } from '../../../src/istio/canonical';
 import { render } from '../../../src/istio/render';
-import { assertRoutesSafe } from '../../../src/istio/safety';
+import { routeProblems } from '../../../src/istio/safety';
 import { abTestSpec, blueGreenSpec, canarySpec, intent, shiftRef } from './fixtures';
 
 const FQDN = 'reviews.shop.svc.cluster.local';
@@ -95,7 +95,7 @@ describe('render', () => {
     for (const n of names) expect(n).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
     expect(new Set(names).size).toBe(2);
     expect(destinationRule.spec.subsets.map((s) => s.labels)).toEqual([{ 'app.kubernetes.io/version': '1.2.0' }, { 'app.kubernetes.io/version': '1.3.0' }]);
-    assertRoutesSafe(virtualService, destinationRule);
+    expect(routeProblems(virtualService, destinationRule)).toEqual([]);
   });
 
   it('takes the candidate weight as authoritative: clamps it and gives stable the rest', () => {
@@ -149,7 +149,7 @@ describe('render: A/B test', () => {
       { destination: { host: FQDN, subset: 'v1' }, weight: 100 },
       { destination: { host: FQDN, subset: 'v2' }, weight: 0 },
     ]);
-    assertRoutesSafe(virtualService, destinationRule);
+    expect(routeProblems(virtualService, destinationRule)).toEqual([]);
   });
 
   it('after a fallback (preview off) has no ab-test route', () => {

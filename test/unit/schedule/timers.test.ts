@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { createTask } from 'node-cron';
-import { cronScheduler, manualScheduler, nextFire } from '../../../src/schedule';
+import { cronScheduler, nextFire } from '../../../src/schedule';
 import { at } from './fixtures';
 
 // node-cron runs on setTimeout and Date, so Jest's fake clock drives it: no real waiting, no I/O.
@@ -94,17 +94,5 @@ describe('node-cron and nextFire agree away from daylight-saving transitions', (
     // Repeated hour: node-cron wakes at the second 02:30 (CET); sluice started at the first (CEST).
     expect(runAfter('2026-10-24T12:00:00Z')).toBe('2026-10-25T01:30:00.000Z');
     expect(nextFire('30 2 * * *', 'Europe/Berlin', at('2026-10-24T12:00:00Z'))).toBe(at('2026-10-25T00:30:00Z'));
-  });
-});
-
-describe('manualScheduler', () => {
-  it('fires the handler of a watched key on demand, for daemon tests', () => {
-    const scheduler = manualScheduler();
-    const fired: string[] = [];
-    scheduler.watch('shop/reviews', { start: '0 2 * * *' }, () => fired.push('shop/reviews'));
-    expect(scheduler.fire('shop/reviews')).toBe(true);
-    scheduler.unwatch('shop/reviews');
-    expect(scheduler.fire('shop/reviews')).toBe(false);
-    expect(fired).toEqual(['shop/reviews']);
   });
 });
