@@ -17,6 +17,7 @@
 import { candidateMatches, HttpMatch, ResolvedSpec } from '../api/spec';
 import { RouteIntent } from '../core/types';
 import { previewMatches } from './match';
+import { sortKeys } from './canonical';
 import { serviceFqdn, subsetName } from './names';
 import {
   DestinationRule, HttpRoute, ISTIO_API_VERSION, IstioMeta, MANAGED_BY, MANAGED_BY_LABEL, RenderedRoutes,
@@ -62,8 +63,8 @@ const routeOptions = (route: ResolvedSpec['route']): Partial<HttpRoute> => ({
   ...(route.corsPolicy !== undefined ? { corsPolicy: route.corsPolicy } : {}),
 });
 
-/** Istio's JSON for a decoded match ({ kind, value } back to { exact: ... }). */
-const istioMatch = (m: HttpMatch): Record<string, unknown> => HttpMatch.encode(m) as Record<string, unknown>;
+/** Istio's JSON for a decoded match ({ kind, value } back to { exact: ... }), keys sorted: the bytes do not depend on the order the user wrote them in. */
+const istioMatch = (m: HttpMatch): Record<string, unknown> => sortKeys(HttpMatch.encode(m)) as Record<string, unknown>;
 
 const httpRoutes = (shift: ShiftRef, intent: RouteIntent, host: string): HttpRoute[] => {
   const spec = shift.spec;
