@@ -93,14 +93,15 @@ const check = (goal: string, measured: string, met: boolean): void => { rows.pus
   check('memory per active shift (status + owned objects) < 20 KiB', `${perShiftKb.toFixed(1)} KiB${gc ? '' : ' (run with --expose-gc for exact numbers)'}`, perShiftKb < 20 && kept.length > 0);
 }
 
-// 4. Batched gate queries: one query per metric for every shift on a Prometheus.
+// 4. Batched gate queries: building the query for every shift on a Prometheus. How many HTTP
+// requests a tick really sends is counted on the wire by `scripts/bench.sh scale` (a counting
+// proxy in front of Prometheus; test/integration/scale-bench.test.ts asserts at most 2).
 {
   const targets: GateTarget[] = Array.from({ length: 1000 }, (_, i) => ({ key: `ns-${i % 50}/svc-${i}`, namespace: `ns-${i % 50}`, service: `svc-${i}`, version: 'v2', analysis: spec(`svc-${i}`).analysis }));
   const t = performance.now();
   const q = builtinQueries(targets, '30s');
   const ms = performance.now() - t;
-  const count = q.p99 === undefined ? 2 : 3;
-  check('gate queries per tick for 1,000 shifts: 2 (not 2,000), built < 10 ms', `${count} queries, ${(q.requests.length / 1024).toFixed(1)} KiB each, ${ms.toFixed(2)} ms`, count === 2 && ms < 10);
+  check('gate query for 1,000 shifts built < 10 ms', `${(q.requests.length / 1024).toFixed(1)} KiB, ${ms.toFixed(2)} ms`, ms < 10);
 }
 
 const width = Math.max(...rows.map((r) => r.goal.length));

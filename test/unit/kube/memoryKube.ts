@@ -1,7 +1,7 @@
 /**
  * An in-memory Kube and Caches for unit tests: one store with resourceVersions, 409 on stale
  * writes, finalizer-aware deletion, and a log of every write. Caches read the store directly
- * (an informer that is always caught up); `staleCache` freezes a copy to test stale reads.
+ * (an informer that is always caught up).
  */
 import * as TE from 'fp-ts/TaskEither';
 import { Caches } from '../../../src/kube/caches';
