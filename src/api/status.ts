@@ -37,8 +37,10 @@ export interface GateRecord {
   readonly p99LatencyMs?: number;
   /** maxErrorRate in force. */
   readonly threshold: number;
-  /** Query window, e.g. "30s". */
+  /** Query window in words, e.g. "30s" (for people; see windowMs). */
   readonly window: string;
+  /** Query window in milliseconds. Absent in statuses written before it existed. */
+  readonly windowMs?: number;
   /** When the check was made (ISO 8601). */
   readonly time: string;
   /** The verdict in words. */

@@ -13,6 +13,7 @@
  * period began with Wald's test (sequential.ts, docs/adr/0010-sequential-gate.md) and its Fail is
  * decisive: the shift falls back at once. Latency is judged the same way by both methods.
  */
+import { formatDuration } from '../api/duration';
 import { GateRule, ResolvedSpec } from '../api/spec';
 import { GateRecord, GateResult } from '../api/status';
 import { ODDS_RATIO, readEvidence, showFailLine, showLines, showOdds, SprtLimits, sprtLimits, SprtReading } from './sequential';
@@ -223,10 +224,10 @@ export const assess = (sample: GateSample, rule: GateRule, window: string, optio
 const saneCounts = (c: ComparedCounts): boolean =>
   Number.isFinite(c.requests) && Number.isFinite(c.errors) && c.requests >= 0 && c.errors >= 0;
 
-/** The verdict as status.lastGate records it; `at` is the end of the sample's window (epoch ms). */
-export const gateRecord = (verdict: Verdict, at: number, rule: GateRule, window: string): GateRecord => {
+/** The verdict as status.lastGate records it; `at` is the end of the sample's window and `windowMs` its length (epoch ms, ms). */
+export const gateRecord = (verdict: Verdict, at: number, rule: GateRule, windowMs: number): GateRecord => {
   const result: GateResult = verdict._tag;
-  const base = { result, version: verdict.version, threshold: rule.maxErrorRate, window, time: new Date(at).toISOString(), message: verdict.message };
+  const base = { result, version: verdict.version, threshold: rule.maxErrorRate, window: formatDuration(windowMs), windowMs, time: new Date(at).toISOString(), message: verdict.message };
   switch (verdict._tag) {
     case 'Unavailable':
       return base;

@@ -60,9 +60,9 @@ export const observeGate = (ctx: Ctx, status: ShiftStatus): Guarded => {
   const sample = ctx.observed.gate;
   if (sample === undefined || !guarded(ctx, status) || !isNewSample(ctx, status, sample)) return { status, notes: [] };
   const rule = ctx.spec.analysis;
-  const window = showDuration(windowOf(ctx, sample));
-  const verdict = assess(sample, rule, window, { periods: judgedPeriods(ctx.spec), latencyWindow: showDuration(rule.intervalMs) });
-  const record = gateRecord(verdict, sample.at, rule, window);
+  const windowMs = Math.max(0, windowOf(ctx, sample));
+  const verdict = assess(sample, rule, showDuration(windowMs), { periods: judgedPeriods(ctx.spec), latencyWindow: showDuration(rule.intervalMs) });
+  const record = gateRecord(verdict, sample.at, rule, windowMs);
   const before = status.consecutiveFailures ?? 0;
   const delta = failureDelta(ctx, status, verdict);
   const failures = delta === 'count' ? before + 1 : delta === 'reset' ? 0 : before;

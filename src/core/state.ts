@@ -142,7 +142,8 @@ export const freshPass = (ctx: Ctx, status: ShiftStatus): boolean => {
   // sequential: a Pass read every request since the period began, so any Pass taken in it speaks for it.
   if (ctx.spec.analysis.method === 'sequential') return msOf(gate.time, -Infinity) > evidenceStart(status, Infinity);
   const stepStart = msOf(status.stepStartedAt, ctx.now);
-  const window = parseDuration(gate.window) ?? ctx.spec.analysis.intervalMs;
+  // A number since windowMs exists; a status written before it carries only the words.
+  const window = gate.windowMs ?? parseDuration(gate.window) ?? ctx.spec.analysis.intervalMs;
   const cover = Math.min(window, dwellMs(ctx.spec, runningPhase(status)));
   return msOf(gate.time, -Infinity) >= stepStart + cover;
 };

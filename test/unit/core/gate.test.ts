@@ -63,7 +63,7 @@ describe('assess', () => {
 
 describe('gateRecord', () => {
   it('records the verdict with its counts, threshold, window and the sample time', () => {
-    const record = gateRecord(assess(measured('v3', T0, 200, 61), rule, '30s'), T0, rule, '30s');
+    const record = gateRecord(assess(measured('v3', T0, 200, 61), rule, '30s'), T0, rule, 30_000);
     expect(record).toEqual({
       result: 'Fail',
       version: 'v3',
@@ -72,13 +72,14 @@ describe('gateRecord', () => {
       errorRate: 0.305,
       threshold: 0.01,
       window: '30s',
+      windowMs: 30_000,
       time: '2026-11-20T10:00:00.000Z',
       message: 'v3 failed 61 of 200 requests (30.5 %) in 30s; limit 1 %',
     });
   });
 
   it('records an unavailable check without counts', () => {
-    const record = gateRecord(assess(unavailable('v3', T0, 'timeout'), rule, '30s'), T0, rule, '30s');
-    expect(record).toEqual({ result: 'Unavailable', version: 'v3', threshold: 0.01, window: '30s', time: '2026-11-20T10:00:00.000Z', message: 'Prometheus unavailable: timeout' });
+    const record = gateRecord(assess(unavailable('v3', T0, 'timeout'), rule, '30s'), T0, rule, 30_000);
+    expect(record).toEqual({ result: 'Unavailable', version: 'v3', threshold: 0.01, window: '30s', windowMs: 30_000, time: '2026-11-20T10:00:00.000Z', message: 'Prometheus unavailable: timeout' });
   });
 });

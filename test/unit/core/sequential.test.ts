@@ -97,8 +97,8 @@ describe('assess with method sequential: the sentences', () => {
   it('records the ratio, the compared counts and the hold in status.lastGate', () => {
     const compared = { version: 'v1', requests: 450, errors: 90 };
     const v = assess(counts(50, 10, { compared }), { ...rule, compareTo: 'stable' }, '1m30s', THREE);
-    expect(gateRecord(v, T0, rule, '1m30s')).toEqual({
-      result: 'NoData', version: 'v2', threshold: 0.01, window: '1m30s', time: iso(T0), message: v.message,
+    expect(gateRecord(v, T0, rule, 90_000)).toEqual({
+      result: 'NoData', version: 'v2', threshold: 0.01, window: '1m30s', windowMs: 90_000, time: iso(T0), message: v.message,
       requests: 50, errors: 10, errorRate: 0.2, logLikelihoodRatio: expect.closeTo(9.996, 3), compared, hold: 'SharedFailure',
     });
   });

@@ -44,7 +44,7 @@ describe('assessAnswers for a batch', () => {
     expect(verdict._tag).toBe('Fail');
     expect(verdict.message).toBe('v7 p99 latency is above the largest histogram bucket (+Inf) in 30s; limit 300 ms');
     // status records the sentence, not a number JSON cannot hold (it would be written as null)
-    const record = gateRecord(verdict, AT, rule, '30s');
+    const record = gateRecord(verdict, AT, rule, 30_000);
     expect(record).not.toHaveProperty('p99LatencyMs');
     expect(JSON.parse(JSON.stringify(record))).toEqual(record);
   });
