@@ -19,7 +19,7 @@ import {
   ExistingDestinationRule, ExistingVirtualService, isManagedBySluice, owningShift, render, sameJson, MANAGED_BY_LABEL, SHIFT_LABEL,
 } from '../istio';
 import { DESTINATION_RULES, FINALIZER, KubeObject, ORIGINAL_SPEC_ANNOTATION, VIRTUAL_SERVICES, keyOf } from '../kube/objects';
-import { CurrentRoutes, currentRoutes, done, onShiftWrite, ORIGINAL_MANAGED_BY_ANNOTATION, Pass, ReconcileDeps, recordEvents, shiftRef } from './reconcile';
+import { checkSubsets, CurrentRoutes, currentRoutes, done, onShiftWrite, ORIGINAL_MANAGED_BY_ANNOTATION, Pass, ReconcileDeps, recordEvents, shiftRef } from './reconcile';
 
 type Spec = Record<string, unknown>;
 interface Release {
@@ -147,6 +147,18 @@ export const releaseRoutes = async (
   for (const w of writes) {
     const rv = versions.get(w.kind);
     const object = rv ? { ...w.object, metadata: { ...w.object.metadata, resourceVersion: rv } } : w.object;
+    // Pinned routes name subsets as the cache saw them (an original put back is the user's own).
+    // With the rule gone (its namespace being deleted) no route to a subset can be served: the
+    // routes are left as they are rather than pinned to a subset that does not exist.
+    if (w.kind === 'VirtualService' && !versions.has('DestinationRule') && isManagedBySluice(object)) {
+      const subsets = await checkSubsets(deps.kube, object);
+      if (subsets._tag === 'Unreadable') return { _tag: 'Error', error: subsets.error };
+      if (subsets._tag === 'SubsetsGone') return done(500);
+      if (subsets._tag === 'RuleGone') {
+        deps.log.warn('routes not pinned: their DestinationRule is gone', { namespace, shift: name, virtualService: object.metadata.name });
+        continue;
+      }
+    }
     const r = await deps.kube.replace(w.kind === 'VirtualService' ? VIRTUAL_SERVICES : DESTINATION_RULES, object)();
     if (E.isLeft(r)) return r.left._tag === 'Conflict' ? done(500) : { _tag: 'Error', error: r.left };
     if (r.right.metadata.resourceVersion) versions.set(w.kind, r.right.metadata.resourceVersion);

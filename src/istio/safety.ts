@@ -5,16 +5,15 @@
  *   2. every subset a route names exists in the DestinationRule (else Envoy answers 503 NC).
  */
 
-interface RoutesLike {
+export interface RoutesLike {
   readonly spec?: { readonly http?: readonly { readonly name?: string; readonly route?: readonly { readonly destination?: { readonly subset?: string }; readonly weight?: number }[] }[] };
 }
-interface SubsetsLike {
+export interface SubsetsLike {
   readonly spec?: { readonly subsets?: readonly { readonly name: string }[] };
 }
 
 /** Every broken invariant, as sentences; empty when the routes are safe. */
 export const routeProblems = (vs: RoutesLike, dr: SubsetsLike): string[] => {
-  const subsets = new Set((dr.spec?.subsets ?? []).map((s) => s.name));
   const problems: string[] = [];
   (vs.spec?.http ?? []).forEach((route, i) => {
     const where = `spec.http[${i}]${route.name ? ` (${route.name})` : ''}`;
@@ -27,11 +26,19 @@ export const routeProblems = (vs: RoutesLike, dr: SubsetsLike): string[] => {
     });
     const sum = weights.reduce<number>((a, w) => a + (typeof w === 'number' ? w : 0), 0);
     if (dests.length > 0 && sum !== 100) problems.push(`${where}: weights sum to ${sum}, expected 100`);
-    dests.forEach((d, j) => {
-      const subset = d.destination?.subset;
-      if (subset !== undefined && !subsets.has(subset))
-        problems.push(`${where}.route[${j}].destination.subset: "${subset}" is not a subset of the DestinationRule`);
-    });
   });
-  return problems;
+  return [...problems, ...missingSubsets(vs, dr)];
+};
+
+/** Invariant 2 alone: every route destination naming a subset the DestinationRule lacks, as sentences. */
+export const missingSubsets = (vs: RoutesLike, dr: SubsetsLike): string[] => {
+  const subsets = new Set((dr.spec?.subsets ?? []).map((s) => s.name));
+  return (vs.spec?.http ?? []).flatMap((route, i) =>
+    (route.route ?? []).flatMap((d, j) => {
+      const subset = d.destination?.subset;
+      return subset !== undefined && !subsets.has(subset)
+        ? [`spec.http[${i}]${route.name ? ` (${route.name})` : ''}.route[${j}].destination.subset: "${subset}" is not a subset of the DestinationRule`]
+        : [];
+    }),
+  );
 };

@@ -6,7 +6,7 @@
  */
 import { reconcile, ReconcileError } from '../../../src/daemon/reconcile';
 import { forbidden, unavailable } from '../../../src/kube/errors';
-import { PODS, SERVICES, TRAFFIC_SHIFTS, VIRTUAL_SERVICES } from '../../../src/kube/objects';
+import { DESTINATION_RULES, KubeObject, PODS, SERVICES, TRAFFIC_SHIFTS, VIRTUAL_SERVICES } from '../../../src/kube/objects';
 import { NS, pod, seedShift, world, World } from './fixtures';
 
 const KEY = `${NS}/reviews`;
@@ -157,5 +157,47 @@ describe('failure paths keep a guarded, routable split', () => {
     const ratings = (w.mem.read(VIRTUAL_SERVICES, NS, 'ratings')?.spec as any).http.at(-1).route.map((r: any) => [r.destination.subset, r.weight]);
     expect(ratings).toEqual([['v1', 90], ['v2', 10]]);
     expect(statusOf(w).routedService).toBe('ratings');
+  });
+
+  describe('a cache that has not yet seen the DestinationRule deleted (a namespace being deleted)', () => {
+    /** The DestinationRule gone from the API server while the cache still returns it. */
+    const ruleDeletedBehindCache = (w: World): KubeObject => {
+      const cached = w.mem.read(DESTINATION_RULES, NS, 'reviews')!;
+      w.mem.store.delete(`${DESTINATION_RULES.plural}/${NS}/reviews`);
+      Object.assign(w.deps, { caches: { ...w.mem.caches, destinationRule: () => cached } });
+      return cached;
+    };
+    const vsWrites = (w: World) => w.mem.writes.filter((x) => x.kind === 'VirtualService');
+
+    it('writes no VirtualService naming its subsets, and writes it once the rule is back', async () => {
+      const w = world(['v1', 'v2']);
+      await atFirstStep(w);
+      const cached = ruleDeletedBehindCache(w);
+      await failTwice(w);
+      // The fallback is decided and durable in status; the routes wait for a rule to route to.
+      expect(statusOf(w).phase).toBe('RolledBack');
+      expect(vsWrites(w)).toEqual([]);
+      expect(vsRoute(w)).toEqual([['v1', 90], ['v2', 10]]);
+      w.mem.seed(DESTINATION_RULES, cached);
+      await pass(w);
+      expect(vsRoute(w)).toEqual([['v1', 100], ['v2', 0]]);
+    });
+
+    it('lets a deleted shift go without pinning its routes to a subset that is gone', async () => {
+      const w = world(['v1', 'v2']);
+      await atFirstStep(w);
+      ruleDeletedBehindCache(w);
+      w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, metadata: { ...o.metadata, deletionTimestamp: new Date(w.mem.now()).toISOString() } }));
+      w.mem.writes.length = 0;
+      await reconcile(w.deps, KEY).catch(() => undefined);
+      expect(vsWrites(w)).toEqual([]);
+      // Once the cache has caught up, the deletion finishes (a namespace being deleted is not
+      // held up) and the routes were never pointed at a subset that does not exist.
+      Object.assign(w.deps, { caches: { ...w.mem.caches, destinationRule: () => undefined } });
+      await reconcile(w.deps, KEY);
+      expect(vsWrites(w)).toEqual([]);
+      expect(w.mem.read(TRAFFIC_SHIFTS, NS, 'reviews')).toBeUndefined();
+      expect(w.logs.map((l) => l.msg)).toContain('routes not pinned: their DestinationRule is gone');
+    });
   });
 });
