@@ -314,7 +314,7 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
   };
 
   // ---- rule: gated-full-traffic, on routes. A sluice VirtualService write that brings a version
-  // to 100 % in a route other than the preview route (it did not have 100 % there in the
+  // to 100 % in a route other than an audience route (preview, ab-test) (it did not have 100 % there in the
   // VirtualService as last written) must agree with the shift's status: the one the same replica
   // writes next for that shift (before its next write of those routes: sluice writes routes,
   // then the status that describes them), or the one last written before it. One of them must

@@ -94,14 +94,15 @@ export const maxShare = (vs: Obj | undefined, subset: string): number =>
   vs === undefined ? 0 : Math.max(0, ...routesOf(vs).map((r) => shareIn(r, subset)));
 
 /**
- * The blue-green preview route sluice renders (src/istio/render.ts names it `preview`): only
- * requests matching previewMatch take it, so 100 % there is not all traffic.
+ * The candidate's audience routes sluice renders (src/istio/render.ts): `preview` (blue-green's
+ * previewMatch) and `ab-test` (strategy.abTest.match). Only matching requests take them, so
+ * 100 % there is not all traffic.
  */
-export const PREVIEW_ROUTE = 'preview';
+export const AUDIENCE_ROUTES: ReadonlySet<string | undefined> = new Set(['preview', 'ab-test']);
 
-/** Subsets given 100 % by a route that is not the preview route. */
+/** Subsets given 100 % by a route that is not an audience route. */
 export const fullSubsets = (vs: Obj): Set<string> =>
-  new Set(routesOf(vs).filter((r) => r.name !== PREVIEW_ROUTE).flatMap((r) => r.destinations.filter((d) => d.subset !== undefined && shareIn(r, d.subset) === 100).map((d) => d.subset as string)));
+  new Set(routesOf(vs).filter((r) => !AUDIENCE_ROUTES.has(r.name)).flatMap((r) => r.destinations.filter((d) => d.subset !== undefined && shareIn(r, d.subset) === 100).map((d) => d.subset as string)));
 
 /** Istio's short host names resolve in the VirtualService's namespace. */
 export const fqdn = (host: string, namespace: string): string => {

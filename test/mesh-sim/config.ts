@@ -18,14 +18,15 @@ export const profileChangeCodec = struct('ProfileChange', versionRef, profileFie
 const scheduledChangeCodec = struct('ScheduledChange', { ...versionRef, atSeconds: numberIn(0, 1e9) }, profileFields);
 
 const previewCodec = struct('Preview', { headers: stringMap, rps: numberIn(0, 100_000) }, { uri: nonEmptyString });
+const streamCodec = struct('Stream', { name: nonEmptyString, rps: numberIn(0, 100_000) }, { uri: nonEmptyString, method: nonEmptyString, headers: stringMap });
 
 const serviceCodec = struct(
   'ServiceTraffic',
   { namespace: nonEmptyString, service: nonEmptyString, rps: numberIn(0, 100_000) },
-  { versionLabel: nonEmptyString, uri: nonEmptyString, headers: stringMap, preview: previewCodec },
+  { versionLabel: nonEmptyString, uri: nonEmptyString, method: nonEmptyString, headers: stringMap, preview: previewCodec, streams: listOf(streamCodec, 'streams') },
 );
 
-const clientCodec = struct('Client', {}, { workload: nonEmptyString, namespace: nonEmptyString, serviceAccount: nonEmptyString });
+const clientCodec = struct('Client', {}, { workload: nonEmptyString, namespace: nonEmptyString, serviceAccount: nonEmptyString, labels: stringMap });
 
 export const configCodec = struct(
   'MeshSimConfig',
@@ -57,10 +58,23 @@ export interface ServiceTraffic {
   readonly versionLabel: string;
   /** Path of the main stream's requests. Default `/`. */
   readonly uri: string;
+  /** Method of the main stream's requests. Default GET. */
+  readonly method: string;
   /** Headers of the main stream's requests. Default none. */
   readonly headers: Readonly<Record<string, string>>;
   /** An extra stream with its own headers, e.g. `{"x-preview":"true"}` at 2 rps. Default none. */
   readonly preview?: { readonly headers: Readonly<Record<string, string>>; readonly rps: number; readonly uri: string };
+  /** Further named streams (id `<namespace>/<service>#<name>`), e.g. users with an A/B cookie. Default none. */
+  readonly streams: readonly ExtraStream[];
+}
+
+/** A named extra stream; uri and method default to the service's, headers to none. */
+export interface ExtraStream {
+  readonly name: string;
+  readonly rps: number;
+  readonly uri: string;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /** The resolved configuration, every default filled in. */
@@ -79,8 +93,8 @@ export interface MeshSimConfig {
   readonly ledgerFlushMs: number;
   /** Prometheus file_sd folder. Default $SLUICE_PROM_TARGETS_DIR; none: no registration. */
   readonly promTargetsDir?: string;
-  /** The synthetic client. Default workload `loadgen` in each target's namespace, service account `loadgen`. */
-  readonly client: { readonly workload: string; readonly namespace?: string; readonly serviceAccount: string };
+  /** The synthetic client. Default workload `loadgen` in each target's namespace, service account `loadgen`, labels `{app: <workload>}` (what sourceLabels matches test). */
+  readonly client: { readonly workload: string; readonly namespace?: string; readonly serviceAccount: string; readonly labels: Readonly<Record<string, string>> };
   readonly services: readonly ServiceTraffic[];
   /** Profiles at start. Versions without one: 0 errors, p50 20 ms, p99 100 ms. */
   readonly profiles: readonly ProfileChange[];
@@ -99,15 +113,28 @@ export const withDefaults = (c: MeshSimConfigInput, env: Readonly<Record<string,
   ledgerPath: c.ledgerPath,
   ledgerFlushMs: c.ledgerFlushMs ?? 5000,
   promTargetsDir: c.promTargetsDir ?? (env.SLUICE_PROM_TARGETS_DIR || undefined),
-  client: { workload: c.client?.workload ?? 'loadgen', namespace: c.client?.namespace, serviceAccount: c.client?.serviceAccount ?? 'loadgen' },
+  client: {
+    workload: c.client?.workload ?? 'loadgen',
+    namespace: c.client?.namespace,
+    serviceAccount: c.client?.serviceAccount ?? 'loadgen',
+    labels: c.client?.labels ?? { app: c.client?.workload ?? 'loadgen' },
+  },
   services: c.services.map((s) => ({
     namespace: s.namespace,
     service: s.service,
     rps: s.rps,
     versionLabel: s.versionLabel ?? 'version',
     uri: s.uri ?? '/',
+    method: s.method ?? 'GET',
     headers: lowerCaseKeys(s.headers ?? {}),
     preview: s.preview && { headers: lowerCaseKeys(s.preview.headers), rps: s.preview.rps, uri: s.preview.uri ?? s.uri ?? '/' },
+    streams: (s.streams ?? []).map((x) => ({
+      name: x.name,
+      rps: x.rps,
+      uri: x.uri ?? s.uri ?? '/',
+      method: x.method ?? s.method ?? 'GET',
+      headers: lowerCaseKeys(x.headers ?? {}),
+    })),
   })),
   profiles: c.profiles ?? [],
   schedule: c.schedule ?? [],

@@ -25,10 +25,23 @@ const stringMatch = (u: unknown): StringMatch => {
   return { exact: str(o.exact), prefix: str(o.prefix), regex: str(o.regex) };
 };
 
+const matchMap = (u: unknown, lowerCase: boolean): Record<string, StringMatch> =>
+  Object.fromEntries(Object.entries(obj(u)).map(([k, v]) => [lowerCase ? k.toLowerCase() : k, stringMatch(v)]));
+const optional = <A>(u: unknown, f: (u: unknown) => A): A | undefined => (u === undefined ? undefined : f(u));
+
 const httpMatch = (u: unknown): HttpMatch => {
   const o = obj(u);
-  const headers = Object.fromEntries(Object.entries(obj(o.headers)).map(([k, v]) => [k.toLowerCase(), stringMatch(v)]));
-  return { headers, uri: o.uri === undefined ? undefined : stringMatch(o.uri) };
+  return {
+    headers: matchMap(o.headers, true),
+    uri: optional(o.uri, stringMatch),
+    withoutHeaders: optional(o.withoutHeaders, (w) => matchMap(w, true)),
+    queryParams: optional(o.queryParams, (q) => matchMap(q, false)),
+    method: optional(o.method, stringMatch),
+    authority: optional(o.authority, stringMatch),
+    ignoreUriCase: o.ignoreUriCase === true ? true : undefined,
+    sourceLabels: optional(o.sourceLabels, strMap),
+    sourceNamespace: str(o.sourceNamespace),
+  };
 };
 
 const routeDestination = (u: unknown): RouteDestination => {

@@ -20,6 +20,20 @@ export interface StringMatch {
 export interface HttpMatch {
   readonly headers?: Readonly<Record<string, StringMatch>>;
   readonly uri?: StringMatch;
+  /** Header conditions that must NOT hold (Envoy `invert_match`, a missing header read as ""). */
+  readonly withoutHeaders?: Readonly<Record<string, StringMatch>>;
+  /** Query parameters of the request path (the first value of a repeated name). */
+  readonly queryParams?: Readonly<Record<string, StringMatch>>;
+  /** The `:method` pseudo-header. */
+  readonly method?: StringMatch;
+  /** The `:authority` pseudo-header. */
+  readonly authority?: StringMatch;
+  /** Case-insensitive `uri` exact/prefix (Envoy `case_sensitive: false`; a uri regex stays case-sensitive). */
+  readonly ignoreUriCase?: boolean;
+  /** Labels the client's workload must carry; istiod leaves the match out of other proxies' routes. */
+  readonly sourceLabels?: Readonly<Record<string, string>>;
+  /** Namespace the client's workload must run in; likewise decided per proxy by istiod. */
+  readonly sourceNamespace?: string;
 }
 
 /** One entry of `http[].route[]`. */
@@ -91,6 +105,13 @@ export const emptySnapshot: MeshSnapshot = { virtualServices: [], destinationRul
 
 /** A simulated HTTP request as routing sees it. Header names are lower case. */
 export interface Request {
+  /** The `:path`: the path, optionally followed by `?query`. */
   readonly uri: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** The `:method`. Default GET. */
+  readonly method?: string;
+  /** The `:authority`. Default: none (an authority match then fails). */
+  readonly authority?: string;
+  /** The client proxy's own labels and namespace (what sourceLabels / sourceNamespace test). Default: none. */
+  readonly source?: { readonly labels: Readonly<Record<string, string>>; readonly namespace: string };
 }

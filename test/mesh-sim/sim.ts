@@ -32,8 +32,10 @@ export interface MeshSim {
   readonly setProfile: (change: ProfileChange) => void;
   /** The ground-truth ledger so far. */
   readonly ledger: () => LedgerJson;
-  /** Requests sent so far per stream: `shop/reviews` and, with preview traffic, `shop/reviews#preview`. */
+  /** Requests sent so far per stream: `shop/reviews` and, with preview traffic or named streams, `shop/reviews#preview`, `shop/reviews#<name>`. */
   readonly sent: () => Readonly<Record<string, number>>;
+  /** Who got which version: per stream, the requests each version answered ("unknown": none did). */
+  readonly received: () => Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Per-version totals of `namespace/service` over seconds [fromSecond, toSecond) since start. */
   readonly totals: (service: string, fromSecond?: number, toSecond?: number) => Readonly<Record<string, VersionTotals>>;
   /** The Prometheus exposition text of /metrics. */
@@ -64,10 +66,15 @@ export const streamsOf = (c: MeshSimConfig): readonly Stream[] =>
   c.services.flatMap((s) => {
     const target = { namespace: s.namespace, name: s.service };
     const source = { workload: c.client.workload, namespace: c.client.namespace ?? s.namespace, serviceAccount: c.client.serviceAccount };
-    const main: Stream = { id: serviceKey(target), target, rps: s.rps, request: { uri: s.uri, headers: s.headers }, source };
-    if (s.preview === undefined) return [main];
-    const preview: Stream = { id: `${main.id}#preview`, target, rps: s.preview.rps, request: { uri: s.preview.uri, headers: s.preview.headers }, source };
-    return [main, preview];
+    const client = { labels: c.client.labels, namespace: source.namespace };
+    const authority = s.service;
+    const main: Stream = { id: serviceKey(target), target, rps: s.rps, request: { uri: s.uri, method: s.method, authority, headers: s.headers, source: client }, source };
+    const preview: Stream[] =
+      s.preview === undefined
+        ? []
+        : [{ id: `${main.id}#preview`, target, rps: s.preview.rps, request: { uri: s.preview.uri, method: s.method, authority, headers: s.preview.headers, source: client }, source }];
+    const extra = s.streams.map((x): Stream => ({ id: `${main.id}#${x.name}`, target, rps: x.rps, request: { uri: x.uri, method: x.method, authority, headers: x.headers, source: client }, source }));
+    return [main, ...preview, ...extra];
   });
 
 const engineSetup = (c: MeshSimConfig): EngineSetup => {
@@ -114,11 +121,14 @@ export const startMeshSim = async (input: unknown, options: MeshSimOptions = {})
   state = initialState(setup, startedAtMs, watch.snapshot(), config.profiles);
   const ledger = new Ledger(startedAtMs);
   const sent = new Map<string, number>();
+  const received = new Map<string, Map<string, number>>();
 
   const book = (requests: readonly SimulatedRequest[], intervalStart: number) => {
     const second = secondOf(startedAtMs, intervalStart);
     for (const r of requests) {
       sent.set(r.stream, (sent.get(r.stream) ?? 0) + 1);
+      const versions = received.get(r.stream) ?? new Map<string, number>();
+      received.set(r.stream, versions.set(r.version, (versions.get(r.version) ?? 0) + 1));
       ledger.book({ service: serviceKey(r.outcome.service), version: r.version, second, failed: r.status >= 500 });
       for (const report of reportsOf(r)) metrics.record(report, r.latencyMs);
     }
@@ -175,6 +185,7 @@ export const startMeshSim = async (input: unknown, options: MeshSimOptions = {})
     },
     ledger: () => ledger.toJSON(),
     sent: () => Object.fromEntries(sent),
+    received: () => Object.fromEntries([...received].map(([stream, versions]) => [stream, Object.fromEntries(versions)])),
     totals: (service, fromSecond, toSecond) => ledger.totals(service, fromSecond, toSecond),
     metrics: () => metrics.registry.metrics(),
     stop,

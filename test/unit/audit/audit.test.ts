@@ -224,6 +224,14 @@ describe('checkWrites', () => {
       expect(found[0]!.message).toContain('phase Promoting');
     });
 
+    it("does not take the candidate's audience routes (blue-green preview, A/B test) for all traffic; the same 100 % in the primary route is flagged", () => {
+      const testing = progressing(0, { step: -1 });
+      const withRoute = (extra: { preview?: string; abTest?: string }) => [...canaryAt25().slice(0, 2), ...reconcileWrites(10, ['v1', 'v2'], { v1: 100, v2: 0 }, testing), write('virtualservices', vs({ v1: 100, v2: 0 }, extra), { at: 11 })];
+      expect(checkWrites(withRoute({ abTest: 'v2' }))).toEqual([]);
+      expect(checkWrites(withRoute({ preview: 'v2' }))).toEqual([]);
+      expect(rules(checkWrites([...withRoute({}), write('virtualservices', vs({ v1: 0, v2: 100 }), { at: 12 })]))).toEqual(['gated-full-traffic']);
+    });
+
     it('does not count a Pass from an earlier run of the same version', () => {
       const log = [...canaryAt25(), write('virtualservices', vs({ v2: 100 }), { at: 40 }), write('trafficshifts', promotedWithout(gate('Pass', -200)), { at: 40.02, subresource: 'status' })];
       expect(rules(checkWrites(log))).toEqual(['gated-full-traffic']);

@@ -60,7 +60,7 @@ export const write = (resource: Resource, object: Record<string, unknown> | unde
 };
 
 /** A VirtualService as sluice renders it: a `primary` route with these subset weights (undefined: no weight field). */
-export const vs = (weights: Record<string, number | undefined | string>, extra: { preview?: string; name?: string } = {}): Record<string, unknown> => ({
+export const vs = (weights: Record<string, number | undefined | string>, extra: { preview?: string; abTest?: string; name?: string } = {}): Record<string, unknown> => ({
   apiVersion: 'networking.istio.io/v1',
   kind: 'VirtualService',
   metadata: { name: extra.name ?? SHIFT, namespace: NS, labels: { 'app.kubernetes.io/managed-by': 'sluice', 'sluice.dev/shift': SHIFT } },
@@ -70,6 +70,9 @@ export const vs = (weights: Record<string, number | undefined | string>, extra: 
     http: [
       ...(extra.preview !== undefined
         ? [{ name: 'preview', match: [{ headers: { 'x-preview': { exact: 'true' } } }], route: [{ destination: { host: HOST, subset: extra.preview }, weight: 100 }] }]
+        : []),
+      ...(extra.abTest !== undefined
+        ? [{ name: 'ab-test', match: [{ headers: { cookie: { regex: '^(.*?;)?(user=beta)(;.*)?$' } } }], route: [{ destination: { host: HOST, subset: extra.abTest }, weight: 100 }] }]
         : []),
       {
         name: 'primary',

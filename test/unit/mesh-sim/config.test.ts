@@ -15,8 +15,8 @@ describe('mesh-sim configuration', () => {
         ledgerPath: undefined,
         ledgerFlushMs: 5000,
         promTargetsDir: '/tmp/targets',
-        client: { workload: 'loadgen', namespace: undefined, serviceAccount: 'loadgen' },
-        services: [{ namespace: 'shop', service: 'reviews', rps: 50, versionLabel: 'version', uri: '/', headers: {}, preview: undefined }],
+        client: { workload: 'loadgen', namespace: undefined, serviceAccount: 'loadgen', labels: { app: 'loadgen' } },
+        services: [{ namespace: 'shop', service: 'reviews', rps: 50, versionLabel: 'version', uri: '/', method: 'GET', headers: {}, preview: undefined, streams: [] }],
         profiles: [],
         schedule: [],
       },
@@ -26,6 +26,14 @@ describe('mesh-sim configuration', () => {
   it('lower-cases preview header names and inherits the uri', () => {
     const r = decodeConfig({ services: [{ ...minimal.services[0], uri: '/api', preview: { headers: { 'X-Preview': 'true' }, rps: 2 } }] });
     expect(r.ok && r.value.services[0].preview).toEqual({ headers: { 'x-preview': 'true' }, rps: 2, uri: '/api' });
+  });
+
+  it('gives named streams the service uri and method unless they set their own, header names lower-cased', () => {
+    const r = decodeConfig({ services: [{ ...minimal.services[0], uri: '/api', method: 'POST', streams: [{ name: 'beta', rps: 3, headers: { Cookie: 'user=beta' } }, { name: 'q', rps: 1, uri: '/q?x=1', method: 'GET' }] }] });
+    expect(r.ok && r.value.services[0].streams).toEqual([
+      { name: 'beta', rps: 3, uri: '/api', method: 'POST', headers: { cookie: 'user=beta' } },
+      { name: 'q', rps: 1, uri: '/q?x=1', method: 'GET', headers: {} },
+    ]);
   });
 
   it('names the field, the value and the expectation for each error', () => {

@@ -190,3 +190,35 @@ describe('route: which VirtualService and DestinationRule apply', () => {
     expect(destinationRuleFor([elsewhere, local], reviews)?.name).toBe('y');
   });
 });
+
+describe('route: the other HTTPMatchRequest fields, as istiod translates them for Envoy', () => {
+  const beta = { labels: { app: 'loadgen', track: 'beta' }, namespace: 'shop' };
+  const cases: [string, HttpMatch, Request, string][] = [
+    ['a cookie by regex (the cookie header)', { headers: { cookie: { regex: '^(.*?;\\s*)?user=beta(;.*)?$' } } }, { uri: '/', headers: { cookie: 'theme=dark; user=beta' } }, 'v2'],
+    ['another cookie value', { headers: { cookie: { regex: '^(.*?;\\s*)?user=beta(;.*)?$' } } }, { uri: '/', headers: { cookie: 'user=betamax' } }, 'v1'],
+    ['presence of a header (empty StringMatch)', { headers: { 'x-canary': {} } }, { uri: '/', headers: { 'x-canary': '' } }, 'v2'],
+    ['presence of a header (regex "*")', { headers: { 'x-canary': { regex: '*' } } }, { uri: '/', headers: { 'x-canary': 'any' } }, 'v2'],
+    ['withoutHeaders and the header absent', { withoutHeaders: { 'x-opt-out': { exact: '1' } } }, { uri: '/', headers: {} }, 'v2'],
+    ['withoutHeaders and the header matching', { withoutHeaders: { 'x-opt-out': { exact: '1' } } }, { uri: '/', headers: { 'x-opt-out': '1' } }, 'v1'],
+    ['withoutHeaders presence and the header present', { withoutHeaders: { 'x-opt-out': {} } }, { uri: '/', headers: { 'x-opt-out': '0' } }, 'v1'],
+    ['a query parameter', { queryParams: { variant: { exact: 'b' } } }, { uri: '/list?page=2&variant=b', headers: {} }, 'v2'],
+    ['the first of a repeated query parameter', { queryParams: { variant: { exact: 'b' } } }, { uri: '/list?variant=a&variant=b', headers: {} }, 'v1'],
+    ['a query parameter by presence', { queryParams: { debug: {} } }, { uri: '/list?debug', headers: {} }, 'v2'],
+    ['a missing query parameter', { queryParams: { variant: { exact: 'b' } } }, { uri: '/list', headers: {} }, 'v1'],
+    ['a uri that ignores the query string', { uri: { exact: '/list' } }, { uri: '/list?variant=b', headers: {} }, 'v2'],
+    ['ignoreUriCase on a prefix', { uri: { prefix: '/API' }, ignoreUriCase: true }, { uri: '/api/x', headers: {} }, 'v2'],
+    ['a prefix in another case without ignoreUriCase', { uri: { prefix: '/API' } }, { uri: '/api/x', headers: {} }, 'v1'],
+    ['ignoreUriCase, which a regex ignores', { uri: { regex: '/API/.*' }, ignoreUriCase: true }, { uri: '/api/x', headers: {} }, 'v1'],
+    ['the method', { method: { exact: 'POST' } }, { uri: '/', headers: {}, method: 'POST' }, 'v2'],
+    ['the method, GET by default', { method: { exact: 'POST' } }, { uri: '/', headers: {} }, 'v1'],
+    ['the authority', { authority: { prefix: 'reviews' } }, { uri: '/', headers: {}, authority: 'reviews:9080' }, 'v2'],
+    ['sourceLabels the client carries', { sourceLabels: { track: 'beta' } }, { uri: '/', headers: {}, source: beta }, 'v2'],
+    ['sourceLabels the client lacks', { sourceLabels: { track: 'alpha' } }, { uri: '/', headers: {}, source: beta }, 'v1'],
+    ['sourceNamespace', { sourceNamespace: 'shop' }, { uri: '/', headers: {}, source: beta }, 'v2'],
+    ['another sourceNamespace', { sourceNamespace: 'web' }, { uri: '/', headers: {}, source: beta }, 'v1'],
+  ];
+  it.each(cases)('routes on %s', (_, match, req, expected) => {
+    const snap = snapshot({ virtualServices: [previewRoute([match])], destinationRules: [v1v2Rule()] });
+    expect(versionOf(routeIn(snap, req))).toBe(expected);
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * Routing modes end to end (issue 13): `sluice run` as a child process against the real control
+ * plane, Prometheus and the mesh simulator, which routes each simulated request the way Envoy
+ * would with the VirtualService sluice wrote. The simulator's per-stream counts (`received`) are
+ * the ground truth of who got which version.
+ *
+ * Each test has its own namespace (deleted afterwards) and its own daemon watching only it.
+ */
+import { startMeshSim, type MeshSim } from '../mesh-sim/sim';
+import {
+  canarySpec, DaemonProcess, deleteNamespace, eventsFor, getIstio, givenReviews, givenShift, newNamespace, patchShift, sleep, startDaemon,
+  waitForPhase, weightsOf,
+} from './daemonFixtures';
+
+jest.setTimeout(300_000);
+
+type Received = Readonly<Record<string, Readonly<Record<string, number>>>>;
+
+/** Requests per stream and version received between two `received()` readings. */
+const delta = (before: Received, after: Received): Record<string, Record<string, number>> =>
+  Object.fromEntries(
+    Object.entries(after).map(([stream, versions]) => [
+      stream,
+      Object.fromEntries(Object.entries(versions).map(([v, n]) => [v, n - (before[stream]?.[v] ?? 0)]).filter(([, n]) => (n as number) > 0)),
+    ]),
+  );
+
+/** Time for a route write to reach the simulated data plane (propagationDelayMs 500) plus a tick. */
+const PROPAGATION_MS = 1500;
+
+describe('routing modes', () => {
+  let namespace = '';
+  let sim: MeshSim | undefined;
+  const daemons: DaemonProcess[] = [];
+
+  afterEach(async () => {
+    for (const d of daemons.splice(0)) await d.kill('SIGKILL');
+    await sim?.stop();
+    sim = undefined;
+    await deleteNamespace(namespace);
+  });
+
+  it('A/B: only users with the beta cookie or header reach the candidate; a passing gate promotes it, a failing one sends them back to stable', async () => {
+    // Given v1 stable, three client populations, and an A/B shift on a cookie (by regex) or a header.
+    namespace = await newNamespace('r-abtest');
+    await givenReviews(namespace, ['v1', 'v2', 'v3'], { replicas: 1 });
+    daemons.push(await startDaemon(namespace, 'sluice-a'));
+    const abTest = {
+      match: [{ headers: { cookie: { regex: '^(.*?;\\s*)?user=beta(;.*)?$' } } }, { headers: { 'x-group': { exact: 'beta' } } }],
+      iterations: 2,
+    };
+    await givenShift(namespace, canarySpec('v1', { strategy: { abTest } }));
+    await waitForPhase(namespace, (st) => st.stableVersion === 'v1' && st.phase === 'Idle', 60_000);
+    sim = await startMeshSim(
+      {
+        seed: 13, propagationDelayMs: 500,
+        services: [{
+          namespace, service: 'reviews', rps: 20,
+          streams: [
+            { name: 'cookie', rps: 8, headers: { cookie: 'theme=dark; user=beta' } },
+            { name: 'header', rps: 4, headers: { 'x-group': 'beta' } },
+            { name: 'lookalike', rps: 4, headers: { cookie: 'user=betamax', 'x-group': 'beta-2' } },
+          ],
+        }],
+      },
+      { log: () => undefined },
+    );
+    const main = `${namespace}/reviews`;
+    const [cookie, header, lookalike] = ['cookie', 'header', 'lookalike'].map((s) => `${main}#${s}`);
+
+    // When v2 is the new version, Then only the beta populations reach it, and all of their requests do.
+    patchShift(namespace, { spec: { version: 'v2' } });
+    await waitForPhase(namespace, (st) => st.phase === 'Progressing' && st.candidateVersion === 'v2', 60_000);
+    const vs = (await getIstio(namespace, 'virtualservices'))!;
+    expect(vs.spec.http.map((r: { name: string }) => r.name)).toEqual(['ab-test', 'primary']);
+    expect(weightsOf(vs)).toMatchObject({ v1: 100 });
+    await sleep(PROPAGATION_MS);
+    const start = sim.received();
+    await sleep(8000);
+    const testing = delta(start, sim.received());
+    expect(testing[main]).toEqual({ v1: expect.any(Number) });
+    expect(testing[lookalike]).toEqual({ v1: expect.any(Number) });
+    expect(testing[cookie]).toEqual({ v2: expect.any(Number) });
+    expect(testing[header]).toEqual({ v2: expect.any(Number) });
+    expect(testing[cookie].v2).toBeGreaterThan(40); // 8 rps for 8 s
+
+    // Then after `iterations` passing gate intervals v2 is promoted and everyone gets it.
+    const promoted = await waitForPhase(namespace, 'Promoted', 120_000);
+    expect(promoted.stableVersion).toBe('v2');
+    expect(promoted.lastGate.result).toBe('Pass');
+    await sleep(PROPAGATION_MS);
+    const afterPromotion = sim.received();
+    await sleep(3000);
+    const everyone = delta(afterPromotion, sim.received());
+    for (const stream of [main, cookie, header, lookalike]) expect(everyone[stream]).toEqual({ v2: expect.any(Number) });
+
+    // When v3 answers half its requests with 500 and becomes the new version,
+    // Then only the beta populations saw it, and the failing gate sends them back to v2 in one write.
+    sim.setProfile({ namespace, service: 'reviews', version: 'v3', errorFraction: 0.5 });
+    patchShift(namespace, { spec: { version: 'v3' } });
+    await waitForPhase(namespace, (st) => st.phase === 'Progressing' && st.candidateVersion === 'v3', 60_000);
+    const v3Start = sim.received();
+    const back = await waitForPhase(namespace, 'RolledBack', 120_000);
+    expect(back.stableVersion).toBe('v2');
+    expect(back.lastGate.result).toBe('Fail');
+    const during = delta(v3Start, sim.received());
+    expect(during[main].v3 ?? 0).toBe(0);
+    expect(during[lookalike].v3 ?? 0).toBe(0);
+    expect(during[cookie].v3).toBeGreaterThan(0);
+    const after = (await getIstio(namespace, 'virtualservices'))!;
+    expect(after.spec.http.map((r: { name: string }) => r.name)).toEqual(['primary']);
+    expect(weightsOf(after)).toMatchObject({ v2: 100 });
+    await sleep(PROPAGATION_MS);
+    const afterFallback = sim.received();
+    await sleep(3000);
+    const restored = delta(afterFallback, sim.received());
+    for (const stream of [main, cookie, header, lookalike]) expect(restored[stream]).toEqual({ v2: expect.any(Number) });
+    expect((await eventsFor(namespace)).find((e) => e.reason === 'RolledBack')?.type).toBe('Warning');
+    // The per-stream counts add up to the ledger.
+    const perVersion: Record<string, number> = {};
+    for (const versions of Object.values(sim.received())) for (const [v, n] of Object.entries(versions)) perVersion[v] = (perVersion[v] ?? 0) + n;
+    expect(perVersion).toEqual(Object.fromEntries(Object.entries(sim.totals(main)).map(([v, t]) => [v, t.requests])));
+  });
+});
