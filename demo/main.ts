@@ -11,7 +11,9 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import * as E from 'fp-ts/Either';
 import type { ShiftStatus } from '../src/api/status';
+import { FlagDef, Parsed, parseFlags } from '../src/cli/parseFlags';
 import { deploymentOf, parseManifests, sampleApp } from './app';
 import { renderChart, type RateSeries } from './chart';
 import { applyObjects, kubectl, makeCtx, shellQuote, type Args, type Ctx } from './io';
@@ -25,16 +27,28 @@ import {
 import { renderSummary, type StoryResult } from './summary';
 import { LiveView } from './view';
 
-const parseArgs = (argv: readonly string[]): Args | string => {
-  const value = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
-  };
-  const results = value('--results');
-  const meshUrl = value('--mesh-url');
-  if (!results) return '--results DIR is required';
-  if (!meshUrl) return '--mesh-url URL (the mesh simulator control endpoint) is required';
-  return { quick: argv.includes('--quick'), results, meshUrl, appFile: value('--app') ?? 'istio/samples/app.yaml' };
+const DEMO_FLAGS = {
+  results: { names: ['--results'], kind: 'string', value: 'DIR' },
+  meshUrl: { names: ['--mesh-url'], kind: 'string', value: 'URL' },
+  quick: { names: ['--quick'], kind: 'switch' },
+  app: { names: ['--app'], kind: 'string', value: 'FILE' },
+  printMeshConfig: { names: ['--print-mesh-config'], kind: 'switch' },
+  ledger: { names: ['--ledger'], kind: 'string', value: 'FILE' },
+} as const satisfies Record<string, FlagDef>;
+type DemoFlags = Parsed<typeof DEMO_FLAGS>['flags'];
+
+/** The flags through sluice's one parser; a string: what is wrong. */
+const parseDemoFlags = (argv: readonly string[]): DemoFlags | string => {
+  const parsed = parseFlags(argv, DEMO_FLAGS);
+  if (E.isLeft(parsed)) return parsed.left;
+  const [extra] = parsed.right.positionals;
+  return extra === undefined ? parsed.right.flags : `unexpected argument ${JSON.stringify(extra)}`;
+};
+
+const argsOf = (flags: DemoFlags): Args | string => {
+  if (!flags.results) return '--results DIR is required';
+  if (!flags.meshUrl) return '--mesh-url URL (the mesh simulator control endpoint) is required';
+  return { quick: flags.quick === true, results: flags.results, meshUrl: flags.meshUrl, appFile: flags.app ?? 'istio/samples/app.yaml' };
 };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -277,22 +291,21 @@ const writeChart = async (dir: string, n: number, chart: Parameters<typeof rende
 const notRun = (story: string, why: string): StoryResult => ({ story, outcome: '-', ok: false, reasons: [`not run: ${why}`] });
 
 /** `--print-mesh-config --ledger FILE [--quick] [--app FILE]`: the mesh simulator's config for the sample app, as JSON. */
-const printMeshConfig = async (argv: readonly string[]): Promise<number> => {
-  const i = argv.indexOf('--ledger');
-  const j = argv.indexOf('--app');
-  const sample = sampleApp(parseManifests(await fs.readFile(j >= 0 ? argv[j + 1] : 'istio/samples/app.yaml', 'utf8')));
-  if (typeof sample === 'string' || i < 0) {
+const printMeshConfig = async (flags: DemoFlags): Promise<number> => {
+  const sample = sampleApp(parseManifests(await fs.readFile(flags.app ?? 'istio/samples/app.yaml', 'utf8')));
+  if (typeof sample === 'string' || flags.ledger === undefined) {
     process.stderr.write(`demo: ${typeof sample === 'string' ? sample : '--ledger FILE is required'}\n`);
     return 2;
   }
-  const config = meshSimConfig(sample.app, timingsFor(argv.includes('--quick')), { port: 0, ledgerPath: argv[i + 1] });
+  const config = meshSimConfig(sample.app, timingsFor(flags.quick === true), { port: 0, ledgerPath: flags.ledger });
   process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
   return 0;
 };
 
 const main = async (): Promise<number> => {
-  if (process.argv.includes('--print-mesh-config')) return printMeshConfig(process.argv.slice(2));
-  const args = parseArgs(process.argv.slice(2));
+  const flags = parseDemoFlags(process.argv.slice(2));
+  if (typeof flags !== 'string' && flags.printMeshConfig) return printMeshConfig(flags);
+  const args = typeof flags === 'string' ? flags : argsOf(flags);
   if (typeof args === 'string') {
     process.stderr.write(`demo: ${args}\nusage: node dist/demo/main.js --results DIR --mesh-url URL [--quick] [--app FILE]\n`);
     return 2;

@@ -11,18 +11,18 @@ import { isVersion, parseWeight, VERSION_EXPECTED, WEIGHT_EXPECTED } from '../ku
 import { CliCommand, depsFor, TextIo } from './cliDeps';
 import { getCommand, GET_USAGE } from './get';
 import { EXIT } from './output';
-import { COMMON_FLAGS, Parsed, parseFlags, splitName, str } from './parseFlags';
+import { COMMON_FLAGS, FlagDef, flagValue, Parsed, parseFlags, splitName } from './parseFlags';
 import { statusCommand, STATUS_USAGE } from './status';
 import { waitForAnswer, writeCommand } from './wait';
 
 const FLAGS = {
   ...COMMON_FLAGS,
-  by: { names: ['--by'], kind: 'string' },
+  by: { names: ['--by'], kind: 'string', value: 'WHO' },
   wait: { names: ['--wait'], kind: 'switch' },
-  timeout: { names: ['--timeout'], kind: 'string' },
-  to: { names: ['--to'], kind: 'string' },
-} as const;
-type Flag = keyof typeof FLAGS;
+  timeout: { names: ['--timeout'], kind: 'string', value: 'DURATION' },
+  to: { names: ['--to'], kind: 'string', value: 'VERSION' },
+} as const satisfies Record<string, FlagDef>;
+type Flags = Parsed<typeof FLAGS>['flags'];
 
 export const DEFAULT_WAIT = '60s';
 const COMMON_USAGE = `[-n NAMESPACE] [--by WHO] [--wait [--timeout ${DEFAULT_WAIT}]] [--kubeconfig FILE]`;
@@ -32,12 +32,12 @@ interface Sre {
   readonly verb: CommandVerb;
   readonly usage: string;
   /** The value written with the verb (weight, version), from the positionals after NAME and the flags. */
-  readonly value: (rest: readonly string[], flags: Parsed<Flag>['flags']) => E.Either<string, string | number | undefined>;
+  readonly value: (rest: readonly string[], flags: Flags) => E.Either<string, string | number | undefined>;
   /** "promote the candidate now", for "asked to …". */
   readonly says: (value: string | number | undefined) => string;
 }
 
-const noValue = (rest: readonly string[], flags: Parsed<Flag>['flags']): E.Either<string, undefined> =>
+const noValue = (rest: readonly string[], flags: Flags): E.Either<string, undefined> =>
   rest.length > 0 ? E.left(`unexpected argument ${JSON.stringify(rest[0])}`) : flags.to ? E.left('flag --to is only for shift') : E.right(undefined);
 
 const simple = (verb: CommandVerb, says: string): Sre => ({ verb, usage: `${verb} NAME ${COMMON_USAGE}`, value: noValue, says: () => says });
@@ -65,7 +65,7 @@ const SRE: Readonly<Record<string, Sre>> = {
     usage: `shift NAME --to VERSION ${COMMON_USAGE}`,
     value: (rest, flags) => {
       if (rest.length > 0) return E.left(`unexpected argument ${JSON.stringify(rest[0])}`);
-      const to = str(flags.to);
+      const to = flags.to;
       if (to === undefined) return E.left('missing --to VERSION');
       return isVersion(to) ? E.right(to) : E.left(`--to ${JSON.stringify(to)} ${VERSION_EXPECTED}`);
     },
@@ -92,20 +92,20 @@ const sreCommand = (command: string, sre: Sre): CliCommand => async (args, { io,
   }
   const [nameArg, ...rest] = positionals;
   if (nameArg === undefined) return usage('missing NAME');
-  const named = splitName(nameArg, str(flags.namespace));
+  const named = splitName(nameArg, flags.namespace);
   if (E.isLeft(named)) return usage(named.left);
   const { name } = named.right;
   const value = sre.value(rest, flags);
   if (E.isLeft(value)) return usage(value.left);
-  const timeoutMs = parseDuration(str(flags.timeout) ?? DEFAULT_WAIT);
-  if (timeoutMs === undefined) return usage(`--timeout ${JSON.stringify(flags.timeout)} is not a duration (expected e.g. "30s", "2m")`);
+  const timeoutMs = flagValue('--timeout', flags.timeout ?? DEFAULT_WAIT, parseDuration, 'a duration (expected e.g. "30s", "2m")');
+  if (E.isLeft(timeoutMs)) return usage(timeoutMs.left);
   if (flags.timeout && !flags.wait) return usage('--timeout needs --wait');
 
-  const access = await connect(str(flags.kubeconfig));
+  const access = await connect(flags.kubeconfig);
   if (E.isLeft(access)) return failed(access.left);
   const { shifts } = access.right;
   const namespace = named.right.namespace ?? access.right.namespace;
-  const by = str(flags.by) ?? (io.env['USER'] || io.env['USERNAME'] || undefined);
+  const by = flags.by ?? (io.env['USER'] || io.env['USERNAME'] || undefined);
   const id = io.newId();
   const written = await writeCommand(shifts, { namespace, name }, { verb: sre.verb, value: value.right, by, id })();
   if (E.isLeft(written)) return failed(written.left.message);
@@ -113,7 +113,7 @@ const sreCommand = (command: string, sre: Sre): CliCommand => async (args, { io,
   io.out(`${where}: asked to ${sre.says(value.right)} (command ${id}${by ? `, by ${by}` : ''})`);
   if (!flags.wait) return EXIT.ok;
 
-  const answered = await waitForAnswer(io, shifts, { namespace, name }, id, written.right, timeoutMs);
+  const answered = await waitForAnswer(io, shifts, { namespace, name }, id, written.right, timeoutMs.right);
   if (E.isLeft(answered)) return failed(answered.left);
   const outcome = answered.right;
   switch (outcome._tag) {
@@ -128,7 +128,7 @@ const sreCommand = (command: string, sre: Sre): CliCommand => async (args, { io,
       return failed(
         io.signal?.aborted
           ? `${where}: stopped waiting; command ${id} is still pending`
-          : `${where}: no answer from the daemon within ${str(flags.timeout) ?? DEFAULT_WAIT}; command ${id} is still pending (is "sluice run" running?)`,
+          : `${where}: no answer from the daemon within ${flags.timeout ?? DEFAULT_WAIT}; command ${id} is still pending (is "sluice run" running?)`,
       );
   }
 };

@@ -8,10 +8,10 @@ import * as E from 'fp-ts/Either';
 import { KubeObject } from '../kube/objects';
 import { CliCommand } from './cliDeps';
 import { EXIT } from './output';
-import { COMMON_FLAGS, parseFlags, str } from './parseFlags';
+import { COMMON_FLAGS, FlagDef, parseFlags } from './parseFlags';
 import { ageOf, shownCandidate, table, viewOf, weightPair } from './shiftView';
 
-const FLAGS = { ...COMMON_FLAGS, all: { names: ['-A', '--all-namespaces'], kind: 'switch' } } as const;
+const FLAGS = { ...COMMON_FLAGS, all: { names: ['-A', '--all-namespaces'], kind: 'switch' } } as const satisfies Record<string, FlagDef>;
 
 export const GET_USAGE = 'get [-n NAMESPACE | -A] [--kubeconfig FILE]';
 
@@ -49,12 +49,12 @@ export const getCommand: CliCommand = async (args, { io, connect }) => {
   }
   if (positionals.length > 0) return usage(`unexpected argument ${JSON.stringify(positionals[0])}`);
   if (flags.all && flags.namespace) return usage('-n and -A cannot be used together');
-  const access = await connect(str(flags.kubeconfig));
+  const access = await connect(flags.kubeconfig);
   if (E.isLeft(access)) {
     io.err(`${io.program} get: ${access.left}`);
     return EXIT.failed;
   }
-  const namespace = flags.all ? undefined : (str(flags.namespace) ?? access.right.namespace);
+  const namespace = flags.all ? undefined : (flags.namespace ?? access.right.namespace);
   const listed = await access.right.shifts.list(namespace)();
   if (E.isLeft(listed)) {
     io.err(`${io.program} get: ${listed.left.message}`);

@@ -7,6 +7,7 @@
  * Read -> decode -> plan (pure) -> print, in that order; `planShift` is pure and exported.
  */
 import * as E from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
 import { formatDuration } from '../api/duration';
 import { formatFieldError, showValue } from '../api/fieldError';
 import { HttpMatch, ResolvedSpec } from '../api/spec';
@@ -15,6 +16,7 @@ import { judgedPeriods } from '../core/gate';
 import { showLines, sprtLimits } from '../core/sequential';
 import { describeInstant, nextStart } from '../schedule';
 import { EXIT, FileIo, percent, readDocuments, seconds } from './output';
+import { FlagDef, flagValue, parseFlags } from './parseFlags';
 
 export const PLAN_USAGE = `usage: sluice plan -f FILE [-f FILE...] [--json] [--now ISO-8601]
   Checks TrafficShift manifests (YAML or JSON, several documents per file, "-" for stdin) and
@@ -191,28 +193,30 @@ interface PlanArgs {
   readonly nowMs: number;
 }
 
-const parseArgs = (args: readonly string[], nowMs: number): E.Either<string, PlanArgs> => {
-  const files: string[] = [];
-  let json = false;
-  let now = nowMs;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string | undefined => inline ?? args[++i];
-    if (flag === '-f' || flag === '--filename') {
-      const file = value();
-      if (file === undefined || file === '') return E.left(`${flag} needs a file name`);
-      files.push(file);
-    } else if (flag === '--json') json = true;
-    else if (flag === '--now') {
-      const text = value();
-      const ms = text === undefined ? Number.NaN : Date.parse(text);
-      if (Number.isNaN(ms)) return E.left(`--now: ${showValue(text)} is not an ISO 8601 time (expected e.g. "2026-11-23T09:00:00Z")`);
-      now = ms;
-    } else return E.left(`unknown argument ${showValue(arg)}`);
-  }
-  return files.length === 0 ? E.left('at least one -f FILE is required') : E.right({ files, json, nowMs: now });
-};
+const PLAN_FLAGS = {
+  files: { names: ['-f', '--filename'], kind: 'string', value: 'FILE', repeat: true },
+  json: { names: ['--json'], kind: 'switch' },
+  now: { names: ['--now'], kind: 'string', value: 'ISO-8601' },
+  help: { names: ['-h', '--help'], kind: 'switch' },
+} as const satisfies Record<string, FlagDef>;
+
+const parseTime = (text: string): number | undefined => (Number.isNaN(Date.parse(text)) ? undefined : Date.parse(text));
+
+const parsePlanArgs = (args: readonly string[], nowMs: number): E.Either<string, PlanArgs & { readonly help: boolean }> =>
+  pipe(
+    parseFlags(args, PLAN_FLAGS),
+    E.filterOrElse(
+      ({ positionals }) => positionals.length === 0,
+      ({ positionals }) => `unexpected argument ${showValue(positionals[0])} (files are given with -f FILE)`,
+    ),
+    E.bindTo('parsed'),
+    E.bind('nowMs', ({ parsed }) => (parsed.flags.now === undefined ? E.right(nowMs) : flagValue('--now', parsed.flags.now, parseTime, 'an ISO 8601 time (expected e.g. "2026-11-23T09:00:00Z")'))),
+    E.filterOrElse(
+      ({ parsed }) => parsed.flags.help === true || (parsed.flags.files?.length ?? 0) > 0,
+      () => 'at least one -f FILE is required',
+    ),
+    E.map(({ parsed: { flags }, nowMs }) => ({ files: flags.files ?? [], json: flags.json === true, nowMs, help: flags.help === true })),
+  );
 
 /** One problem, for JSON output. Whole-file problems have empty name and namespace and path "(file)". */
 interface PlanError {
@@ -225,14 +229,14 @@ interface PlanError {
 
 /** Runs `sluice plan` with these arguments (after "plan") and returns the exit code. */
 export const runPlan = (args: readonly string[], io: FileIo, nowMs: number = Date.now()): number => {
-  if (args.includes('-h') || args.includes('--help')) {
-    io.stdout(PLAN_USAGE);
-    return EXIT.ok;
-  }
-  const parsed = parseArgs(args, nowMs);
+  const parsed = parsePlanArgs(args, nowMs);
   if (E.isLeft(parsed)) {
     io.stderr(`sluice plan: ${parsed.left}\n${PLAN_USAGE}`);
     return EXIT.usage;
+  }
+  if (parsed.right.help) {
+    io.stdout(PLAN_USAGE);
+    return EXIT.ok;
   }
   const { files, json } = parsed.right;
   const errors: PlanError[] = [];

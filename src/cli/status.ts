@@ -8,10 +8,10 @@ import { KubeObject } from '../kube/objects';
 import { describeInstant } from '../schedule';
 import { CliCommand } from './cliDeps';
 import { EXIT } from './output';
-import { COMMON_FLAGS, parseFlags, splitName, str } from './parseFlags';
+import { COMMON_FLAGS, FlagDef, parseFlags, splitName } from './parseFlags';
 import { gateLine, historyLine, pendingLine, relative, shownCandidate, ShiftView, viewOf, weightBar } from './shiftView';
 
-const FLAGS = { ...COMMON_FLAGS, watch: { names: ['-w', '--watch'], kind: 'switch' } } as const;
+const FLAGS = { ...COMMON_FLAGS, watch: { names: ['-w', '--watch'], kind: 'switch' } } as const satisfies Record<string, FlagDef>;
 
 export const STATUS_USAGE = 'status NAME [-n NAMESPACE] [--watch] [--kubeconfig FILE]';
 export const WATCH_INTERVAL_MS = 2000;
@@ -72,10 +72,10 @@ export const statusCommand: CliCommand = async (args, { io, connect }) => {
   const [nameArg, extra] = positionals;
   if (nameArg === undefined) return usage('missing NAME');
   if (extra !== undefined) return usage(`unexpected argument ${JSON.stringify(extra)}`);
-  const named = splitName(nameArg, str(flags.namespace));
+  const named = splitName(nameArg, flags.namespace);
   if (E.isLeft(named)) return usage(named.left);
   const { name } = named.right;
-  const access = await connect(str(flags.kubeconfig));
+  const access = await connect(flags.kubeconfig);
   if (E.isLeft(access)) {
     io.err(`${io.program} status: ${access.left}`);
     return EXIT.failed;

@@ -4,6 +4,7 @@
  */
 import * as E from 'fp-ts/Either';
 import { parseDuration } from '../api/duration';
+import { badValue, FlagDef, parseFlags } from '../cli/parseFlags';
 import { DEFAULT_LEADER_TIMING } from './leader';
 import { LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevel } from './log';
 import { parseAddr } from './server';
@@ -68,40 +69,45 @@ export interface DaemonConfig {
 }
 
 interface Flag {
+  /** The environment variable read when the flag is absent. */
   readonly env?: string;
+  /** May be given more than once (the variable: comma-separated). */
   readonly repeat?: boolean;
+  /** true or false: `--flag` alone is true. */
   readonly bool?: boolean;
+  /** The form of the value, for usage and messages (e.g. DURATION); none for a bool. */
+  readonly value?: string;
   readonly help: string;
 }
 
 export const RUN_FLAGS: Readonly<Record<string, Flag>> = {
-  kubeconfig: { env: 'SLUICE_KUBECONFIG', help: 'kubeconfig file (default $KUBECONFIG, then in-cluster)' },
-  namespace: { env: 'SLUICE_NAMESPACE', repeat: true, help: 'namespace to watch, repeatable; $SLUICE_NAMESPACE is comma-separated (default all)' },
-  'prometheus-url': { env: 'SLUICE_PROMETHEUS_URL', help: 'Prometheus for shifts that name none' },
-  'metrics-addr': { env: 'SLUICE_METRICS_ADDR', help: 'host:port for /metrics, /healthz, /readyz (default :8080)' },
+  kubeconfig: { env: 'SLUICE_KUBECONFIG', value: 'FILE', help: 'kubeconfig file (default $KUBECONFIG, then in-cluster)' },
+  namespace: { env: 'SLUICE_NAMESPACE', repeat: true, value: 'NAMESPACE', help: 'namespace to watch, repeatable; $SLUICE_NAMESPACE is comma-separated (default all)' },
+  'prometheus-url': { env: 'SLUICE_PROMETHEUS_URL', value: 'URL', help: 'Prometheus for shifts that name none' },
+  'metrics-addr': { env: 'SLUICE_METRICS_ADDR', value: 'HOST:PORT', help: 'host:port for /metrics, /healthz, /readyz (default :8080)' },
   'leader-elect': { env: 'SLUICE_LEADER_ELECT', bool: true, help: 'act only while holding the lease (default true)' },
-  'lease-name': { env: 'SLUICE_LEASE_NAME', help: 'Lease name (default sluice-leader)' },
-  'lease-namespace': { env: 'SLUICE_LEASE_NAMESPACE', help: "Lease namespace (default the pod's namespace, else default)" },
-  'lease-duration': { env: 'SLUICE_LEASE_DURATION', help: 'how long a lease lasts unrenewed (default 15s)' },
-  'renew-deadline': { env: 'SLUICE_RENEW_DEADLINE', help: 'a leader that cannot renew for this long stops (default 10s)' },
-  'retry-period': { env: 'SLUICE_RETRY_PERIOD', help: 'time between lease attempts (default 2s)' },
-  'resync-period': { env: 'SLUICE_RESYNC_PERIOD', help: 'full resync of every shift (default 5m)' },
-  'kube-timeout': { env: 'SLUICE_KUBE_TIMEOUT', help: 'longest one Kubernetes call may take; a call with no answer by then is abandoned and retried with backoff (default 10s)' },
-  identity: { env: 'SLUICE_IDENTITY', help: 'name of this replica in the lease (default $POD_NAME, else host_pid)' },
-  'log-format': { env: 'SLUICE_LOG_FORMAT', help: 'json or text (default json)' },
-  'log-level': { env: 'SLUICE_LOG_LEVEL', help: 'debug, info, warn or error (default info)' },
+  'lease-name': { env: 'SLUICE_LEASE_NAME', value: 'NAME', help: 'Lease name (default sluice-leader)' },
+  'lease-namespace': { env: 'SLUICE_LEASE_NAMESPACE', value: 'NAMESPACE', help: "Lease namespace (default the pod's namespace, else default)" },
+  'lease-duration': { env: 'SLUICE_LEASE_DURATION', value: 'DURATION', help: 'how long a lease lasts unrenewed (default 15s)' },
+  'renew-deadline': { env: 'SLUICE_RENEW_DEADLINE', value: 'DURATION', help: 'a leader that cannot renew for this long stops (default 10s)' },
+  'retry-period': { env: 'SLUICE_RETRY_PERIOD', value: 'DURATION', help: 'time between lease attempts (default 2s)' },
+  'resync-period': { env: 'SLUICE_RESYNC_PERIOD', value: 'DURATION', help: 'full resync of every shift (default 5m)' },
+  'kube-timeout': { env: 'SLUICE_KUBE_TIMEOUT', value: 'DURATION', help: 'longest one Kubernetes call may take; a call with no answer by then is abandoned and retried with backoff (default 10s)' },
+  identity: { env: 'SLUICE_IDENTITY', value: 'NAME', help: 'name of this replica in the lease (default $POD_NAME, else host_pid)' },
+  'log-format': { env: 'SLUICE_LOG_FORMAT', value: 'FORMAT', help: 'json or text (default json)' },
+  'log-level': { env: 'SLUICE_LOG_LEVEL', value: 'LEVEL', help: 'debug, info, warn or error (default info)' },
   'by-verified': { env: 'SLUICE_BY_VERIFIED', bool: true, help: 'sluice.dev/by is set by an admission policy from the authenticated user; otherwise history marks names unverified (default false)' },
   // Tenancy (src/istio/hostsPolicy.ts).
-  'cluster-domain': { env: 'SLUICE_CLUSTER_DOMAIN', help: 'cluster DNS domain of Service FQDNs (default cluster.local)' },
-  'allow-host': { env: 'SLUICE_ALLOW_HOST', repeat: true, help: 'NAMESPACE=PATTERN: shifts in NAMESPACE ("*": all) may route hosts matching PATTERN (e.g. *.example.com), repeatable (default: only their own Service)' },
-  'allow-gateway': { env: 'SLUICE_ALLOW_GATEWAY', repeat: true, help: 'NAMESPACE=GW_NAMESPACE/GW_NAME: shifts in NAMESPACE ("*": all) may bind this Gateway, repeatable (default: mesh only)' },
+  'cluster-domain': { env: 'SLUICE_CLUSTER_DOMAIN', value: 'DOMAIN', help: 'cluster DNS domain of Service FQDNs (default cluster.local)' },
+  'allow-host': { env: 'SLUICE_ALLOW_HOST', repeat: true, value: 'NAMESPACE=PATTERN', help: 'NAMESPACE=PATTERN: shifts in NAMESPACE ("*": all) may route hosts matching PATTERN (e.g. *.example.com), repeatable (default: only their own Service)' },
+  'allow-gateway': { env: 'SLUICE_ALLOW_GATEWAY', repeat: true, value: 'NAMESPACE=GW_NAMESPACE/GW_NAME', help: 'NAMESPACE=GW_NAMESPACE/GW_NAME: shifts in NAMESPACE ("*": all) may bind this Gateway, repeatable (default: mesh only)' },
   // Prometheus allow-list (src/prometheus/access.ts).
-  'allow-prometheus-url': { env: 'SLUICE_ALLOW_PROMETHEUS_URL', repeat: true, help: 'URL PATTERN a shift may name as its Prometheus, queried without credentials ("*": any run of characters but "/"), repeatable (default: only --prometheus-url and $SLUICE_PROMETHEUS_CONNECTIONS)' },
+  'allow-prometheus-url': { env: 'SLUICE_ALLOW_PROMETHEUS_URL', repeat: true, value: 'PATTERN', help: 'URL PATTERN a shift may name as its Prometheus, queried without credentials ("*": any run of characters but "/"), repeatable (default: only --prometheus-url and $SLUICE_PROMETHEUS_CONNECTIONS)' },
   'allow-prometheus-queries': { env: 'SLUICE_ALLOW_PROMETHEUS_QUERIES', bool: true, help: 'let shifts use custom query templates, spec.analysis.query (default false)' },
   // Webhooks and notifications (src/hooks/policy.ts, src/notify).
-  'allow-hook-url': { env: 'SLUICE_ALLOW_HOOK_URL', repeat: true, help: 'URL PATTERN shifts may name as a webhook (spec.hooks) or in a notification Secret (spec.notify), same rules as --allow-prometheus-url, repeatable (default: none)' },
-  'notify-provider': { env: 'SLUICE_NOTIFY_PROVIDER', help: 'format of the cluster-wide notification target whose URL is $SLUICE_NOTIFY_URL: slack, teams, googleChat or generic (default: none)' },
-  'notify-severity': { env: 'SLUICE_NOTIFY_SEVERITY', help: 'lowest severity sent to the cluster-wide target: info, warning or error (default info)' },
+  'allow-hook-url': { env: 'SLUICE_ALLOW_HOOK_URL', repeat: true, value: 'PATTERN', help: 'URL PATTERN shifts may name as a webhook (spec.hooks) or in a notification Secret (spec.notify), same rules as --allow-prometheus-url, repeatable (default: none)' },
+  'notify-provider': { env: 'SLUICE_NOTIFY_PROVIDER', value: 'PROVIDER', help: 'format of the cluster-wide notification target whose URL is $SLUICE_NOTIFY_URL: slack, teams, googleChat or generic (default: none)' },
+  'notify-severity': { env: 'SLUICE_NOTIFY_SEVERITY', value: 'SEVERITY', help: 'lowest severity sent to the cluster-wide target: info, warning or error (default info)' },
 };
 
 export const runUsage = (): string =>
@@ -109,28 +115,22 @@ export const runUsage = (): string =>
     .map(([name, f]) => `  --${name.padEnd(16)} ${f.help}${f.env ? ` [$${f.env}]` : ''}`)
     .join('\n')}\n`;
 
-/** Raw values: flags over env; `--flag value`, `--flag=value`, and for booleans `--flag`, `--flag=false`. */
+/** run's flags in the one parser's terms (src/cli/parseFlags.ts). */
+const RUN_FLAG_DEFS: Readonly<Record<string, FlagDef>> = Object.fromEntries(
+  Object.entries(RUN_FLAGS).map(([name, f]): [string, FlagDef] => [
+    name,
+    f.bool ? { names: [`--${name}`], kind: 'bool' } : { names: [`--${name}`], kind: 'string', value: f.value ?? 'VALUE', ...(f.repeat ? { repeat: true } : {}) },
+  ]),
+);
+
+/** Raw values: flags over env. Booleans as "true" / "false", checked below with their variables. */
 const collect = (argv: readonly string[], env: Readonly<Record<string, string | undefined>>): E.Either<string, Map<string, string[]>> => {
+  const parsed = parseFlags(argv, RUN_FLAG_DEFS);
+  if (E.isLeft(parsed)) return parsed;
+  const { flags, positionals } = parsed.right;
+  if (positionals.length > 0) return E.left(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const values = new Map<string, string[]>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) return E.left(`unexpected argument ${JSON.stringify(arg)}`);
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq > 0 ? eq : undefined);
-    const flag = RUN_FLAGS[name];
-    if (!flag) return E.left(`unknown flag --${name}`);
-    let value: string | undefined = eq > 0 ? arg.slice(eq + 1) : undefined;
-    if (value === undefined) {
-      if (flag.bool) value = 'true';
-      else {
-        value = argv[++i];
-        if (value === undefined || value.startsWith('--')) return E.left(`flag --${name} needs a value`);
-      }
-    }
-    if (value === '') return E.left(`flag --${name} needs a non-empty value`);
-    if (!flag.repeat && values.has(name)) return E.left(`flag --${name} given twice`);
-    values.set(name, [...(values.get(name) ?? []), value]);
-  }
+  for (const [name, value] of Object.entries(flags)) values.set(name, Array.isArray(value) ? [...value] : [String(value)]);
   for (const [name, flag] of Object.entries(RUN_FLAGS)) {
     const v = flag.env ? env[flag.env] : undefined;
     if (values.has(name) || v === undefined || v === '') continue;
@@ -154,25 +154,25 @@ export const parseRunConfig = (
     const text = one(name);
     if (text === undefined) return E.right(fallback);
     const ms = parseDuration(text);
-    return ms !== undefined && ms > 0 ? E.right(ms) : E.left(`--${name}: ${JSON.stringify(text)} is not a duration (expected e.g. "15s")`);
+    return ms !== undefined && ms > 0 ? E.right(ms) : E.left(badValue(`--${name}`, text, 'a duration (expected e.g. "15s")'));
   };
   const namespaces = v.get('namespace') ?? [];
   const badNs = namespaces.find((n) => !DNS_LABEL.test(n) || n.length > 63);
-  if (badNs !== undefined) return E.left(`--namespace: ${JSON.stringify(badNs)} is not a namespace name`);
+  if (badNs !== undefined) return E.left(badValue('--namespace', badNs, 'a namespace name'));
   const url = one('prometheus-url');
-  if (url !== undefined && !(URL.canParse(url) && /^https?:$/.test(new URL(url).protocol))) return E.left(`--prometheus-url: ${JSON.stringify(url)} is not an http(s) URL`);
+  if (url !== undefined && !(URL.canParse(url) && /^https?:$/.test(new URL(url).protocol))) return E.left(badValue('--prometheus-url', url, 'an http(s) URL'));
   const metricsAddr = one('metrics-addr') ?? ':8080';
-  if (!parseAddr(metricsAddr)) return E.left(`--metrics-addr: ${JSON.stringify(metricsAddr)} is not host:port (e.g. ":8080" or "127.0.0.1:0")`);
+  if (!parseAddr(metricsAddr)) return E.left(badValue('--metrics-addr', metricsAddr, 'host:port (e.g. ":8080" or "127.0.0.1:0")'));
   const elect = one('leader-elect') ?? 'true';
-  if (elect !== 'true' && elect !== 'false') return E.left(`--leader-elect: ${JSON.stringify(elect)} is not true or false`);
+  if (elect !== 'true' && elect !== 'false') return E.left(badValue('--leader-elect', elect, 'true or false'));
   const logFormat = one('log-format') ?? 'json';
-  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) return E.left(`--log-format: ${JSON.stringify(logFormat)} is not json or text`);
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) return E.left(badValue('--log-format', logFormat, 'json or text'));
   const logLevel = one('log-level') ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return E.left(`--log-level: ${JSON.stringify(logLevel)} is not debug, info, warn or error`);
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return E.left(badValue('--log-level', logLevel, 'debug, info, warn or error'));
   const byVerified = one('by-verified') ?? 'false';
-  if (byVerified !== 'true' && byVerified !== 'false') return E.left(`--by-verified: ${JSON.stringify(byVerified)} is not true or false`);
+  if (byVerified !== 'true' && byVerified !== 'false') return E.left(badValue('--by-verified', byVerified, 'true or false'));
   const leaseName = one('lease-name') ?? 'sluice-leader';
-  if (!DNS_LABEL.test(leaseName)) return E.left(`--lease-name: ${JSON.stringify(leaseName)} is not a valid name`);
+  if (!DNS_LABEL.test(leaseName)) return E.left(badValue('--lease-name', leaseName, 'a valid name'));
   const timing = [
     duration('lease-duration', DEFAULT_LEADER_TIMING.leaseDurationMs),
     duration('renew-deadline', DEFAULT_LEADER_TIMING.renewDeadlineMs),

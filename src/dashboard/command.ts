@@ -6,16 +6,16 @@
 import * as E from 'fp-ts/Either';
 import { randomBytes } from 'node:crypto';
 import { FileIo, EXIT } from '../cli/output';
-import { COMMON_FLAGS, parseFlags, str } from '../cli/parseFlags';
+import { badValue, COMMON_FLAGS, FlagDef, flagValue, parseFlags, parsePort } from '../cli/parseFlags';
 
 const FLAGS = {
   ...COMMON_FLAGS,
   all: { names: ['-A', '--all-namespaces'], kind: 'switch' },
-  port: { names: ['--port'], kind: 'string' },
-  address: { names: ['--address'], kind: 'string' },
-  prometheusUrl: { names: ['--prometheus-url'], kind: 'string' },
-  by: { names: ['--by'], kind: 'string' },
-} as const;
+  port: { names: ['--port'], kind: 'string', value: 'PORT' },
+  address: { names: ['--address'], kind: 'string', value: 'ADDRESS' },
+  prometheusUrl: { names: ['--prometheus-url'], kind: 'string', value: 'URL' },
+  by: { names: ['--by'], kind: 'string', value: 'WHO' },
+} as const satisfies Record<string, FlagDef>;
 
 export const DASHBOARD_USAGE = 'dashboard [--port 3100] [--address 127.0.0.1] [-n NAMESPACE | -A] [--prometheus-url URL] [--by WHO] [--kubeconfig FILE]';
 export const DEFAULT_PORT = 3100;
@@ -36,10 +36,10 @@ export const runDashboard = async (args: readonly string[], io: FileIo, signal?:
   }
   if (positionals.length > 0) return usage(`unexpected argument ${JSON.stringify(positionals[0])}`);
   if (flags.all && flags.namespace) return usage('-n and -A cannot be used together');
-  const port = str(flags.port) === undefined ? DEFAULT_PORT : Number(str(flags.port));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) return usage(`--port ${JSON.stringify(flags.port)} is not a port number (0..65535; 0 picks a free one)`);
-  const prometheusUrl = str(flags.prometheusUrl) ?? (process.env['SLUICE_PROMETHEUS_URL'] || undefined);
-  if (prometheusUrl !== undefined && !URL.canParse(prometheusUrl)) return usage(`--prometheus-url ${JSON.stringify(prometheusUrl)} is not a URL`);
+  const port = flagValue('--port', flags.port ?? String(DEFAULT_PORT), parsePort, 'a port number (expected 0..65535; 0 picks a free one)');
+  if (E.isLeft(port)) return usage(port.left);
+  const prometheusUrl = flags.prometheusUrl ?? (process.env['SLUICE_PROMETHEUS_URL'] || undefined);
+  if (prometheusUrl !== undefined && !URL.canParse(prometheusUrl)) return usage(badValue('--prometheus-url', prometheusUrl, 'a URL (expected e.g. "http://127.0.0.1:9090")'));
 
   // Loaded here: @kubernetes/client-node is needed only when the dashboard runs.
   const { loadKubeConfig } = await import('../cli/kubeShifts');
@@ -47,16 +47,16 @@ export const runDashboard = async (args: readonly string[], io: FileIo, signal?:
   const { startFeed } = await import('./feed');
   const { createDashboardServer, listen } = await import('./server');
 
-  const loaded = loadKubeConfig(str(flags.kubeconfig));
+  const loaded = loadKubeConfig(flags.kubeconfig);
   if (E.isLeft(loaded)) {
     io.stderr(`sluice dashboard: ${loaded.left}\n`);
     return EXIT.failed;
   }
-  const namespace = flags.all ? undefined : (str(flags.namespace) ?? loaded.right.namespace);
+  const namespace = flags.all ? undefined : (flags.namespace ?? loaded.right.namespace);
   const kube = dashboardKube(loaded.right.kc);
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const feed = startFeed({ shifts: kube.shifts, watch: kube.watch, namespace, now: Date.now, sleep });
-  const by = str(flags.by) ?? (process.env['USER'] || process.env['USERNAME'] || undefined);
+  const by = flags.by ?? (process.env['USER'] || process.env['USERNAME'] || undefined);
   const server = createDashboardServer({
     kube, feed, namespace,
     ...(prometheusUrl !== undefined ? { prometheusUrl } : {}),
@@ -65,10 +65,10 @@ export const runDashboard = async (args: readonly string[], io: FileIo, signal?:
   });
   let running;
   try {
-    running = await listen(server, str(flags.address) ?? DEFAULT_ADDRESS, port);
+    running = await listen(server, flags.address ?? DEFAULT_ADDRESS, port.right);
   } catch (e) {
     feed.stop();
-    io.stderr(`sluice dashboard: cannot listen on ${str(flags.address) ?? DEFAULT_ADDRESS}:${port}: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.stderr(`sluice dashboard: cannot listen on ${flags.address ?? DEFAULT_ADDRESS}:${port.right}: ${e instanceof Error ? e.message : String(e)}\n`);
     return EXIT.failed;
   }
   io.stdout(`sluice dashboard: ${running.url} (TrafficShifts ${namespace === undefined ? 'in every namespace' : `in namespace ${namespace}`}, as the kubeconfig's user; Ctrl-C stops)\n`);

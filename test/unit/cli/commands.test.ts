@@ -84,8 +84,8 @@ describe('SRE commands', () => {
     [['set-weight', 'reviews'], 'sluice set-weight: missing WEIGHT (an integer from 0 to 100) (usage: sluice set-weight NAME WEIGHT [-n NAMESPACE] [--by WHO] [--wait [--timeout 60s]] [--kubeconfig FILE])'],
     [['shift', 'reviews'], 'sluice shift: missing --to VERSION (usage: sluice shift NAME --to VERSION [-n NAMESPACE] [--by WHO] [--wait [--timeout 60s]] [--kubeconfig FILE])'],
     [['shift', 'reviews', '--to', 'v 3'], 'sluice shift: --to "v 3" is not a valid label value (expected letters, digits, "-", "_" or ".", at most 63 characters) (usage: sluice shift NAME --to VERSION [-n NAMESPACE] [--by WHO] [--wait [--timeout 60s]] [--kubeconfig FILE])'],
-    [['abort', 'reviews', '-n'], 'sluice abort: flag -n needs a value (usage: sluice abort NAME [-n NAMESPACE] [--by WHO] [--wait [--timeout 60s]] [--kubeconfig FILE])'],
-    [['retry', 'reviews', '--wait', '--timeout', '1d'], 'sluice retry: --timeout "1d" is not a duration (expected e.g. "30s", "2m") (usage: sluice retry NAME [-n NAMESPACE] [--by WHO] [--wait [--timeout 60s]] [--kubeconfig FILE])'],
+    [['abort', 'reviews', '-n'], 'sluice abort: flag -n needs a value (-n NAMESPACE) (usage: sluice abort NAME [-n NAMESPACE] [--by WHO] [--wait [--timeout 60s]] [--kubeconfig FILE])'],
+    [['retry', 'reviews', '--wait', '--timeout', '1d'], 'sluice retry: --timeout: "1d" is not a duration (expected e.g. "30s", "2m") (usage: sluice retry NAME [-n NAMESPACE] [--by WHO] [--wait [--timeout 60s]] [--kubeconfig FILE])'],
   ])('%j is a usage error with one line, exit 2, and writes nothing', async (argv, message) => {
     const r = await run(argv);
     expect([r.code, r.err, r.out, r.patches]).toEqual([2, [message], [], []]);

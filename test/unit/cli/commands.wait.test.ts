@@ -1,6 +1,4 @@
-import * as E from 'fp-ts/Either';
 import { HistoryEntry } from '../../../src/api/status';
-import { parseFlags } from '../../../src/cli/parseFlags';
 import { judgeCommand, markOf } from '../../../src/cli/wait';
 import { ANNOTATION } from '../../../src/kube/annotations';
 import { shift } from './commandsFixtures';
@@ -33,28 +31,5 @@ describe('judgeCommand', () => {
   it('still finds the verdict when the bounded history scrolled the mark out', () => {
     const after = shift('shop', 'reviews', { status: { lastCommandId: 'c1', history: [entry(3), entry(4, 'CommandRejected', 'abort by alice rejected: nothing to abort')] } });
     expect(judgeCommand(after, 'c1', mark)).toEqual({ _tag: 'Rejected', message: 'abort by alice rejected: nothing to abort' });
-  });
-});
-
-describe('parseFlags', () => {
-  const defs = { ns: { names: ['-n', '--namespace'], kind: 'string' }, wait: { names: ['--wait'], kind: 'switch' } } as const;
-
-  it('reads values in both spellings, switches, positionals and --', () => {
-    expect(parseFlags(['a', '-n', 'x', '--wait', '--namespace=y', '--', '--wait'], defs)).toEqual(
-      E.right({ flags: { ns: 'y', wait: true }, positionals: ['a', '--wait'] }),
-    );
-  });
-
-  it('keeps a negative number as a positional', () => {
-    expect(parseFlags(['-5'], defs)).toEqual(E.right({ flags: {}, positionals: ['-5'] }));
-  });
-
-  it.each([
-    [['--wait=yes'], 'flag --wait takes no value'],
-    [['-n', '--wait'], 'flag -n needs a value'],
-    [['--namespace='], 'flag --namespace needs a non-empty value'],
-    [['-x'], 'unknown flag -x'],
-  ])('rejects %j', (args, message) => {
-    expect(parseFlags(args, defs)).toEqual(E.left(message));
   });
 });

@@ -191,9 +191,11 @@ describe('sluice plan on broken input', () => {
 describe('sluice plan arguments', () => {
   it.each([
     [[], 'sluice plan: at least one -f FILE is required'],
-    [['-f'], 'sluice plan: -f needs a file name'],
+    [['-f'], 'sluice plan: flag -f needs a value (-f FILE)'],
+    [['-f', 'a.yaml', 'b.yaml'], 'sluice plan: unexpected argument "b.yaml" (files are given with -f FILE)'],
+    [['-f', 'a.yaml', '--json=yes'], 'sluice plan: flag --json takes no value (got "yes")'],
     [['-f', 'a.yaml', '--now', 'tuesday'], 'sluice plan: --now: "tuesday" is not an ISO 8601 time (expected e.g. "2026-11-23T09:00:00Z")'],
-    [['-f', 'a.yaml', '--color'], 'sluice plan: unknown argument "--color"'],
+    [['-f', 'a.yaml', '--color'], 'sluice plan: unknown flag --color'],
   ])('%j: one line, the usage, exit 2', (args, line) => {
     const { io, out } = memoryIo();
     expect(runPlan(args, io)).toBe(2);

@@ -38,7 +38,9 @@ describe('sluice run flags', () => {
     expect(left(['--namspace', 'x'])).toBe('unknown flag --namspace');
     expect(left(['--log-format', 'xml'])).toBe('--log-format: "xml" is not json or text');
     expect(left(['--metrics-addr', '8080'])).toBe('--metrics-addr: "8080" is not host:port (e.g. ":8080" or "127.0.0.1:0")');
-    expect(left(['--prometheus-url'])).toBe('flag --prometheus-url needs a value');
+    expect(left(['--prometheus-url'])).toBe('flag --prometheus-url needs a value (--prometheus-url URL)');
+    expect(left(['--namespace', 'shop', 'extra'])).toBe('unexpected argument "extra"');
+    expect(left(['--log-level', 'debug', '--log-level=info'])).toBe('flag --log-level given twice');
     expect(left(['--lease-duration', '5s'])).toBe('--retry-period (2000 ms) < --renew-deadline (10000 ms) < --lease-duration (5000 ms) must hold');
     expect(left(['--leader-elect=maybe'])).toBe('--leader-elect: "maybe" is not true or false');
     expect(left(['--namespace', 'Shop'])).toBe('--namespace: "Shop" is not a namespace name');
