@@ -41,7 +41,8 @@ export interface GateRecord {
   readonly window: string;
   /** Query window in milliseconds. Absent in statuses written before it existed. */
   readonly windowMs?: number;
-  /** When the check was made (ISO 8601). */
+  /** When the check was made (ISO 8601): the end of its window. A hold that repeats this record
+   *  apart from its time keeps it, so for a run of identical holds it is the first one's time. */
   readonly time: string;
   /** The verdict in words. */
   readonly message: string;

@@ -224,6 +224,27 @@ export const assess = (sample: GateSample, rule: GateRule, window: string, optio
 const saneCounts = (c: ComparedCounts): boolean =>
   Number.isFinite(c.requests) && Number.isFinite(c.errors) && c.requests >= 0 && c.errors >= 0;
 
+/**
+ * Whether `next` says what `last` says, apart from when it was taken. Records hold strings and
+ * numbers and one nested object (compared), never arrays; keys may come back from the API server
+ * in another order, and an absent member equals an undefined one.
+ */
+export const sameVerdict = (next: GateRecord, last: GateRecord): boolean => sameMembers(next, last, 'time');
+
+const sameMembers = (a: object, b: object, skip?: string): boolean => {
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const keys = new Set([...Object.keys(ra), ...Object.keys(rb)]);
+  for (const k of keys) {
+    if (k === skip) continue;
+    const x = ra[k];
+    const y = rb[k];
+    const nested = typeof x === 'object' && x !== null && typeof y === 'object' && y !== null;
+    if (nested ? !sameMembers(x, y) : x !== y) return false;
+  }
+  return true;
+};
+
 /** The verdict as status.lastGate records it; `at` is the end of the sample's window and `windowMs` its length (epoch ms, ms). */
 export const gateRecord = (verdict: Verdict, at: number, rule: GateRule, windowMs: number): GateRecord => {
   const result: GateResult = verdict._tag;

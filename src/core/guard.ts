@@ -3,8 +3,8 @@
  * sample (counted once), a candidate that lost all its ready pods while serving traffic, and the
  * stall clock that turns "no progress for progressDeadline" into a fallback.
  */
-import { ShiftStatus } from '../api/status';
-import { assess, gateRecord, judgedPeriods, Verdict } from './gate';
+import { GateRecord, ShiftStatus } from '../api/status';
+import { assess, gateRecord, judgedPeriods, sameVerdict, Verdict } from './gate';
 import {
   Ctx, currentGate, evidenceStart, guarded, inPreview, msOf, Note, patch, podsOf, podsSentence, runningPhase, showDuration,
 } from './state';
@@ -55,6 +55,22 @@ const failureDelta = (ctx: Ctx, status: ShiftStatus, verdict: Verdict): 'count' 
   }
 };
 
+/**
+ * A held verdict that repeats the record of this period except for its time changes nothing, so
+ * the status keeps the record (and its time: when this run of identical holds began). Otherwise
+ * every gate tick of every waiting shift rewrites its status for a timestamp, the main steady-state
+ * API load of a big mesh (issue 12). Only holds qualify: a counted failure must move the time so
+ * the same sample is not counted twice, and a Pass's time is what freshPass reads. The record must
+ * be of this run (currentGate) and taken since the current step and period began (stepStartedAt,
+ * evidenceSince), so a new step, run or resume still gets one fresh record; the held sample is
+ * judged again on later reconciles, to the same nothing.
+ */
+const repeatsHold = (status: ShiftStatus, record: GateRecord): boolean => {
+  const last = currentGate(status);
+  const periodStart = Math.max(evidenceStart(status, Infinity), msOf(status.stepStartedAt, -Infinity));
+  return last !== undefined && msOf(last.time, -Infinity) >= periodStart && sameVerdict(record, last);
+};
+
 /** Judge this reconcile's sample if it is new and the gate guards; count it toward failureThreshold. */
 export const observeGate = (ctx: Ctx, status: ShiftStatus): Guarded => {
   const sample = ctx.observed.gate;
@@ -66,6 +82,7 @@ export const observeGate = (ctx: Ctx, status: ShiftStatus): Guarded => {
   const before = status.consecutiveFailures ?? 0;
   const delta = failureDelta(ctx, status, verdict);
   const failures = delta === 'count' ? before + 1 : delta === 'reset' ? 0 : before;
+  if (delta === 'hold' && repeatsHold(status, record)) return { status, notes: [] };
   const next = patch(status, { lastGate: record, consecutiveFailures: failures });
   if (delta !== 'count') return { status: next, notes: [] };
   // The sequential test decided: its evidence already spans the period, so it falls back at once.

@@ -25,7 +25,7 @@ export const metrics = {
   shiftStep: new Gauge({ name: 'sluice_shift_step', help: 'Canary step index the candidate is at (-1 before the first step).', labelNames: shiftLabels, registers: [registry] }),
   gateErrorRate: new Gauge({ name: 'sluice_gate_error_rate', help: 'Candidate 5xx share in the last gate check.', labelNames: shiftLabels, registers: [registry] }),
   gateRequests: new Gauge({ name: 'sluice_gate_requests', help: 'Candidate requests in the last gate check window.', labelNames: shiftLabels, registers: [registry] }),
-  gateVerdicts: new Counter({ name: 'sluice_gate_verdicts_total', help: 'Gate checks by result (Pass, Fail, NoData, Unavailable).', labelNames: ['result'], registers: [registry] }),
+  gateVerdicts: new Counter({ name: 'sluice_gate_verdicts_total', help: 'Gate checks recorded in status.lastGate, by result (Pass, Fail, NoData, Unavailable); a hold repeating the last record is not recorded again.', labelNames: ['result'], registers: [registry] }),
   rollbacks: new Counter({ name: 'sluice_rollbacks_total', help: 'Candidates fallen back to the stable version.', labelNames: shiftLabels, registers: [registry] }),
   promotions: new Counter({ name: 'sluice_promotions_total', help: 'Candidates promoted to stable.', labelNames: shiftLabels, registers: [registry] }),
   reconcileDuration: new Histogram({
