@@ -11,7 +11,8 @@ export const sortKeys = (value: unknown): unknown => {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value).sort()) {
     const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined) out[key] = sortKeys(v);
+    // defineProperty, not assignment: a "__proto__" member (valid JSON) stays a member
+    if (v !== undefined) Object.defineProperty(out, key, { value: sortKeys(v), enumerable: true, writable: true, configurable: true });
   }
   return out;
 };
