@@ -64,11 +64,13 @@ export const timingsFor = (quick: boolean): Timings =>
         progressDeadline: '5m', storyTimeoutS: 600,
       };
 
+/** The threshold gate, named: the stories narrate "failureThreshold checks in a row" (sequential is the default). */
 const analysis = (t: Timings) => ({
   interval: t.analysisInterval,
   maxErrorRate: MAX_ERROR_RATE,
   minRequests: t.minRequests,
   failureThreshold: t.failureThreshold,
+  method: 'threshold',
 });
 
 /** The TrafficShift of the sample app as first applied: canary, serving `version`. */

@@ -168,7 +168,8 @@ export const Analysis = struct('Analysis', {}, {
   /**
    * How errors are judged: threshold (each interval's window against maxErrorRate, failureThreshold
    * failed windows in a row fall back) or sequential (every request since the step began, Wald's
-   * sequential probability ratio test; docs/adr/0010-sequential-gate.md). Default threshold.
+   * sequential probability ratio test; docs/adr/0010-sequential-gate.md). Default sequential
+   * (measured against threshold and Flagger in docs/benchmarks.md, "Fallback").
    */
   method: oneOfWords(GATE_METHODS),
   /** sequential: highest chance that a candidate at or below maxErrorRate falls back during its shift, above 0 and below 0.5. Default 0.01. */
@@ -483,7 +484,7 @@ export const DEFAULTS = {
   minRequests: 20,
   failureThreshold: 2,
   noData: 'hold',
-  method: 'threshold',
+  method: 'sequential',
   falseFailureRate: 0.01,
   progressDeadline: '10m',
   versionLabel: 'version',

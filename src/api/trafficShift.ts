@@ -91,8 +91,8 @@ export const checkSpec = (spec: TrafficShiftSpec): FieldError[] => {
     errors.push(fieldError('spec.strategy.abTest.match', [], 'is empty; expected at least one HTTP match (the requests that reach the candidate)'));
   if (spec.versionLabel !== undefined && spec.versionLabel !== ISTIO_VERSION_LABEL && a?.query === undefined)
     errors.push(fieldError('spec.versionLabel', spec.versionLabel, VERSION_LABEL_REFUSED));
-  if (a?.method === 'sequential' && a.noData === 'fail')
-    errors.push(fieldError('spec.analysis.noData', a.noData, 'cannot be used with method sequential, which never counts missing data as evidence of failure; expected "hold" (the default)'));
+  if ((a?.method ?? DEFAULTS.method) === 'sequential' && a?.noData === 'fail')
+    errors.push(fieldError('spec.analysis.noData', a.noData, `cannot be used with method sequential${a.method === undefined ? ' (the default)' : ''}, which never counts missing data as evidence of failure; expected "hold" (the default), or method "threshold" to keep noData "fail"`));
   if (a?.compareTo !== undefined && a.query !== undefined)
     errors.push(fieldError('spec.analysis.compareTo', a.compareTo, 'needs the built-in queries (the stable version is read from the same answer); expected no compareTo, or no analysis.query'));
   if (spec.schedule) errors.push(...checkSchedule(spec.schedule));

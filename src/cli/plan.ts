@@ -99,7 +99,7 @@ const gatePlan = (spec: ResolvedSpec): GatePlan => {
     return { ...base, text: `${who} ≥ ${a.minRequests} requests in a ${window} window with ≤ ${percent(a.maxErrorRate)} 5xx${latency}; ${failures}; ${noData}${shared}` };
   const periods = judgedPeriods(spec);
   const limits = sprtLimits(a.maxErrorRate, a.falseFailureRate, periods);
-  const each = spec.strategy.kind === 'canary' ? 'each step' : periods === 2 ? 'the preview and the rollback window each' : 'the rollback window';
+  const each = spec.strategy.kind === 'canary' ? 'each step' : spec.strategy.kind === 'abTest' ? 'the A/B test' : periods === 2 ? 'the preview and the rollback window each' : 'the rollback window';
   const latencyRule = a.maxP99LatencyMs !== undefined ? `; p99 ≤ ${a.maxP99LatencyMs} ms in each ${window}, ${failures}` : '';
   return {
     ...base,

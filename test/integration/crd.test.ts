@@ -217,7 +217,7 @@ describe('the TrafficShift CRD on a real API server', () => {
       expect(bg.strategy).toEqual({ blueGreen: { previewDuration: '0s', rollbackWindow: '10m' } });
       expect(bg.schedule).toEqual({ timeZone: 'UTC' });
       // A field that was written keeps its value; the others in the same object get defaults.
-      expect(bg.analysis).toEqual({ interval: '30s', maxErrorRate: 0.05, minRequests: 20, failureThreshold: 2, noData: 'hold', method: 'threshold', falseFailureRate: 0.01 });
+      expect(bg.analysis).toEqual({ interval: '30s', maxErrorRate: 0.05, minRequests: 20, failureThreshold: 2, noData: 'hold', method: 'sequential', falseFailureRate: 0.01 });
     });
 
     it('show SERVICE STABLE CANDIDATE WEIGHT PHASE AGE in `kubectl get trafficshifts`, filled from status', async () => {

@@ -92,12 +92,16 @@ export const givenReviews = async (
   );
 };
 
-/** A canary TrafficShift `reviews` with short intervals. */
+/**
+ * A canary TrafficShift `reviews` with short intervals. The gate is the threshold method, named:
+ * these tests' traffic, windows and counts (5 requests a window, 2 failed windows) were written for
+ * it; the default, sequential, has its own file (sequential.test.ts).
+ */
 export const canarySpec = (version: string, over: Record<string, unknown> = {}) => ({
   service: 'reviews',
   version,
   strategy: { canary: { steps: [20, 60], stepInterval: '10s' } },
-  analysis: { interval: '10s', minRequests: 5, maxErrorRate: 0.05, failureThreshold: 2 },
+  analysis: { interval: '10s', minRequests: 5, maxErrorRate: 0.05, failureThreshold: 2, method: 'threshold' },
   progressDeadline: '60s',
   ...over,
 });

@@ -83,7 +83,7 @@ describe('sluice dashboard in a real Chromium', () => {
     await givenShift(ns, {
       service: 'reviews', version: 'v1',
       strategy: { canary: { steps: [20, 60], stepInterval: '10m' } },
-      analysis: { interval: '10s', minRequests: 5, maxErrorRate: 0.05, failureThreshold: 2 },
+      analysis: { interval: '10s', minRequests: 5, maxErrorRate: 0.05, failureThreshold: 2, method: 'threshold' },
       progressDeadline: '2m',
     });
     await waitForPhase(ns, 'Idle');

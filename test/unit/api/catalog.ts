@@ -28,7 +28,7 @@ export const CATALOG: Record<string, readonly unknown[]> = {
   ],
   analysis: [
     u, {}, { interval: '1s' }, { interval: '900ms' }, { interval: '20m' }, { interval: '10m' }, { maxErrorRate: 0 }, { maxErrorRate: 1.5 },
-    { maxErrorRate: '0.1' }, { minRequests: 0 }, { minRequests: 2.5 }, { failureThreshold: 101 }, { failureThreshold: 1 }, { noData: 'fail' },
+    { maxErrorRate: '0.1' }, { minRequests: 0 }, { minRequests: 2.5 }, { failureThreshold: 101 }, { failureThreshold: 1 }, { noData: 'fail' }, { noData: 'fail', method: 'threshold' }, { method: 'sequential', falseFailureRate: 0.001 },
     { noData: 'skip' }, { maxP99LatencyMs: 0.5 }, { maxP99LatencyMs: 250.5 }, { prometheus: { url: 'http://prometheus:9090' } },
     { prometheus: {} }, { interval: '24h' }, { interval: '24h1s' }, { prometheus: { url: 'h'.repeat(2049) } }, { query: { requests: 'a'.repeat(4097), errors: 'b' } }, { query: { requests: 'a', errors: 'b' } }, { query: { requests: 'a' } }, { query: { requests: 'a', errors: 'b', p99LatencyMs: '' } },
   ],

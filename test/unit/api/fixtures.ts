@@ -83,7 +83,7 @@ export const minimalCanaryDefaulted = {
   strategy: { canary: { steps: [10, 50], stepInterval: '1m' } },
   gateways: ['mesh'],
   versionLabel: 'version',
-  analysis: { interval: '30s', maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold', method: 'threshold', falseFailureRate: 0.01 },
+  analysis: { interval: '30s', maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold', method: 'sequential', falseFailureRate: 0.01 },
   manualPromotion: false,
   progressDeadline: '10m',
   adopt: false,

@@ -27,7 +27,7 @@ describe('decodeTrafficShift', () => {
       gateways: ['mesh'],
       versionLabel: 'version',
       strategy: { kind: 'canary', steps: [10, 50], stepIntervalMs: 60_000 },
-      analysis: { intervalMs: 30_000, maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold', method: 'threshold', falseFailureRate: 0.01 },
+      analysis: { intervalMs: 30_000, maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, noData: 'hold', method: 'sequential', falseFailureRate: 0.01 },
       manualPromotion: false,
       progressDeadlineMs: 600_000,
       route: {},

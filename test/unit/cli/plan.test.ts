@@ -54,7 +54,8 @@ describe('sluice plan on the samples', () => {
       [
         'shop/reviews: canary of Service reviews to version v2',
         '  weights:   10 % for ≥ 2m -> 25 % for ≥ 2m -> 50 % for ≥ 2m -> 100 %',
-        '  gate:      each step needs ≥ 20 requests in a 30s window with ≤ 1 % 5xx and p99 ≤ 500 ms; 2 consecutive failures fall back; no data holds up to progressDeadline 10m',
+        '  gate:      each step judges every request since it began, read every 30s, against ≤ 1 % 5xx: falls back at 1 : 300, passes at 10 : 1 with ≥ 20 requests' +
+          ' (a candidate within the limit falls back in at most 1 % of shifts); p99 ≤ 500 ms in each 30s, 2 consecutive failures fall back; fewer than 20 requests hold up to progressDeadline 10m',
         '  earliest:  done 6m after the start',
         '  start:     as soon as the new version is seen (no schedule)',
         '',
@@ -68,7 +69,8 @@ describe('sluice plan on the samples', () => {
         'shop/reviews: A/B test of Service reviews to version v2',
         '  a/b test:  requests matching any of [{"headers":{"cookie":{"regex":"^(.*?;)?(beta=1)(;.*)?$"}}},{"sourceLabels":{"app":"web-beta"}}] reach v2 for 10 gate intervals (≥ 5m), the last check passing; all other traffic stays on stable',
         '  weights:   100 % at promotion',
-        '  gate:      each check needs ≥ 10 requests in a 30s window with ≤ 2 % 5xx; 2 consecutive failures fall back; no data holds up to progressDeadline 10m',
+        '  gate:      the A/B test judges every request since it began, read every 30s, against ≤ 2 % 5xx: falls back at 1 : 100, passes at 9.9 : 1 with ≥ 10 requests' +
+          ' (a candidate within the limit falls back in at most 1 % of shifts); fewer than 10 requests hold up to progressDeadline 10m',
         '  earliest:  done 5m after the start',
         '  start:     as soon as the new version is seen (no schedule)',
         '',
@@ -86,6 +88,15 @@ describe('sluice plan on the samples', () => {
     );
     const json = JSON.parse(plan(['-f', 'seq.yaml', '--json'], { 'seq.yaml': file }).stdout);
     expect(json.shifts[0].gate).toMatchObject({ method: 'sequential', falseFailureRate: 0.02, failsAtRatio: 100, compareTo: 'stable' });
+  });
+
+  it('prints the threshold gate when the shift asks for it (the method before sequential became the default)', () => {
+    const file = shift('  service: reviews\n  version: v2\n  strategy: { canary: { steps: [10, 50] } }\n  analysis: { method: threshold, noData: fail, maxP99LatencyMs: 500 }');
+    const r = plan(['-f', 'thr.yaml'], { 'thr.yaml': file });
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout.split('\n')[2]).toBe(
+      '  gate:      each step needs ≥ 20 requests in a 30s window with ≤ 1 % 5xx and p99 ≤ 500 ms; 2 consecutive failures fall back; no data counts as a failure',
+    );
   });
 
   it('plans several files in one run', () => {
@@ -109,8 +120,10 @@ describe('sluice plan --json', () => {
       steps: [{ weight: 10, minDwellSeconds: 600 }, { weight: 30, minDwellSeconds: 600 }, { weight: 60, minDwellSeconds: 600 }, { weight: 100, minDwellSeconds: 0 }],
       manualPromotion: false,
       gate: {
-        minRequests: 30, window: '1m', maxErrorRate: 0.01, failureThreshold: 2, noData: 'hold', progressDeadlineSeconds: 600, method: 'threshold',
-        text: 'each step needs ≥ 30 requests in a 1m window with ≤ 1 % 5xx; 2 consecutive failures fall back; no data holds up to progressDeadline 10m',
+        minRequests: 30, window: '1m', maxErrorRate: 0.01, failureThreshold: 2, noData: 'hold', progressDeadlineSeconds: 600, method: 'sequential',
+        falseFailureRate: 0.01, failsAtRatio: 300,
+        text: 'each step judges every request since it began, read every 1m, against ≤ 1 % 5xx: falls back at 1 : 300, passes at 10 : 1 with ≥ 30 requests' +
+          ' (a candidate within the limit falls back in at most 1 % of shifts); fewer than 30 requests hold up to progressDeadline 10m',
       },
       earliestCompletionSeconds: 1800,
       nextStart: '2026-11-24T01:00:00.000Z',

@@ -19,7 +19,8 @@ export const shiftManifest = (over: { name?: string; version?: string; spec?: Re
     service: 'reviews',
     version: over.version ?? 'v1',
     strategy: { canary: { steps: [10, 50], stepInterval: '10s' } },
-    analysis: { interval: '10s', minRequests: 10, failureThreshold: 2 },
+    // The threshold gate, named: these tests count failed windows (failTwice); sequential is the default.
+    analysis: { interval: '10s', minRequests: 10, failureThreshold: 2, method: 'threshold' },
     progressDeadline: '2m',
     ...over.spec,
   },

@@ -17,7 +17,7 @@ describe('story manifests', () => {
       apiVersion: 'sluice.dev/v1alpha1', kind: 'TrafficShift', metadata: { name: 'reviews', namespace: 'shop' },
       spec: {
         service: 'reviews', version: 'v1', strategy: { canary: { steps: [10, 30, 60], stepInterval: '10s' } },
-        analysis: { interval: '6s', maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2 }, progressDeadline: '2m',
+        analysis: { interval: '6s', maxErrorRate: 0.01, minRequests: 20, failureThreshold: 2, method: 'threshold' }, progressDeadline: '2m',
       },
     });
   });
