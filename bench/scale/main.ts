@@ -18,6 +18,7 @@ import { FleetOptions, Target, targets, targetPods, unrelatedPods } from './flee
 import { BenchOptions, parseOptions, USAGE } from './options';
 import { perTick, startCountingProxy } from './promProxy';
 import { createPod, createShifts, deleteMesh, isProgressing, isStableAt, listShifts, mergePatch, podPath, setVersion, shiftPath, waitPodsRunning } from './setup';
+import { waitQuietCluster } from './quiet';
 import { floors, MB, round, slope, summarize } from './stats';
 import { ScaleReport } from './report';
 import { printReport } from './print';
@@ -92,6 +93,7 @@ const run = async (o: BenchOptions): Promise<ScaleReport> => {
     const nss = await api.json<{ items: { metadata: { name: string } }[] }>({ method: 'GET', path: '/api/v1/namespaces', query: { labelSelector: 'bench.sluice.dev/scale=true' } });
     return nss.items.some((n) => n.metadata.name.startsWith(`${fleet.prefix}-`)) ? undefined : true;
   }, 'the namespaces of an earlier run to go', 15 * 60_000, 2000);
+  await waitQuietCluster(api, fleet.prefix, 5 * 60_000);
 
   const proxy = await startCountingProxy(envOr('SLUICE_PROMETHEUS_URL'));
   const audit = tailAudit(auditFile);

@@ -5,8 +5,8 @@
 import { Api, retrying } from './api';
 import { FleetOptions, namespace, pod, PodRef, service, shift, shiftNamespaces, Target, targetPods, targets, unrelatedNamespaces, unrelatedPods } from './fleet';
 import { waitFor } from './daemon';
+import { SHIFTS_PATH } from './quiet';
 
-export const SHIFTS_PATH = '/apis/sluice.dev/v1alpha1/trafficshifts';
 export const shiftPath = (t: Target): string => `/apis/sluice.dev/v1alpha1/namespaces/${t.namespace}/trafficshifts/${t.name}`;
 export const vsPath = (t: Target): string => `/apis/networking.istio.io/v1/namespaces/${t.namespace}/virtualservices/${t.name}`;
 export const podPath = (p: Pick<PodRef, 'namespace' | 'name'>): string => `/api/v1/namespaces/${p.namespace}/pods/${p.name}`;

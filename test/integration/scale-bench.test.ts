@@ -5,7 +5,9 @@
  * (`scripts/bench.sh scale`); this checks that each phase ran and reported numbers of the right
  * kind, and the few facts that hold whatever the machine's load: the gate queries Prometheus in
  * batches, not once per shift; the daemon holds one watch per kind; a restart with nothing changed
- * writes no route and no status.
+ * writes no route and no status. The benchmark's daemon runs cluster-wide, as it is measured; it
+ * starts only once no earlier test's namespace is still being deleted and no other TrafficShift
+ * exists, so it never acts on another test's objects.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,7 +16,8 @@ import * as path from 'node:path';
 import { REPO_ROOT } from './env';
 import type { ScaleReport } from '../../bench/scale/report';
 
-jest.setTimeout(600_000);
+// up to 5 minutes of it waiting for the namespaces earlier tests delete (bench/scale/quiet.ts)
+jest.setTimeout(900_000);
 
 const positive = expect.any(Number);
 const finite = (x: number): boolean => Number.isFinite(x);
@@ -31,7 +34,7 @@ describe('scripts/bench.sh scale, short configuration', () => {
       path.join(REPO_ROOT, 'dist', 'bench', 'scale', 'main.js'),
       '--shifts', '50', '--unrelated-pods', '100', '--levels', '', '--commands', '30', '--command-rate', '10',
       '--churn', '20s', '--interval', '5s', '--settle', '4s', '--quiet', '12s', '--lease-duration', '6s', '--prefix', prefix, '--json', json,
-    ], { encoding: 'utf8', env: process.env, timeout: 540_000 });
+    ], { encoding: 'utf8', env: process.env, timeout: 840_000 });
     out = `${run.stdout}\n${run.stderr}`;
     if (run.status !== 0) throw new Error(`the benchmark exited ${run.status ?? run.signal}:\n${out.slice(-4000)}`);
     report = JSON.parse(fs.readFileSync(json, 'utf8')) as ScaleReport;
