@@ -81,9 +81,6 @@ export const nodeIo = (): CliIo => {
 
 const connectKube: Connect = async (kubeconfig) => (await import('./kubeShifts')).connectKube(kubeconfig);
 
-/** The production dependencies; the Kubernetes client is loaded on first use. */
-export const nodeDeps = (): CliDeps => ({ io: nodeIo(), connect: connectKube });
-
 /** The I/O of main.ts's command table (text with its own newlines), structurally. */
 export interface TextIo {
   readonly stdout: (text: string) => void;

@@ -59,8 +59,6 @@ export interface WorkQueue {
   readonly depth: () => number;
   /** Keys the queue keeps state for (waiting, running, timed or backing off). */
   readonly size: () => number;
-  /** Whether a key is running now. */
-  readonly running: (key: string) => boolean;
   /** Stop taking work; resolves when the runs in flight have finished. */
   readonly stop: () => Promise<void>;
 }
@@ -198,7 +196,6 @@ export const createQueue = (options: QueueOptions): WorkQueue => {
     },
     depth: () => ready.length,
     size: () => states.size,
-    running: (key) => states.get(key)?.running ?? false,
     stop: () => {
       stopped = true;
       if (resyncTimer !== undefined) timers.clearTimeout(resyncTimer);

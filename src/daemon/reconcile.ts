@@ -223,7 +223,7 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
   const routes = writable && E.isRight(current) ? decision.routes : undefined;
   const shift = { namespace, name, uid: obj.metadata.uid ?? '', spec };
   // spec.adopt takes over an unmanaged VirtualService only if nothing of it would be dropped.
-  const lost = routes && E.isRight(current) ? adoptionProblem(current.right.virtualService, render(shift, routes, current.right).virtualService) : undefined;
+  const lost = routes && E.isRight(current) ? adoptionProblem(current.right.virtualService, render(shift, routes).virtualService) : undefined;
   if (lost !== undefined) return reportOnly(deps, obj, { reason: 'NotOwned', message: `${namespace}/${name}: ${lost}` });
 
   // Status is the memory and is written first, so no crash can make a later pass render a
@@ -362,7 +362,7 @@ const writeRoutes = async (
   const key = keyOf(shift.namespace, shift.name);
   const where = `${shift.namespace}/${shift.name}`;
   const attempt = async (spec: ResolvedSpec): Promise<{ readonly _tag: 'Done' } | RouteTrouble> => {
-    const rendered = render({ ...shift, spec }, routes, current);
+    const rendered = render({ ...shift, spec }, routes);
     // Render always passes this (property-tested); the check stays as the last line of defence
     // before traffic changes: weights are integers summing to 100 and every subset exists.
     const unsafe = routeProblems(rendered.virtualService, rendered.destinationRule);

@@ -21,7 +21,7 @@ import { sortKeys } from './canonical';
 import { serviceFqdn, subsetName } from './names';
 import {
   DestinationRule, HttpRoute, ISTIO_API_VERSION, IstioMeta, MANAGED_BY, MANAGED_BY_LABEL, RenderedRoutes,
-  RouteDestination, SHIFT_LABEL, Subset, VirtualService, WriteOrder,
+  RouteDestination, SHIFT_LABEL, Subset, VirtualService,
 } from './types';
 
 /** The TrafficShift being rendered: where it lives, its uid, its resolved spec. */
@@ -30,11 +30,6 @@ export interface ShiftRef {
   readonly name: string;
   readonly uid: string;
   readonly spec: ResolvedSpec;
-}
-
-/** The DestinationRule as it is now, if any; only its subset names matter for the write order. */
-export interface CurrentRoutes {
-  readonly destinationRule?: { readonly spec?: { readonly subsets?: readonly { readonly name: string }[] } };
 }
 
 export interface RenderOptions {
@@ -94,22 +89,10 @@ const subsetsFor = (spec: ResolvedSpec, intent: RouteIntent): Subset[] =>
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
 /**
- * destinationRuleFirst when the new DestinationRule adds a subset (or none exists yet): the
- * subset must exist before a route names it, or Envoy answers 503 NC. virtualServiceFirst when
- * it only removes subsets: routes must stop naming a subset before it goes. When it does both,
- * planWrites (writes.ts) writes the union of subsets first, then the routes, then the final rule.
+ * The DestinationRule and VirtualService for `intent`. Which to write first, and how, is
+ * planWrites's (writes.ts) from what is in the cluster.
  */
-export const writeOrder = (current: CurrentRoutes | undefined, desired: DestinationRule): WriteOrder => {
-  const before = current?.destinationRule?.spec?.subsets;
-  if (before === undefined) return 'destinationRuleFirst';
-  const names = new Set(before.map((s) => s.name));
-  const wanted = new Set(desired.spec.subsets.map((s) => s.name));
-  if (desired.spec.subsets.some((s) => !names.has(s.name))) return 'destinationRuleFirst';
-  return before.some((s) => !wanted.has(s.name)) ? 'virtualServiceFirst' : 'destinationRuleFirst';
-};
-
-/** The DestinationRule and VirtualService for `intent`, and which to write first relative to `current`. */
-export const render = (shift: ShiftRef, intent: RouteIntent, current?: CurrentRoutes, options: RenderOptions = {}): RenderedRoutes => {
+export const render = (shift: ShiftRef, intent: RouteIntent, options: RenderOptions = {}): RenderedRoutes => {
   const host = serviceFqdn(shift.spec.service, shift.namespace, options.clusterDomain);
   const destinationRule: DestinationRule = {
     apiVersion: ISTIO_API_VERSION,
@@ -123,5 +106,5 @@ export const render = (shift: ShiftRef, intent: RouteIntent, current?: CurrentRo
     metadata: metadataFor(shift),
     spec: { hosts: [...shift.spec.hosts], gateways: [...shift.spec.gateways], http: httpRoutes(shift, intent, host) },
   };
-  return { destinationRule, virtualService, order: writeOrder(current, destinationRule) };
+  return { destinationRule, virtualService };
 };

@@ -74,11 +74,7 @@ export interface VirtualService {
   };
 }
 
-/** Which object to write first so that no route ever names a subset the DestinationRule lacks. */
-export type WriteOrder = 'destinationRuleFirst' | 'virtualServiceFirst';
-
 export interface RenderedRoutes {
   readonly destinationRule: DestinationRule;
   readonly virtualService: VirtualService;
-  readonly order: WriteOrder;
 }

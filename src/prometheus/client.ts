@@ -5,7 +5,6 @@
  * `Unavailable` gate sample, never into a verdict.
  */
 import * as E from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
 import * as TE from 'fp-ts/TaskEither';
 
 /** How to reach one Prometheus (or a Thanos / Mimir / VictoriaMetrics query frontend). */
@@ -89,8 +88,6 @@ export const describePromError = (e: PromError): string => {
 export interface Prometheus {
   /** Evaluate `expr` as an instant query at `at` (epoch ms; default: the server's now). */
   readonly query: (expr: string, at?: number) => TE.TaskEither<PromError, Vector>;
-  /** Whether the server evaluates a trivial query (`vector(1)`) and returns 1. */
-  readonly isOnline: () => TE.TaskEither<PromError, true>;
 }
 
 /** The part of a WHATWG fetch response the client reads. `body` and `headers` are optional for test fakes. */
@@ -247,9 +244,5 @@ export const prometheusClient = (config: PrometheusConfig, fetchFn: Fetch = fetc
     }
   };
 
-  const expectOne = (v: Vector): E.Either<PromError, true> =>
-    v.length === 1 && v[0]!.value === 1 ? E.right(true) : E.left({ _tag: 'Decode', url: shown, message: 'vector(1) did not return 1' });
-  const isOnline = (): TE.TaskEither<PromError, true> => pipe(query('vector(1)'), TE.chainEitherK(expectOne));
-
-  return { query, isOnline };
+  return { query };
 };

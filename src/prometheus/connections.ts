@@ -72,9 +72,6 @@ const ENV = {
   namespaces: 'SLUICE_PROMETHEUS_NAMESPACES',
 } as const;
 
-/** The environment variables read by `connectionsFromEnv`, for `--help` texts. */
-export const PROMETHEUS_ENV = ENV;
-
 const isHttpUrl = (u: unknown): u is string => typeof u === 'string' && URL.canParse(u) && /^https?:$/.test(new URL(u).protocol);
 
 const isStringMap = (u: unknown): u is Record<string, string> =>

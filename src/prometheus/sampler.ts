@@ -30,7 +30,19 @@ export interface GateSamplerDeps {
   readonly now?: () => number;
   /** Where query durations are recorded. Default `prometheusQueryDuration`. */
   readonly queryDuration?: Histogram<QueryDurationLabels>;
+  /** Runs a group's `tick` every `ms` until the returned function is called. Default `everyInterval`. */
+  readonly every?: Every;
 }
+
+/** A repeating timer: runs `tick` every `ms`; call the result to stop it. */
+export type Every = (ms: number, tick: () => Promise<unknown>) => () => void;
+
+/** setInterval, unref'd so that a sampler's timers never keep the process alive. */
+export const everyInterval: Every = (ms, tick) => {
+  const timer = setInterval(() => void tick(), ms);
+  timer.unref?.();
+  return () => clearInterval(timer);
+};
 
 export interface GateSampler {
   /** Replace the shifts to measure. A shift whose target changed (new candidate, new analysis) loses its old sample. */
@@ -41,8 +53,6 @@ export interface GateSampler {
   readonly start: () => void;
   /** Stop all timers; answers still in flight are dropped. */
   readonly stop: () => void;
-  /** Sample every group now (used at start-up and in tests); resolves with the keys that got a sample. */
-  readonly sampleNow: () => Promise<readonly string[]>;
   /** The route ids the sampler holds clients for now (one per group that may send). */
   readonly clients: () => readonly string[];
 }
@@ -51,7 +61,8 @@ interface GroupState {
   group: GateGroup;
   /** The group's client; none for a Refused group, which sends nothing. */
   readonly client?: { readonly id: string; readonly prometheus: Prometheus };
-  timer?: ReturnType<typeof setInterval>;
+  /** Stops the group's timer while it is armed. */
+  cancel?: () => void;
   busy: boolean;
 }
 
@@ -60,6 +71,7 @@ const fingerprint = (t: GateTarget): string => JSON.stringify([t.namespace, t.se
 
 export const createGateSampler = (deps: GateSamplerDeps): GateSampler => {
   const now = deps.now ?? Date.now;
+  const every = deps.every ?? everyInterval;
   const histogram = deps.queryDuration ?? prometheusQueryDuration;
   const targets = new Map<string, GateTarget>();
   const samples = new Map<string, GateSample>();
@@ -118,8 +130,7 @@ export const createGateSampler = (deps: GateSamplerDeps): GateSampler => {
   };
 
   const arm = (id: string, state: GroupState): void => {
-    state.timer = setInterval(() => void tick(id), state.group.intervalMs);
-    state.timer.unref?.();
+    state.cancel = every(state.group.intervalMs, () => tick(id));
   };
 
   const setActive = (next: readonly GateTarget[]): void => {
@@ -141,7 +152,7 @@ export const createGateSampler = (deps: GateSamplerDeps): GateSampler => {
     const wanted = new Map(groupTargets(next, destinationOf).map((g) => [groupId(g.destination, g.intervalMs), g]));
     for (const [id, state] of groups) {
       if (wanted.has(id)) continue;
-      clearInterval(state.timer);
+      state.cancel?.();
       groups.delete(id);
     }
     for (const [id, group] of wanted) {
@@ -167,14 +178,12 @@ export const createGateSampler = (deps: GateSamplerDeps): GateSampler => {
     running = false;
     generation += 1;
     for (const state of groups.values()) {
-      clearInterval(state.timer);
-      delete state.timer;
+      state.cancel?.();
+      delete state.cancel;
     }
   };
 
-  const sampleNow = async (): Promise<readonly string[]> => (await Promise.all([...groups.keys()].map(tick))).flat();
-
   const clients = (): readonly string[] => [...new Set([...groups.values()].flatMap((g) => (g.client ? [g.client.id] : [])))].sort();
 
-  return { setActive, latest: (key) => samples.get(key), start, stop, sampleNow, clients };
+  return { setActive, latest: (key) => samples.get(key), start, stop, clients };
 };

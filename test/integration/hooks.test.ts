@@ -15,7 +15,7 @@
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { startMeshSim, type MeshSim } from '../mesh-sim/sim';
-import { verifySignature } from '../../src/hooks/signature';
+import { verifySignature } from '../unit/hooks/receiver';
 import { canarySpec, core, DaemonProcess, deleteNamespace, getIstio, getShift, givenReviews, givenShift, newNamespace, patchShift, startDaemon, waitForPhase, weightsOf } from './daemonFixtures';
 import { waitFor } from './env';
 import { genericProblems, googleChatProblems, slackProblems, teamsProblems } from '../unit/notify/schemas';

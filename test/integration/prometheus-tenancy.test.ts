@@ -18,6 +18,7 @@ import { BODY_LIMIT_BYTES, SENTENCE_LIMIT } from '../../src/prometheus/client';
 import { PoolOptions, PrometheusConnections, prometheusPool } from '../../src/prometheus/connections';
 import { GateTarget } from '../../src/prometheus/queries';
 import { createGateSampler } from '../../src/prometheus/sampler';
+import { crankedTimer } from '../unit/prometheus/fixtures';
 import {
   DaemonProcess, canarySpec, deleteNamespace, givenReviews, givenShift, newNamespace, startDaemon, waitForPhase,
 } from './daemonFixtures';
@@ -60,9 +61,12 @@ const target = (namespace: string, over: Partial<GateTarget['analysis']> = {}): 
 
 /** One sample of every target through the real pool and the real fetch. */
 const sampleOnce = async (targets: GateTarget[], connections: PrometheusConnections = { default: { url: PROM } }, options: PoolOptions = {}) => {
-  const sampler = createGateSampler({ prometheusFor: prometheusPool(connections, options), defaultUrl: connections.default?.url, onSample: () => undefined });
+  const timer = crankedTimer();
+  const sampler = createGateSampler({ prometheusFor: prometheusPool(connections, options), defaultUrl: connections.default?.url, onSample: () => undefined, every: timer.every });
   sampler.setActive(targets);
-  await sampler.sampleNow();
+  sampler.start();
+  await timer.tickNow();
+  sampler.stop();
   return (key: string): GateSample | undefined => sampler.latest(key);
 };
 

@@ -10,7 +10,7 @@ import { HookAnswer, HookCall } from '../../../src/core/types';
 import { PostAnswer, PostError, PostRequest, WebhookClient } from '../../../src/hooks/client';
 import { createHookRunner, ShiftForHooks } from '../../../src/hooks/runner';
 import { SecretReader } from '../../../src/hooks/secrets';
-import { verifySignature } from '../../../src/hooks/signature';
+import { verifySignature } from './receiver';
 import { canarySpec } from '../core/fixtures';
 
 const KEY = Buffer.from('k3y');

@@ -14,7 +14,7 @@ const inCluster = (stable: string, candidate: string | undefined, weight: number
   };
 };
 const summary = (current: CurrentObjects, stable: string, candidate: string | undefined, weight: number) =>
-  planWrites(current, render(shift, intent(stable, candidate, weight), current)).map((w) => `${w.op} ${w.kind}: ${w.why}`);
+  planWrites(current, render(shift, intent(stable, candidate, weight))).map((w) => `${w.op} ${w.kind}: ${w.why}`);
 
 describe('planWrites', () => {
   it('creates the DestinationRule before the VirtualService when neither exists', () => {

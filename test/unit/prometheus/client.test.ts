@@ -163,14 +163,6 @@ describe('prometheusClient against hostile answers', () => {
   });
 });
 
-describe('prometheusClient.isOnline', () => {
-  it('is true when vector(1) returns 1', async () => {
-    const { fetchFn, calls } = fakeFetch({ body: JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [0, '1'] }] } }) });
-    expect(await prometheusClient({ url: 'http://p' }, fetchFn).isOnline()()).toEqual(E.right(true));
-    expect(calls[0]![1].body).toBe('query=vector%281%29');
-  });
-});
-
 describe('describePromError', () => {
   it('says what happened in one sentence per case', () => {
     expect(describePromError({ _tag: 'Network', url: 'http://p', message: 'getaddrinfo ENOTFOUND p' })).toBe('Prometheus at http://p could not be reached: getaddrinfo ENOTFOUND p');

@@ -5,6 +5,7 @@ import { Prometheus, PromError, Series, Vector } from '../../../src/prometheus/c
 import { Route } from '../../../src/prometheus/access';
 import { PoolOptions, PrometheusConnections, PrometheusPool, prometheusPool } from '../../../src/prometheus/connections';
 import { GateTarget } from '../../../src/prometheus/queries';
+import { Every, everyInterval } from '../../../src/prometheus/sampler';
 
 type Analysis = ResolvedSpec['analysis'];
 
@@ -53,7 +54,6 @@ export const memoryPrometheus = (answer: (expr: string, at?: number) => E.Either
       await gate;
       return answer(expr, at);
     },
-    isOnline: () => async () => E.right(true),
   };
   return {
     prometheus,
@@ -127,3 +127,26 @@ export const lexStrings = (query: string): { skeleton: string; strings: string[]
 
 /** Whether RE2-style `pattern`, fully anchored as Prometheus anchors it, matches `value`. */
 export const regexMatches = (pattern: string, value: string): boolean => new RegExp(`^(?:${pattern})$`, 'u').test(value);
+
+/**
+ * The sampler's timer with a hand crank (tests only): groups still tick on their intervals
+ * through `everyInterval` (jest's fake timers drive it), and `tickNow()` runs one tick of every
+ * armed group at once, resolving when their answers are in. Pass `every` to createGateSampler
+ * and start the sampler before cranking.
+ */
+export const crankedTimer = () => {
+  const ticks = new Set<{ readonly tick: () => Promise<unknown> }>();
+  const every: Every = (ms, tick) => {
+    const entry = { tick };
+    ticks.add(entry);
+    const cancel = everyInterval(ms, tick);
+    return () => {
+      ticks.delete(entry);
+      cancel();
+    };
+  };
+  const tickNow = async (): Promise<void> => {
+    await Promise.all([...ticks].map((t) => t.tick()));
+  };
+  return { every, tickNow };
+};

@@ -2,7 +2,7 @@ import { Histogram } from 'prom-client';
 import { QueryDurationLabels } from '../../../src/prometheus/metrics';
 import { createGateSampler } from '../../../src/prometheus/sampler';
 import { PoolOptions, PrometheusConnections } from '../../../src/prometheus/connections';
-import { fails, memoryPool, memoryPrometheus, ok, series, target } from './fixtures';
+import { crankedTimer, fails, memoryPool, memoryPrometheus, ok, series, target } from './fixtures';
 
 const T0 = Date.UTC(2026, 10, 22, 2, 0, 0);
 const URL_A = 'http://prom:9090';
@@ -16,14 +16,21 @@ const setup = (answer: Parameters<typeof memoryPrometheus>[0], connections?: Pro
   const { pool, created } = memoryPool(prom.prometheus, connections, options);
   const notified: string[][] = [];
   const queryDuration = histogram();
+  const timer = crankedTimer();
   const sampler = createGateSampler({
     prometheusFor: pool,
     defaultUrl: URL_A,
     onSample: (keys) => notified.push([...keys]),
     now: () => Date.now(),
     queryDuration,
+    every: timer.every,
   });
-  return { prom, sampler, notified, queryDuration, created };
+  /** One tick of every group now (the sampler started, its timers armed). */
+  const tickNow = (): Promise<void> => {
+    sampler.start();
+    return timer.tickNow();
+  };
+  return { prom, sampler, notified, queryDuration, created, tickNow };
 };
 
 const istio = (expr: string) =>
@@ -65,9 +72,9 @@ describe('GateSampler', () => {
   });
 
   it('makes every shift unavailable when Prometheus fails, and still reports them', async () => {
-    const { sampler, notified } = setup(() => fails({ _tag: 'Network', url: URL_A, message: 'connect ECONNREFUSED 10.0.0.9:9090' }));
+    const { sampler, notified, tickNow } = setup(() => fails({ _tag: 'Network', url: URL_A, message: 'connect ECONNREFUSED 10.0.0.9:9090' }));
     sampler.setActive([target('shop', 'reviews', 'v2'), target('pay', 'ledger', 'v7')]);
-    await sampler.sampleNow();
+    await tickNow();
     expect(notified).toEqual([['pay/ledger', 'shop/reviews']]);
     expect(sampler.latest('pay/ledger')).toEqual({
       _tag: 'Unavailable', version: 'v7', at: T0,
@@ -76,19 +83,19 @@ describe('GateSampler', () => {
   });
 
   it('forgets the sample of a shift whose candidate changed or that left the active set', async () => {
-    const { sampler } = setup(istio);
+    const { sampler, tickNow } = setup(istio);
     sampler.setActive([target('shop', 'reviews', 'v2'), target('pay', 'ledger', 'v7')]);
-    await sampler.sampleNow();
+    await tickNow();
     sampler.setActive([target('shop', 'reviews', 'v3')]);
     expect(sampler.latest('shop/reviews')).toBeUndefined();
     expect(sampler.latest('pay/ledger')).toBeUndefined();
   });
 
   it('drops answers for a shift that changed while its query was in flight', async () => {
-    const { prom, sampler, notified } = setup(istio);
+    const { prom, sampler, notified, tickNow } = setup(istio);
     sampler.setActive([target('shop', 'reviews', 'v2')]);
     prom.hold();
-    const pending = sampler.sampleNow();
+    const pending = tickNow();
     sampler.setActive([target('shop', 'reviews', 'v3')]);
     prom.release();
     await pending;
@@ -123,9 +130,9 @@ describe('GateSampler', () => {
   });
 
   it('records each query in sluice_prometheus_query_duration_seconds with its outcome', async () => {
-    const { sampler, queryDuration } = setup((expr) => (expr.includes('histogram_quantile') ? fails({ _tag: 'Timeout', url: URL_A, timeoutMs: 1 }) : istio(expr)));
+    const { sampler, queryDuration, tickNow } = setup((expr) => (expr.includes('histogram_quantile') ? fails({ _tag: 'Timeout', url: URL_A, timeoutMs: 1 }) : istio(expr)));
     sampler.setActive([target('shop', 'reviews', 'v2', { maxP99LatencyMs: 200 })]);
-    await sampler.sampleNow();
+    await tickNow();
     const counts = (await queryDuration.get()).values
       .filter((v) => v.metricName === 'sluice_prometheus_query_duration_seconds_count')
       .map((v) => `${v.labels.query}:${v.labels.outcome}=${v.value}`)
@@ -134,9 +141,9 @@ describe('GateSampler', () => {
   });
 
   it('sends nothing for a shift naming a URL nobody allowed, and gives it an Unavailable sample saying so', async () => {
-    const { prom, sampler, notified, created } = setup(istio);
+    const { prom, sampler, notified, created, tickNow } = setup(istio);
     sampler.setActive([target('shop', 'reviews', 'v2', { prometheusUrl: 'http://kubernetes.default.svc' }), target('pay', 'ledger', 'v7')]);
-    await sampler.sampleNow();
+    await tickNow();
     expect(created.map((r) => r.id)).toEqual(['default']);
     expect(prom.asked.every((q) => !q.expr.includes('"shop"'))).toBe(true);
     expect(notified.flat().sort()).toEqual(['pay/ledger', 'shop/reviews']);
@@ -154,10 +161,10 @@ describe('GateSampler', () => {
         { url: 'http://mimir:8080', headers: { 'X-Scope-OrgID': 'pay' }, namespaces: ['pay'] },
       ],
     };
-    const { prom, sampler, created } = setup(istio, connections);
+    const { prom, sampler, created, tickNow } = setup(istio, connections);
     const mimir = { prometheusUrl: 'http://mimir:8080' };
     sampler.setActive([target('shop', 'reviews', 'v2', mimir), target('pay', 'ledger', 'v7', mimir), target('web', 'front', 'v3', mimir)]);
-    await sampler.sampleNow();
+    await tickNow();
     expect(created.map((r) => [r.id, r.config.headers?.['X-Scope-OrgID']]).sort()).toEqual([
       ['SLUICE_PROMETHEUS_CONNECTIONS[0]', 'shop'],
       ['SLUICE_PROMETHEUS_CONNECTIONS[1]', 'pay'],
@@ -171,12 +178,12 @@ describe('GateSampler', () => {
     const query = { requests: 'sum(my_requests)', errors: 'sum(my_errors)' };
     const off = setup(() => ok([{ labels: {}, value: 50 }]));
     off.sampler.setActive([target('shop', 'reviews', 'v2', { query })]);
-    await off.sampler.sampleNow();
+    await off.tickNow();
     expect(off.prom.asked).toEqual([]);
     expect(off.sampler.latest('shop/reviews')).toMatchObject({ _tag: 'Unavailable', reason: expect.stringMatching(/^spec\.analysis\.query: custom query templates are off/) });
     const on = setup(() => ok([{ labels: {}, value: 50 }]), undefined, { allowQueries: true });
     on.sampler.setActive([target('shop', 'reviews', 'v2', { query })]);
-    await on.sampler.sampleNow();
+    await on.tickNow();
     expect(on.prom.asked.map((q) => q.expr)).toEqual(['sum(my_requests)', 'sum(my_errors)']);
   });
 
