@@ -1,13 +1,16 @@
 /**
- * `sluice plan -f FILE [-f FILE…] [--json] [--now ISO]`: check TrafficShift manifests offline and
- * say how each would roll out — weights in order, minimum dwell, the gate in words, the earliest
- * completion and the next scheduled start. Exit 0 when every manifest is valid, else 2 with one
- * line per problem: `<namespace>/<name>: <field path>: <value> <what was expected>`.
+ * `sluice plan -f FILE [-f FILE…] [--json] [--now ISO] [--routes [--stable VERSION]]`: check
+ * TrafficShift manifests offline and say how each would roll out — weights in order, minimum
+ * dwell, the gate in words, the earliest completion and the next scheduled start; with --routes
+ * also the DestinationRule and VirtualService sluice would write at each state (planRoutes.ts).
+ * Exit 0 when every manifest is valid, else 2 with one line per problem:
+ * `<namespace>/<name>: <field path>: <value> <what was expected>`.
  *
  * Read -> decode -> plan (pure) -> print, in that order; `planShift` is pure and exported.
  */
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
+import { stringify as stringifyYaml } from 'yaml';
 import { formatDuration } from '../api/duration';
 import { formatFieldError, showValue } from '../api/fieldError';
 import { HttpMatch, ResolvedSpec } from '../api/spec';
@@ -17,10 +20,14 @@ import { showLines, sprtLimits } from '../core/sequential';
 import { describeInstant, nextStart } from '../schedule';
 import { EXIT, FileIo, percent, readDocuments, seconds } from './output';
 import { FlagDef, flagValue, parseFlags } from './parseFlags';
+import { planRoutes, PlannedRoutes } from './planRoutes';
 
-export const PLAN_USAGE = `usage: sluice plan -f FILE [-f FILE...] [--json] [--now ISO-8601]
+export const PLAN_USAGE = `usage: sluice plan -f FILE [-f FILE...] [--json] [--now ISO-8601] [--routes [--stable VERSION]]
   Checks TrafficShift manifests (YAML or JSON, several documents per file, "-" for stdin) and
   shows how each would roll out. Exit 0 when all are valid, 2 otherwise.
+  --routes          also print the DestinationRule and VirtualService sluice writes at each state
+                    (each step, promotion, fallback) as a YAML stream, the plan as comments
+  --stable VERSION  the version running now (default: the manifest's status.stableVersion, else "stable")
 `;
 
 /** One step of the rollout: the candidate's weight and the least time it stays there. */
@@ -187,16 +194,37 @@ export const describePlan = (shift: TrafficShift, plan: ShiftPlan): string => {
   return `${lines.join('\n')}\n`;
 };
 
+/** The stable version --routes renders when neither --stable nor the manifest's status names one. */
+const DEFAULT_STABLE = 'stable';
+
+/**
+ * The plan as YAML comments, then one document per object sluice writes at each state (the
+ * DestinationRule, then the VirtualService), each headed by a comment naming the state.
+ */
+const routesYaml = (shift: TrafficShift, plan: string, stable: string, states: readonly PlannedRoutes[]): string => {
+  const comment = (text: string) => text.trimEnd().split('\n').map((l) => `# ${l}`.trimEnd()).join('\n');
+  const given = stable === DEFAULT_STABLE && shift.status?.stableVersion === undefined ? ' (none given: pass --stable VERSION)' : '';
+  const docs = states.flatMap((s) => [
+    `---\n# ${shift.metadata.namespace}/${shift.metadata.name} ${s.state}: ${s.description}\n${stringifyYaml(s.destinationRule)}`,
+    `---\n${stringifyYaml(s.virtualService)}`,
+  ]);
+  return `${comment(plan)}\n# routes from stable version ${stable}${given}, as the daemon renders them\n${docs.join('')}`;
+};
+
 interface PlanArgs {
   readonly files: readonly string[];
   readonly json: boolean;
   readonly nowMs: number;
+  readonly routes: boolean;
+  readonly stable?: string;
 }
 
 const PLAN_FLAGS = {
   files: { names: ['-f', '--filename'], kind: 'string', value: 'FILE', repeat: true },
   json: { names: ['--json'], kind: 'switch' },
   now: { names: ['--now'], kind: 'string', value: 'ISO-8601' },
+  routes: { names: ['--routes'], kind: 'switch' },
+  stable: { names: ['--stable'], kind: 'string', value: 'VERSION' },
   help: { names: ['-h', '--help'], kind: 'switch' },
 } as const satisfies Record<string, FlagDef>;
 
@@ -215,7 +243,18 @@ const parsePlanArgs = (args: readonly string[], nowMs: number): E.Either<string,
       ({ parsed }) => parsed.flags.help === true || (parsed.flags.files?.length ?? 0) > 0,
       () => 'at least one -f FILE is required',
     ),
-    E.map(({ parsed: { flags }, nowMs }) => ({ files: flags.files ?? [], json: flags.json === true, nowMs, help: flags.help === true })),
+    E.filterOrElse(
+      ({ parsed }) => parsed.flags.stable === undefined || parsed.flags.routes === true,
+      () => '--stable only applies with --routes',
+    ),
+    E.map(({ parsed: { flags }, nowMs }) => ({
+      files: flags.files ?? [],
+      json: flags.json === true,
+      nowMs,
+      routes: flags.routes === true,
+      ...(flags.stable !== undefined ? { stable: flags.stable } : {}),
+      help: flags.help === true,
+    })),
   );
 
 /** One problem, for JSON output. Whole-file problems have empty name and namespace and path "(file)". */
@@ -261,10 +300,16 @@ export const runPlan = (args: readonly string[], io: FileIo, nowMs: number = Dat
       }
     }
   }
+  const stableOf = (shift: TrafficShift): string => parsed.right.stable ?? shift.status?.stableVersion ?? DEFAULT_STABLE;
+  const routesOf = (shift: TrafficShift): readonly PlannedRoutes[] =>
+    planRoutes({ namespace: shift.metadata.namespace, name: shift.metadata.name, uid: shift.metadata.uid ?? '', spec: resolveSpec(shift.spec) }, stableOf(shift));
   if (json) {
-    io.stdout(`${JSON.stringify(errors.length > 0 ? { errors } : { shifts: plans.map((p) => p.plan) }, null, 2)}\n`);
+    const shifts = plans.map((p) => (parsed.right.routes ? { ...p.plan, routes: { stable: stableOf(p.shift), states: routesOf(p.shift) } } : p.plan));
+    io.stdout(`${JSON.stringify(errors.length > 0 ? { errors } : { shifts }, null, 2)}\n`);
   } else {
-    io.stdout(plans.map((p) => describePlan(p.shift, p.plan)).join('\n'));
+    const text = (p: { shift: TrafficShift; plan: ShiftPlan }) =>
+      parsed.right.routes ? routesYaml(p.shift, describePlan(p.shift, p.plan), stableOf(p.shift), routesOf(p.shift)) : describePlan(p.shift, p.plan);
+    io.stdout(plans.map(text).join('\n'));
     if (lines.length > 0) io.stderr(`${lines.join('\n')}\n`);
   }
   return errors.length > 0 ? EXIT.usage : EXIT.ok;

@@ -6,11 +6,15 @@
  *
  * Each test has its own namespace (deleted afterwards) and its own daemon watching only it.
  */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { startMeshSim, type MeshSim } from '../mesh-sim/sim';
 import {
   canarySpec, DaemonProcess, deleteNamespace, eventsFor, getIstio, givenReviews, givenShift, newNamespace, patchShift, sleep, startDaemon,
   waitForPhase, weightsOf,
 } from './daemonFixtures';
+import { kubectl, kubectlOk, REPO_ROOT } from './env';
 
 jest.setTimeout(300_000);
 
@@ -38,6 +42,29 @@ describe('routing modes', () => {
     await sim?.stop();
     sim = undefined;
     await deleteNamespace(namespace);
+  });
+
+  it("plan --routes: Istio's CRDs on the API server accept every object of every state of every sample", () => {
+    const samples = path.join(REPO_ROOT, 'istio', 'samples');
+    const files = readdirSync(samples).filter((f) => /^kind: TrafficShift$/m.test(readFileSync(path.join(samples, f), 'utf8')));
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    namespace = `r-plan-${Math.random().toString(36).slice(2, 8)}`;
+    kubectlOk(['create', 'namespace', namespace]);
+    const cli = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+    let objects = 0;
+    for (const file of files) {
+      const r = spawnSync(process.execPath, [cli, 'plan', '-f', path.join(samples, file), '--routes', '--stable', 'v1', '--json'], { encoding: 'utf8' });
+      expect([file, r.status]).toEqual([file, 0]);
+      type State = { state: string; destinationRule: { metadata: object }; virtualService: { metadata: object } };
+      const states = (JSON.parse(r.stdout).shifts as { routes: { states: State[] } }[]).flatMap((sh) => sh.routes.states);
+      const items = states.flatMap((st) => [st.destinationRule, st.virtualService]).map((o) => ({ ...o, metadata: { ...o.metadata, namespace } }));
+      // One server-side dry-run create per object (a List is sent item by item), strict field validation.
+      const created = kubectl(['-n', namespace, 'create', '--dry-run=server', '--validate=strict', '-o', 'name', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+      expect([file, created.status, created.stderr]).toEqual([file, 0, '']);
+      expect(created.stdout.trim().split('\n')).toHaveLength(items.length);
+      objects += items.length;
+    }
+    expect(objects).toBeGreaterThanOrEqual(40);
   });
 
   it('A/B: only users with the beta cookie or header reach the candidate; a passing gate promotes it, a failing one sends them back to stable', async () => {

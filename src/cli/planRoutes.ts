@@ -1,0 +1,72 @@
+/**
+ * `sluice plan --routes`: the DestinationRule and VirtualService sluice would write at each state
+ * of a shift's rollout, the fallback included, without a cluster (for a GitOps review). Pure.
+ *
+ * The objects come from the daemon's own render (src/istio/render.ts); this module only lists
+ * the RouteIntents a rollout passes through, as core/finish.ts routesFor derives them from the
+ * status of each phase: the candidate at its weight (0 before the first step, with the
+ * candidate's audience route for a blue-green preview or an A/B test), 100 % while Promoting
+ * (stable kept at 0 so it stays routable), the new stable alone once Promoted, and the
+ * fallback's stable 100 % with the candidate kept at 0.
+ */
+import { candidateMatches, ResolvedSpec } from '../api/spec';
+import { RouteIntent } from '../core/types';
+import { render } from '../istio/render';
+import { DestinationRule, VirtualService } from '../istio/types';
+
+/** One state of the rollout and what sluice writes for it. */
+export interface PlannedRoutes {
+  /** Short name: "start", "step 1", "preview", "a/b test", "promoting", "promoted", "fallback". */
+  readonly state: string;
+  /** The traffic in words. */
+  readonly description: string;
+  readonly destinationRule: DestinationRule;
+  readonly virtualService: VirtualService;
+}
+
+/** A state and the intent the daemon renders for it. */
+export interface RouteState {
+  readonly state: string;
+  readonly description: string;
+  readonly intent: RouteIntent;
+}
+
+const at = (stable: string, candidate: string, weight: number, preview = false): RouteIntent => ({
+  stable,
+  candidate,
+  weights: { stable: 100 - weight, candidate: weight },
+  preview,
+});
+
+/**
+ * The intents of a rollout from `stable` to spec.version, in order, then the fallback. A preview
+ * route appears only when the strategy has matches for it (candidateMatches); the daemon also
+ * waits for a ready candidate pod before writing it.
+ */
+export const routeStates = (spec: ResolvedSpec, stable: string): readonly RouteState[] => {
+  const v = spec.version;
+  const s = spec.strategy;
+  const audience = candidateMatches(spec) !== undefined;
+  const head: RouteState[] =
+    s.kind === 'canary'
+      ? [
+          { state: 'start', description: `${stable} 100 %, ${v} 0 % (until the first step)`, intent: at(stable, v, 0) },
+          ...s.steps.map((w, i) => ({ state: `step ${i + 1}`, description: `${stable} ${100 - w} %, ${v} ${w} %`, intent: at(stable, v, w) })),
+        ]
+      : s.kind === 'blueGreen'
+        ? [{ state: 'preview', description: audience ? `${stable} 100 %; requests matching previewMatch reach ${v}` : `${stable} 100 %; ${v} gets no traffic (no previewMatch)`, intent: at(stable, v, 0, audience) }]
+        : [{ state: 'a/b test', description: `${stable} 100 %; requests matching abTest.match reach ${v}`, intent: at(stable, v, 0, true) }];
+  return [
+    ...head,
+    { state: 'promoting', description: `${v} 100 %, ${stable} kept routable at 0 %`, intent: at(stable, v, 100) },
+    { state: 'promoted', description: `${v} 100 % (the new stable version)`, intent: { stable: v, weights: { stable: 100, candidate: 0 }, preview: false } },
+    { state: 'fallback', description: `${stable} 100 %, ${v} kept at 0 % (a failing gate, the deadline or an abort)`, intent: at(stable, v, 0) },
+  ];
+};
+
+/** The objects sluice would write at each state of the rollout of `shift`, rendered by the daemon's render. */
+export const planRoutes = (shift: { readonly namespace: string; readonly name: string; readonly uid: string; readonly spec: ResolvedSpec }, stable: string): readonly PlannedRoutes[] =>
+  routeStates(shift.spec, stable).map(({ state, description, intent }) => {
+    const { destinationRule, virtualService } = render(shift, intent);
+    return { state, description, destinationRule, virtualService };
+  });

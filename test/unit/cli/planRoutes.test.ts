@@ -1,0 +1,109 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { parseAllDocuments } from 'yaml';
+import { FileIo } from '../../../src/cli/output';
+import { runPlan } from '../../../src/cli/plan';
+import { planRoutes } from '../../../src/cli/planRoutes';
+import { render } from '../../../src/istio/render';
+import { routeProblems } from '../../../src/istio/safety';
+import { abTestSpec, blueGreenSpec, canarySpec, intent, shiftRef } from '../istio/fixtures';
+
+const SAMPLES = join(__dirname, '..', '..', '..', 'istio', 'samples');
+
+type Http = { name: string; route: { destination: { subset: string }; weight: number }[] }[];
+const httpOf = (p: { virtualService: { spec: { http: unknown } } }) => p.virtualService.spec.http as Http;
+/** Per route name, `{subset: weight}`. */
+const weights = (p: { virtualService: { spec: { http: unknown } } }) =>
+  Object.fromEntries(httpOf(p).map((r) => [r.name, Object.fromEntries(r.route.map((d) => [d.destination.subset, d.weight]))]));
+const subsets = (p: { destinationRule: { spec: { subsets: readonly { name: string }[] } } }) => p.destinationRule.spec.subsets.map((s) => s.name);
+
+describe('planRoutes', () => {
+  it('canary: every step, promotion, the new stable alone, and the fallback that keeps the candidate at 0', () => {
+    const states = planRoutes(shiftRef(canarySpec), 'v1');
+    expect(states.map((s) => s.state)).toEqual(['start', 'step 1', 'step 2', 'step 3', 'promoting', 'promoted', 'fallback']);
+    expect(states.map(weights)).toEqual([
+      { primary: { v1: 100, v2: 0 } },
+      { primary: { v1: 90, v2: 10 } },
+      { primary: { v1: 75, v2: 25 } },
+      { primary: { v1: 50, v2: 50 } },
+      { primary: { v1: 0, v2: 100 } },
+      { primary: { v2: 100 } },
+      { primary: { v1: 100, v2: 0 } },
+    ]);
+    expect(states.map(subsets)).toEqual([...Array(5).fill(['v1', 'v2']), ['v2'], ['v1', 'v2']]);
+  });
+
+  it("blue-green: the preview route exists only in the preview state; A/B: the ab-test route only while testing", () => {
+    const bg = planRoutes(shiftRef(blueGreenSpec), 'v1');
+    expect(bg.map((s) => [s.state, httpOf(s).map((r) => r.name)])).toEqual([
+      ['preview', ['preview', 'primary']],
+      ['promoting', ['primary']],
+      ['promoted', ['primary']],
+      ['fallback', ['primary']],
+    ]);
+    const ab = planRoutes(shiftRef(abTestSpec), 'v1');
+    expect(ab.map((s) => [s.state, httpOf(s).map((r) => r.name)])).toEqual([
+      ['a/b test', ['ab-test', 'primary']],
+      ['promoting', ['primary']],
+      ['promoted', ['primary']],
+      ['fallback', ['primary']],
+    ]);
+    expect(weights(ab[0]!)).toEqual({ 'ab-test': { v2: 100 }, primary: { v1: 100, v2: 0 } });
+  });
+
+  it('a blue-green shift without previewMatch previews with no route of its own', () => {
+    const { previewMatch: _, ...noMatch } = blueGreenSpec.strategy.blueGreen;
+    const states = planRoutes(shiftRef({ ...blueGreenSpec, strategy: { blueGreen: noMatch } }), 'v1');
+    expect(httpOf(states[0]!).map((r) => r.name)).toEqual(['primary']);
+  });
+
+  it("renders with the daemon's render: the same objects for the same intent", () => {
+    const ref = shiftRef(canarySpec);
+    const step2 = planRoutes(ref, 'v1')[2]!;
+    const daemon = render(ref, intent('v1', 'v2', 25));
+    expect({ destinationRule: step2.destinationRule, virtualService: step2.virtualService }).toEqual({ destinationRule: daemon.destinationRule, virtualService: daemon.virtualService });
+  });
+
+  it.each([['canary', canarySpec], ['blue-green', blueGreenSpec], ['A/B', abTestSpec]] as const)('%s: every state passes the route safety checks', (_, spec) => {
+    for (const s of planRoutes(shiftRef(spec), 'v1')) expect([s.state, routeProblems(s.virtualService, s.destinationRule)]).toEqual([s.state, []]);
+  });
+});
+
+describe('sluice plan --routes', () => {
+  const run = (args: string[]) => {
+    const out = { stdout: '', stderr: '' };
+    const io: FileIo = { readFile: (p) => readFileSync(p, 'utf8'), stdout: (t) => void (out.stdout += t), stderr: (t) => void (out.stderr += t) };
+    return { code: runPlan([...args, '--now', '2026-11-23T09:00:00Z'], io), ...out };
+  };
+  const samples = readdirSync(SAMPLES).filter((f) => /^kind: TrafficShift$/m.test(readFileSync(join(SAMPLES, f), 'utf8'))).sort();
+
+  it.each(samples)('%s: a YAML stream of the objects of every state, the plan as comments', (file) => {
+    const r = run(['-f', join(SAMPLES, file), '--routes', '--stable', 'v1']);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as { kind: string } | null).filter((d) => d !== null);
+    expect(docs.length % 2).toBe(0);
+    expect(docs.length).toBeGreaterThanOrEqual(8);
+    expect(docs.filter((_, i) => i % 2 === 0).every((d) => d!.kind === 'DestinationRule')).toBe(true);
+    expect(docs.filter((_, i) => i % 2 === 1).every((d) => d!.kind === 'VirtualService')).toBe(true);
+    expect(r.stdout).toMatchSnapshot();
+  });
+
+  it('uses the manifest status.stableVersion unless --stable is given, and says when it had neither', () => {
+    const file = join(SAMPLES, 'canary.yaml');
+    expect(run(['-f', file, '--routes']).stdout).toContain('# routes from stable version stable (none given: pass --stable VERSION)');
+    expect(run(['-f', file, '--routes', '--stable', 'v7']).stdout).toContain('subset: v7');
+    const withStatus = join(mkdtempSync(join(tmpdir(), 'plan-routes-')), 'shift.yaml');
+    writeFileSync(withStatus, `${readFileSync(file, 'utf8')}\nstatus:\n  stableVersion: v5\n`);
+    expect(run(['-f', withStatus, '--routes']).stdout).toContain('# routes from stable version v5, as the daemon renders them');
+    expect(run(['-f', withStatus, '--routes', '--stable', 'v7']).stdout).toContain('# routes from stable version v7, as');
+  });
+
+  it('adds the states to --json, and refuses --stable without --routes', () => {
+    const r = run(['-f', join(SAMPLES, 'canary.yaml'), '--routes', '--stable', 'v1', '--json']);
+    const shifts = JSON.parse(r.stdout).shifts as { routes: { stable: string; states: { state: string }[] } }[];
+    expect(shifts[0]!.routes.stable).toBe('v1');
+    expect(shifts[0]!.routes.states.map((s) => s.state)).toContain('fallback');
+    expect(run(['-f', join(SAMPLES, 'canary.yaml'), '--stable', 'v1'])).toMatchObject({ code: 2, stderr: expect.stringContaining('sluice plan: --stable only applies with --routes') });
+  });
+});
