@@ -14,7 +14,7 @@ import {
   canarySpec, DaemonProcess, deleteNamespace, eventsFor, getIstio, givenReviews, givenShift, newNamespace, patchShift, sleep, startDaemon,
   waitForPhase, weightsOf,
 } from './daemonFixtures';
-import { kubectl, kubectlOk, REPO_ROOT } from './env';
+import { kubectl, kubectlOk, REPO_ROOT, waitFor } from './env';
 
 jest.setTimeout(300_000);
 
@@ -98,6 +98,9 @@ describe('routing modes', () => {
     // When v2 is the new version, Then only the beta populations reach it, and all of their requests do.
     patchShift(namespace, { spec: { version: 'v2' } });
     await waitForPhase(namespace, (st) => st.phase === 'Progressing' && st.candidateVersion === 'v2', 60_000);
+    // Status is written before the routes it decides (ADR 0005): wait for the ab-test route itself.
+    const routeNames = async () => ((await getIstio(namespace, 'virtualservices'))?.spec.http ?? []).map((r: { name: string }) => r.name);
+    await waitFor(async () => ((await routeNames()).includes('ab-test') ? true : undefined), { timeoutMs: 30_000, what: 'the ab-test route' });
     const vs = (await getIstio(namespace, 'virtualservices'))!;
     expect(vs.spec.http.map((r: { name: string }) => r.name)).toEqual(['ab-test', 'primary']);
     expect(weightsOf(vs)).toMatchObject({ v1: 100 });
@@ -134,6 +137,7 @@ describe('routing modes', () => {
     expect(during[main].v3 ?? 0).toBe(0);
     expect(during[lookalike].v3 ?? 0).toBe(0);
     expect(during[cookie].v3).toBeGreaterThan(0);
+    await waitFor(async () => ((await routeNames()).includes('ab-test') ? undefined : true), { timeoutMs: 30_000, what: 'the ab-test route to go' });
     const after = (await getIstio(namespace, 'virtualservices'))!;
     expect(after.spec.http.map((r: { name: string }) => r.name)).toEqual(['primary']);
     expect(weightsOf(after)).toMatchObject({ v2: 100 });
