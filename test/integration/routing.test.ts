@@ -11,10 +11,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { startMeshSim, type MeshSim } from '../mesh-sim/sim';
 import {
-  canarySpec, DaemonProcess, deleteNamespace, eventsFor, getIstio, givenReviews, givenShift, newNamespace, patchShift, sleep, startDaemon,
-  waitForPhase, weightsOf,
+  canarySpec, DaemonProcess, deleteNamespace, eventsFor, getIstio, givenDestinationRule, givenReviews, givenShift, givenVirtualService, newNamespace,
+  patchShift, sleep, startDaemon, waitForPhase, weightsOf,
 } from './daemonFixtures';
-import { kubectl, kubectlOk, REPO_ROOT, waitFor } from './env';
+import { kubectl, kubectlOk, promQuery, REPO_ROOT, waitFor } from './env';
 
 jest.setTimeout(300_000);
 
@@ -65,6 +65,40 @@ describe('routing modes', () => {
       objects += items.length;
     }
     expect(objects).toBeGreaterThanOrEqual(40);
+  });
+
+  it('mirror: a VirtualService mirror copies 50 % of v1 traffic to v2; clients see only v1; Prometheus sees the copies at the destination only', async () => {
+    // Given v1 and v2, and routes that send everything to v1 and mirror half of it to v2.
+    namespace = await newNamespace('r-mirror');
+    await givenReviews(namespace, ['v1', 'v2'], { replicas: 1 });
+    await givenDestinationRule(namespace);
+    await givenVirtualService(namespace, {
+      hosts: ['reviews'],
+      http: [{ route: [{ destination: { host: 'reviews', subset: 'v1' } }], mirror: { host: 'reviews', subset: 'v2' }, mirrorPercentage: { value: 50 } }],
+    });
+    // When the client sends 40 requests a second for 10 s,
+    sim = await startMeshSim({ seed: 5, propagationDelayMs: 500, services: [{ namespace, service: 'reviews', rps: 40 }] }, { log: () => undefined });
+    await sleep(10_000);
+    // Then every answer the client got came from v1, and v2 answered about half as many copies.
+    const main = `${namespace}/reviews`;
+    const seen = sim.received()[main]!;
+    const copies = sim.mirroredTotals(main).v2?.requests ?? 0;
+    expect(Object.keys(seen)).toEqual(['v1']);
+    expect(copies / seen.v1!).toBeGreaterThan(0.35);
+    expect(copies / seen.v1!).toBeLessThan(0.65);
+    // And Prometheus counts the copies under the Service at reporter="destination", none at the source.
+    const byReporter = async () =>
+      Object.fromEntries(
+        (await promQuery(`sum by (reporter) (istio_requests_total{destination_service_namespace="${namespace}", destination_service_name="reviews", destination_version="v2"})`)).map((r) => [
+          r.metric.reporter ?? '',
+          Number(r.value[1]),
+        ]),
+      );
+    const counted = await waitFor(async () => {
+      const rows = await byReporter();
+      return (rows.destination ?? 0) > 0 ? rows : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 1000, what: 'Prometheus to scrape the mirrored copies' });
+    expect(counted.source ?? 0).toBe(0);
   });
 
   it('A/B: only users with the beta cookie or header reach the candidate; a passing gate promotes it, a failing one sends them back to stable', async () => {

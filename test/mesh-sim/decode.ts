@@ -3,7 +3,7 @@
  * JSON) -> the simulator's model. Tolerant: a malformed field reads as absent, as Envoy would
  * simply not get a route istiod could not translate.
  */
-import type { DestinationRule, HttpMatch, HttpRoute, Pod, RouteDestination, Service, StringMatch, VirtualService } from './model';
+import type { DestinationRule, HttpMatch, HttpRoute, MirrorPolicy, Pod, RouteDestination, Service, StringMatch, VirtualService } from './model';
 
 type Obj = Record<string, unknown>;
 
@@ -50,9 +50,33 @@ const routeDestination = (u: unknown): RouteDestination => {
   return { destination: { host: str(d.host) ?? '', subset: str(d.subset) }, weight: typeof o.weight === 'number' ? o.weight : undefined };
 };
 
+/** Istio's Percent `{value: 12.5}`; absent: 100 (istiod's MirrorPercent / MirrorPercentByPolicy default). */
+const percentOf = (u: unknown): number => {
+  const v = obj(u).value;
+  return u === undefined ? 100 : typeof v === 'number' ? Math.min(100, Math.max(0, v)) : 0;
+};
+
+const destinationOf = (u: unknown) => ({ host: str(obj(u).host) ?? '', subset: str(obj(u).subset) });
+
+/**
+ * istiod (pilot/pkg/networking/core/route/route.go applyHTTPRouteDestination): `mirror` with
+ * `mirrorPercentage` (absent: 100 %, 0: no mirror) becomes one request mirror policy, then each
+ * entry of `mirrors` one more.
+ */
+const mirrorsOf = (o: Obj): MirrorPolicy[] => [
+  ...(o.mirror === undefined ? [] : [{ destination: destinationOf(o.mirror), percentage: percentOf(o.mirrorPercentage) }]),
+  ...arr(o.mirrors).map((m) => ({ destination: destinationOf(obj(m).destination), percentage: percentOf(obj(m).percentage) })),
+].filter((m) => m.percentage > 0 && m.destination.host !== '');
+
 const httpRoute = (u: unknown): HttpRoute => {
   const o = obj(u);
-  return { name: str(o.name), match: o.match === undefined ? undefined : arr(o.match).map(httpMatch), route: arr(o.route).map(routeDestination) };
+  const mirrors = mirrorsOf(o);
+  return {
+    name: str(o.name),
+    match: o.match === undefined ? undefined : arr(o.match).map(httpMatch),
+    route: arr(o.route).map(routeDestination),
+    ...(mirrors.length > 0 ? { mirrors } : {}),
+  };
 };
 
 export const virtualServiceFromK8s = (o: unknown): VirtualService => {

@@ -43,11 +43,20 @@ export interface RouteDestination {
   readonly weight?: number;
 }
 
+/** A copy of a route's requests sent to another destination, its answer dropped (Envoy request_mirror_policies). */
+export interface MirrorPolicy {
+  readonly destination: { readonly host: string; readonly subset?: string };
+  /** Percent of the route's requests copied, 0 to 100. */
+  readonly percentage: number;
+}
+
 /** One entry of `spec.http[]`. Without `match` the route matches every request. */
 export interface HttpRoute {
   readonly name?: string;
   readonly match?: readonly HttpMatch[];
   readonly route?: readonly RouteDestination[];
+  /** `mirror` with `mirrorPercentage` (absent: 100 %; 0: none), then each of `mirrors`, as istiod translates them. */
+  readonly mirrors?: readonly MirrorPolicy[];
 }
 
 /** networking.istio.io/v1 VirtualService, the parts the data plane acts on. */

@@ -5,7 +5,8 @@
  *   3. a weighted pick among its destinations,
  *   4. the destination's subset resolved through the DestinationRule for that host (unknown
  *      subset: 503 NC, Envoy has no such cluster),
- *   5. a ready endpoint of that subset (none: 503 UH, no healthy upstream).
+ *   5. a ready endpoint of that subset (none: 503 UH, no healthy upstream);
+ * and each mirror policy of the chosen route copies the request to its own destination.
  */
 import { readyEndpoints } from './endpoints';
 import { resolveHost, sameService } from './hosts';
@@ -62,16 +63,39 @@ const resolve = (service: ServiceRef, subset: string | undefined, upstreams: Ups
   return { kind: 'served', service, subset, pod: pickPod(ready, rng()) };
 };
 
-/** Routes one request addressed to `target` (see the module comment for the steps). */
-export const route = (target: ServiceRef, vs: VirtualService | undefined, upstreams: Upstreams, req: Request, rng: Rng): RouteOutcome => {
-  if (vs === undefined) return resolve(target, undefined, upstreams, rng);
+/** Steps 4 and 5 for a destination host, read relative to the VirtualService's namespace. */
+const resolveDestination = (target: ServiceRef, vs: VirtualService, dest: RouteDestination['destination'], upstreams: Upstreams, rng: Rng): RouteOutcome => {
+  const service = resolveHost(dest.host, vs.namespace);
+  if (service === undefined) return { kind: 'noClusterFound', service: target, subset: dest.subset };
+  return resolve(service, dest.subset, upstreams, rng);
+};
+
+/** A request's own outcome and the outcomes of the copies its route mirrored (fire and forget). */
+export interface Routed {
+  readonly outcome: RouteOutcome;
+  /** One per mirror policy that sampled this request (Envoy's runtime_fraction), in policy order. */
+  readonly mirrored: readonly RouteOutcome[];
+}
+
+/**
+ * Routes one request addressed to `target` (see the module comment for the steps), and its
+ * mirrored copies: each mirror policy of the chosen route copies the request with probability
+ * percentage / 100 to its destination. The PRNG is drawn for mirrors only on routes that have
+ * them, so routes without mirrors see the same random sequence as before mirrors existed.
+ */
+export const routeWithMirrors = (target: ServiceRef, vs: VirtualService | undefined, upstreams: Upstreams, req: Request, rng: Rng): Routed => {
+  if (vs === undefined) return { outcome: resolve(target, undefined, upstreams, rng), mirrored: [] };
   const httpRoute = firstMatchingRoute(vs, req);
   const chosen = httpRoute && pickWeighted(httpRoute.route ?? [], rng());
-  if (chosen === undefined) return { kind: 'noRoute', service: target };
-  const service = resolveHost(chosen.destination.host, vs.namespace);
-  if (service === undefined) return { kind: 'noClusterFound', service: target, subset: chosen.destination.subset };
-  return resolve(service, chosen.destination.subset, upstreams, rng);
+  if (chosen === undefined) return { outcome: { kind: 'noRoute', service: target }, mirrored: [] };
+  const outcome = resolveDestination(target, vs, chosen.destination, upstreams, rng);
+  const mirrored = (httpRoute?.mirrors ?? []).flatMap((m) => (rng() * 100 < m.percentage ? [resolveDestination(target, vs, m.destination, upstreams, rng)] : []));
+  return { outcome, mirrored };
 };
+
+/** Routes one request addressed to `target`, its mirrored copies aside. */
+export const route = (target: ServiceRef, vs: VirtualService | undefined, upstreams: Upstreams, req: Request, rng: Rng): RouteOutcome =>
+  routeWithMirrors(target, vs, upstreams, req, rng).outcome;
 
 /** Whether a host, read relative to `namespace`, names `target`. */
 const names = (host: string, namespace: string, target: ServiceRef): boolean => {

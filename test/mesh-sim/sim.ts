@@ -36,6 +36,8 @@ export interface MeshSim {
   readonly sent: () => Readonly<Record<string, number>>;
   /** Who got which version: per stream, the requests each version answered ("unknown": none did). */
   readonly received: () => Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** Like `totals`, for the mirrored copies the service's pods answered (never part of the ledger or `received`). */
+  readonly mirroredTotals: (service: string, fromSecond?: number, toSecond?: number) => Readonly<Record<string, VersionTotals>>;
   /** Per-version totals of `namespace/service` over seconds [fromSecond, toSecond) since start. */
   readonly totals: (service: string, fromSecond?: number, toSecond?: number) => Readonly<Record<string, VersionTotals>>;
   /** The Prometheus exposition text of /metrics. */
@@ -120,17 +122,23 @@ export const startMeshSim = async (input: unknown, options: MeshSimOptions = {})
   const startedAtMs = Date.now();
   state = initialState(setup, startedAtMs, watch.snapshot(), config.profiles);
   const ledger = new Ledger(startedAtMs);
+  /** Mirrored copies, apart: the client never saw them. */
+  const mirrored = new Ledger(startedAtMs);
   const sent = new Map<string, number>();
   const received = new Map<string, Map<string, number>>();
 
   const book = (requests: readonly SimulatedRequest[], intervalStart: number) => {
     const second = secondOf(startedAtMs, intervalStart);
     for (const r of requests) {
+      for (const report of reportsOf(r)) metrics.record(report, r.latencyMs);
+      if (r.mirrored) {
+        mirrored.book({ service: serviceKey(r.outcome.service), version: r.version, second, failed: r.status >= 500 });
+        continue;
+      }
       sent.set(r.stream, (sent.get(r.stream) ?? 0) + 1);
       const versions = received.get(r.stream) ?? new Map<string, number>();
       received.set(r.stream, versions.set(r.version, (versions.get(r.version) ?? 0) + 1));
       ledger.book({ service: serviceKey(r.outcome.service), version: r.version, second, failed: r.status >= 500 });
-      for (const report of reportsOf(r)) metrics.record(report, r.latencyMs);
     }
   };
   const step = () => {
@@ -187,6 +195,7 @@ export const startMeshSim = async (input: unknown, options: MeshSimOptions = {})
     sent: () => Object.fromEntries(sent),
     received: () => Object.fromEntries([...received].map(([stream, versions]) => [stream, Object.fromEntries(versions)])),
     totals: (service, fromSecond, toSecond) => ledger.totals(service, fromSecond, toSecond),
+    mirroredTotals: (service, fromSecond, toSecond) => mirrored.totals(service, fromSecond, toSecond),
     metrics: () => metrics.registry.metrics(),
     stop,
   };

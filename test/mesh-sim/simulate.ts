@@ -8,7 +8,7 @@ import type { Report, SourceWorkload } from './labels';
 import type { MeshSnapshot, Pod, Request, ServiceRef } from './model';
 import type { Rng } from './prng';
 import { profileOf, type ProfileTable } from './profiles';
-import { destinationRuleFor, route, virtualServiceFor, type RouteOutcome, type Upstreams } from './route';
+import { destinationRuleFor, routeWithMirrors, virtualServiceFor, type RouteOutcome, type Upstreams } from './route';
 import { arrivals, sampleLatencyMs, sampleStatus } from './traffic';
 
 /** A steady stream of identical requests from the synthetic client to one host. */
@@ -32,6 +32,11 @@ export interface SimulatedRequest {
   /** Envoy response flags. */
   readonly flags: string;
   readonly latencyMs: number;
+  /**
+   * A copy sent by a mirror policy: its answer goes nowhere, so the client, the ledger and the
+   * per-stream counts never see it; only the server sidecar that answered it reports it.
+   */
+  readonly mirrored?: true;
 }
 
 /** What the data plane knows during a tick. */
@@ -89,8 +94,10 @@ export const simulateStream = (
   const vs = virtualServiceFor(ctx.snapshot.virtualServices, stream.target);
   const requests: SimulatedRequest[] = [];
   for (let i = 0; i < due.count; i++) {
-    const outcome = route(stream.target, vs, upstreams, stream.request, rng);
+    const { outcome, mirrored } = routeWithMirrors(stream.target, vs, upstreams, stream.request, rng);
     requests.push({ stream: stream.id, source: stream.source, outcome, ...answer(outcome, ctx, rng) });
+    // A copy no pod answered (no cluster, no healthy upstream) is reported by no one (istio/istio#23496: no client-side report of mirrored requests).
+    for (const copy of mirrored) if (copy.kind === 'served') requests.push({ stream: stream.id, source: stream.source, outcome: copy, ...answer(copy, ctx, rng), mirrored: true });
   }
   return { requests, carry: due.carry };
 };
@@ -98,11 +105,20 @@ export const simulateStream = (
 /** The service a request is booked and labelled under. */
 export const serviceOf = (r: SimulatedRequest): ServiceRef => r.outcome.service;
 
-/** What Istio's sidecars report: both sidecars for a served request, only the client's otherwise. */
+/**
+ * What Istio's sidecars report: both sidecars for a served request, only the client's otherwise,
+ * only the server's for a mirrored copy (istio/istio#23496: mirrored requests get reporter=
+ * "destination" metrics and none at the source). The server side names the Service the pod
+ * belongs to, not the `-shadow` host Envoy writes into the copy's :authority: istio/proxy's stats
+ * filter (istio_stats.cc, populatePeerInfo) takes destination_service from the inbound cluster's
+ * `istio.services` metadata, which istiod adds to inbound clusters (addTelemetryMetadata), and
+ * falls back to the Host header only without it.
+ */
 export const reportsOf = (r: SimulatedRequest): readonly Report[] => {
   const common = { source: r.source, service: serviceOf(r), responseCode: r.status, responseFlags: r.flags };
-  if (r.outcome.kind !== 'served') return [{ reporter: 'source', ...common }];
+  if (r.outcome.kind !== 'served') return r.mirrored ? [] : [{ reporter: 'source', ...common }];
   const peer = { pod: r.outcome.pod };
+  if (r.mirrored) return [{ reporter: 'destination', ...common, peer }];
   return [
     { reporter: 'destination', ...common, peer },
     { reporter: 'source', ...common, peer },

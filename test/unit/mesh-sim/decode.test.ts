@@ -61,6 +61,20 @@ describe('decoding cluster objects', () => {
     expect(vs.http[1].route?.map((r) => r.weight)).toEqual([80, 20]);
   });
 
+  it("reads mirror + mirrorPercentage and mirrors[] as istiod translates them: no percentage is 100 %, 0 % mirrors nothing", () => {
+    const route = (extra: Record<string, unknown>) =>
+      virtualServiceFromK8s({ metadata: { namespace: 'shop', name: 'reviews' }, spec: { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews', subset: 'v1' } }], ...extra }] } }).http[0]!.mirrors;
+    const v2 = { host: 'reviews', subset: 'v2' };
+    expect(route({ mirror: v2, mirrorPercentage: { value: 12.5 } })).toEqual([{ destination: v2, percentage: 12.5 }]);
+    expect(route({ mirror: v2 })).toEqual([{ destination: v2, percentage: 100 }]);
+    expect(route({ mirror: v2, mirrorPercentage: { value: 0 } })).toBeUndefined();
+    expect(route({ mirrors: [{ destination: v2, percentage: { value: 5 } }, { destination: { host: 'ratings' } }] })).toEqual([
+      { destination: v2, percentage: 5 },
+      { destination: { host: 'ratings', subset: undefined }, percentage: 100 },
+    ]);
+    expect(route({})).toBeUndefined();
+  });
+
   it('reads DestinationRule subsets', () => {
     expect(destinationRuleFromK8s({ metadata: { namespace: 'shop', name: 'reviews' }, spec: { host: 'reviews', subsets: [{ name: 'v1', labels: { version: 'v1' } }] } })).toEqual({
       namespace: 'shop',

@@ -121,3 +121,32 @@ describe('simulation engine', () => {
     expect(reportsOf(requests[0]).map((x) => x.reporter)).toEqual(['destination', 'source']);
   });
 });
+
+describe('engine: mirrored traffic (Istio mirror + mirrorPercentage, Envoy request_mirror_policies)', () => {
+  const mirroring = (percentage: number, pods = threeEach()) =>
+    snapshot({
+      virtualServices: [virtualService([{ route: [{ destination: { host: 'reviews', subset: 'v1' } }], mirrors: [{ destination: { host: 'reviews', subset: 'v2' }, percentage }] }])],
+      destinationRules: [v1v2Rule()],
+      pods,
+    });
+
+  it('copies the share of requests to the mirror; the client gets only the primary answers; copies are reported by the server side only', () => {
+    const setup = setupWith();
+    const { requests } = run(setup, initialState(setup, 0, mirroring(40), []), 0, 50_000);
+    const seen = requests.filter((r) => !r.mirrored);
+    const copies = requests.filter((r) => r.mirrored);
+    expect(countBy(seen, (r) => r.version)).toEqual({ v1: 5000 });
+    expect(countBy(copies, (r) => r.version)).toEqual({ v2: copies.length });
+    expect(Math.abs(copies.length / 5000 - 0.4)).toBeLessThan(0.02);
+    expect(reportsOf(copies[0]!).map((x) => x.reporter)).toEqual(['destination']);
+    expect(reportsOf(copies[0]!)[0]!.service).toEqual(reviews);
+  });
+
+  it('mirrors nothing at 0 % or to a subset without ready pods (no one reports such a copy)', () => {
+    const setup = setupWith();
+    expect(run(setup, initialState(setup, 0, mirroring(0), []), 0, 5000).requests.filter((r) => r.mirrored)).toEqual([]);
+    const unready = threeEach().map((p) => (p.labels.version === 'v2' ? { ...p, ready: false } : p));
+    const { requests } = run(setup, initialState(setup, 0, mirroring(100, unready), []), 0, 5000);
+    expect(countBy(requests, (r) => `${r.mirrored ? 'copy' : 'seen'} ${r.version}`)).toEqual({ 'seen v1': 500 });
+  });
+});
