@@ -17,6 +17,8 @@
  * sequence again.
  */
 import * as E from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
+import * as TE from 'fp-ts/TaskEither';
 import { randomUUID } from 'node:crypto';
 import { decodeTrafficShift, resolveSpec } from '../api/trafficShift';
 import { formatFor } from '../api/fieldError';
@@ -158,49 +160,109 @@ export const recordEvents = async (deps: Pick<ReconcileDeps, 'events' | 'log'>, 
   }
 };
 
-/** One pass over a shift object (from the cache, or fresh from the API server after a 409). */
-export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promise<Pass> => {
+/**
+ * A step of reconcileOnce: Right carries on with the next step, Left is the pass's result (a
+ * write went stale or failed, the spec cannot be read, the shift is being deleted, ...).
+ */
+type Step<A> = TE.TaskEither<Pass, A>;
+
+/** End the pass with `pass` (a Left, so the steps after it do not run). */
+const endWith = (pass: () => Promise<Pass>): Step<never> => () => pass().then(E.left);
+
+/** A write to the TrafficShift as a step: 409 re-reads, other errors fail the pass (onShiftWrite). */
+const shiftWrite = (write: TE.TaskEither<KubeError, KubeObject>): Step<KubeObject> => pipe(write, TE.mapLeft(onShiftWrite));
+
+/**
+ * One pass over a shift object (from the cache, or fresh from the API server after a 409):
+ * finalize a deleted shift; otherwise make sure of the finalizer and the command id, read the
+ * spec, release the routes of a Service the spec left, observe, decide, write status first, then
+ * the routes, then clear the command and report.
+ */
+export const reconcileOnce = (deps: ReconcileDeps, obj: KubeObject): Promise<Pass> =>
+  pipe(
+    finalizeIfDeleted(deps, obj),
+    TE.chain((o) => addFinalizer(deps, o)),
+    TE.chain((o) => stampCommandId(deps, o)),
+    TE.chain((o) => readSpecOrReport(deps, o)),
+    TE.chainFirst((read) => releaseLeftService(deps, read)),
+    TE.map((read) => observe(deps, read)),
+    TE.chain((seen) => decideRoutes(deps, seen)),
+    TE.bind('written', (planned) => writeStatusFirst(deps, planned)),
+    TE.chainFirst((planned) => applyRoutes(deps, planned)),
+    TE.chain((planned) => TE.fromTask(() => finishPass(deps, planned))),
+    TE.toUnion,
+  )();
+
+/** A deleted shift is finalized (finalize.ts) and nothing else happens in this pass. */
+const finalizeIfDeleted = (deps: ReconcileDeps, obj: KubeObject): Step<KubeObject> =>
+  obj.metadata.deletionTimestamp ? endWith(() => finalize(deps, obj)) : TE.right(obj);
+
+/** sluice's finalizer on the shift, so a deletion waits until its routes are released. */
+const addFinalizer = (deps: ReconcileDeps, obj: KubeObject): Step<KubeObject> =>
+  (obj.metadata.finalizers ?? []).includes(FINALIZER)
+    ? TE.right(obj)
+    : shiftWrite(
+        deps.kube.mergePatch(shiftRef(obj.metadata.namespace ?? '', obj.metadata.name), {
+          metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers: [...(obj.metadata.finalizers ?? []), FINALIZER] },
+        }),
+      );
+
+/** The shift with its spec as read: a spec that cannot be read even leniently is only reported. */
+interface ReadShift {
+  readonly obj: KubeObject;
+  readonly namespace: string;
+  readonly name: string;
+  readonly key: string;
+  readonly spec: ResolvedSpec;
+  /** Why the spec had to be read leniently. */
+  readonly specProblem?: Problem;
+}
+
+const readSpecOrReport = (deps: ReconcileDeps, obj: KubeObject): Step<ReadShift> => {
   const namespace = obj.metadata.namespace ?? '';
   const name = obj.metadata.name;
-  if (obj.metadata.deletionTimestamp) return finalize(deps, obj);
-
-  if (!(obj.metadata.finalizers ?? []).includes(FINALIZER)) {
-    const added = await deps.kube.mergePatch(shiftRef(namespace, name), {
-      metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers: [...(obj.metadata.finalizers ?? []), FINALIZER] },
-    })();
-    if (E.isLeft(added)) return onShiftWrite(added.left);
-    obj = added.right;
-  }
-
-  const stamped = await stampCommandId(deps, obj);
-  if (stamped._tag !== 'Stamped') return stamped;
-  obj = stamped.obj;
-
-  const key = keyOf(namespace, name);
   const reading = readSpec(obj);
-  const spec = reading.spec;
-  if (spec === undefined) return reportOnly(deps, obj, reading.problem!);
+  if (reading.spec === undefined) return endWith(() => reportOnly(deps, obj, reading.problem!));
+  return TE.right({ obj, namespace, name, key: keyOf(namespace, name), spec: reading.spec, ...(reading.problem ? { specProblem: reading.problem } : {}) });
+};
 
-  // spec.service moved to another Service: first release the routes of the one it left.
+/** spec.service moved to another Service: first release the routes of the one it left. */
+const releaseLeftService = (deps: ReconcileDeps, { obj, spec }: ReadShift): Step<unknown> => {
   const routed = (obj.status as ShiftStatus | undefined)?.routedService;
-  if (routed !== undefined && routed !== spec.service) {
+  if (routed === undefined || routed === spec.service) return TE.right(undefined);
+  return async () => {
     const released = await releaseRoutes(deps, obj, routed, spec, recoveredStatus((obj.status ?? {}) as ShiftStatus));
-    if (released._tag !== 'Released') return released;
-  }
+    return released._tag === 'Released' ? E.right(released) : E.left(released);
+  };
+};
 
+/** What the pass saw: the routes in the cluster, the problem to report, and the core's input. */
+interface Seen extends ReadShift {
+  readonly current: E.Either<string, CurrentRoutes>;
+  readonly problem?: Problem;
+  /** Routes are written only to objects sluice may write and could read. */
+  readonly writable: boolean;
+  readonly now: number;
+  /** Status as recovered (failure.ts): what the core decides from. */
+  readonly status: ShiftStatus;
+  /** The command in the annotations, applied or not (its annotations are cleared at the end). */
+  readonly pending?: Command;
+  readonly observed: Observations;
+  readonly input: ShiftInput;
+}
+
+const observe = (deps: ReconcileDeps, read: ReadShift): Seen => {
+  const { obj, namespace, name, key, spec } = read;
   const current = currentRoutes(deps.caches, namespace, spec.service);
   const owned = E.isRight(current) ? claimOrphans(deps.caches, current.right, namespace) : undefined;
   const notOwned = owned ? ownershipProblem(owned, { namespace, name, adopt: spec.adopt }) : undefined;
   const refused = deps.admit?.(namespace, name, spec) ?? [];
   const problem: Problem | undefined =
-    reading.problem ??
+    read.specProblem ??
     (E.isLeft(current) ? { reason: 'UnreadableRoutes', message: `${namespace}/${name}: ${current.left}; fix or delete it` } : undefined) ??
     (notOwned !== undefined ? { reason: 'NotOwned', message: `${namespace}/${name}: ${notOwned}, or delete or rename it` } : undefined) ??
     (refused.length > 0 ? { reason: 'Refused', message: refused.join('; ') } : undefined) ??
     deps.troubles?.get(key);
-  // Routes are written only to objects sluice may write and could read.
-  const writable = E.isRight(current) && notOwned === undefined;
-
   const now = deps.now();
   const status = recoveredStatus((obj.status ?? {}) as ShiftStatus);
   const pending = deps.parseCommand(obj.metadata);
@@ -219,36 +281,60 @@ export const reconcileOnce = async (deps: ReconcileDeps, obj: KubeObject): Promi
     ...(hooks.length > 0 ? { hooks } : {}),
   };
   const input: ShiftInput = { namespace, name, generation: obj.metadata.generation ?? 0, spec, status };
-  const decision = decideOrHold(deps, input, observed, now);
-  const routes = writable && E.isRight(current) ? decision.routes : undefined;
-  const shift = { namespace, name, uid: obj.metadata.uid ?? '', spec };
-  // spec.adopt takes over an unmanaged VirtualService only if nothing of it would be dropped.
-  const lost = routes && E.isRight(current) ? adoptionProblem(current.right.virtualService, render(shift, routes).virtualService) : undefined;
-  if (lost !== undefined) return reportOnly(deps, obj, { reason: 'NotOwned', message: `${namespace}/${name}: ${lost}` });
+  return {
+    ...read, current, writable: E.isRight(current) && notOwned === undefined, now, status, observed, input,
+    ...(problem ? { problem } : {}), ...(pending ? { pending } : {}),
+  };
+};
 
-  // Status is the memory and is written first, so no crash can make a later pass render a
-  // weight the decision took away (a fallback is durable before it is visible), nor the split a
-  // promotion replaced: a canary reaches 100 % in phase Promoting (still guarded) before Promoted.
-  if (decision.setSpecVersion !== undefined && decision.setSpecVersion !== spec.version) {
-    const patched = await deps.kube.mergePatch(shiftRef(namespace, name), {
-      metadata: { resourceVersion: obj.metadata.resourceVersion },
-      spec: { version: decision.setSpecVersion },
-    })();
-    if (E.isLeft(patched)) return onShiftWrite(patched.left);
-    obj = patched.right;
-  }
+/** The decision, and the routes to write with the routes read (none when sluice may not write them). */
+interface Decided extends Seen {
+  readonly decision: Decision;
+  readonly routes?: { readonly intent: RouteIntent; readonly current: CurrentRoutes };
+}
 
-  if (!sameJson(decision.status, obj.status ?? {})) {
-    const written = await deps.kube.replaceStatus(shiftRef(namespace, name), { ...obj, status: decision.status })();
-    if (E.isLeft(written)) return onShiftWrite(written.left);
-    obj = written.right;
-  }
+/** Decide; spec.adopt takes over an unmanaged VirtualService only if nothing of it would be dropped. */
+const decideRoutes = (deps: ReconcileDeps, seen: Seen): Step<Decided> => {
+  const decision = decideOrHold(deps, seen.input, seen.observed, seen.now);
+  const intent = seen.writable ? decision.routes : undefined;
+  if (intent === undefined || E.isLeft(seen.current)) return TE.right({ ...seen, decision });
+  const current = seen.current.right;
+  const lost = adoptionProblem(current.virtualService, render(shiftOf(seen), intent).virtualService);
+  if (lost !== undefined) return endWith(() => reportOnly(deps, seen.obj, { reason: 'NotOwned', message: `${seen.namespace}/${seen.name}: ${lost}` }));
+  return TE.right({ ...seen, decision, routes: { intent, current } });
+};
 
-  if (routes && E.isRight(current)) {
-    const wrote = await writeRoutes(deps, shift, routes, current.right, decision);
-    if (wrote._tag !== 'Done') return afterRefusedRoutes(deps, obj, wrote, decision.requeueAfterMs);
-  }
+const shiftOf = ({ namespace, name, obj, spec }: ReadShift) => ({ namespace, name, uid: obj.metadata.uid ?? '', spec });
 
+/**
+ * Status is the memory and is written first, so no crash can make a later pass render a
+ * weight the decision took away (a fallback is durable before it is visible), nor the split a
+ * promotion replaced: a canary reaches 100 % in phase Promoting (still guarded) before Promoted.
+ * A shift-to command's spec.version patch (setSpecVersion) comes before the status.
+ */
+const writeStatusFirst = (deps: ReconcileDeps, { obj, namespace, name, spec, decision }: Decided): Step<KubeObject> =>
+  pipe(
+    decision.setSpecVersion !== undefined && decision.setSpecVersion !== spec.version
+      ? shiftWrite(deps.kube.mergePatch(shiftRef(namespace, name), { metadata: { resourceVersion: obj.metadata.resourceVersion }, spec: { version: decision.setSpecVersion } }))
+      : TE.right(obj),
+    TE.chain((patched) =>
+      sameJson(decision.status, patched.status ?? {}) ? TE.right(patched) : shiftWrite(deps.kube.replaceStatus(shiftRef(namespace, name), { ...patched, status: decision.status })),
+    ),
+  );
+
+/** The routes, after status; a refused write is reported (afterRefusedRoutes) and ends the pass. */
+const applyRoutes = (deps: ReconcileDeps, planned: Decided & { readonly written: KubeObject }): Step<unknown> => {
+  const { routes, decision, written } = planned;
+  if (routes === undefined) return TE.right(undefined);
+  return async () => {
+    const wrote = await writeRoutes(deps, shiftOf(planned), routes.intent, routes.current, decision);
+    return wrote._tag === 'Done' ? E.right(wrote) : E.left(await afterRefusedRoutes(deps, written, wrote, decision.requeueAfterMs));
+  };
+};
+
+/** Clear the command's annotations, record the Events, track the gate, log; when to look again. */
+const finishPass = async (deps: ReconcileDeps, planned: Decided & { readonly written: KubeObject }): Promise<Pass> => {
+  const { namespace, name, key, spec, status, problem, pending, decision, written: obj } = planned;
   // Routes went through after a refusal: decide again at once so status stops reporting it.
   let requeueAfterMs = problem?.reason === 'RoutesNotApplied' && !deps.troubles?.has(key) ? MIN_REQUEUE_MS : decision.requeueAfterMs;
   if (pending) {
@@ -305,15 +391,15 @@ const readSpec = (obj: KubeObject): { readonly spec?: ResolvedSpec; readonly pro
  * write (an id derived from the resourceVersion would change with the status write and apply the
  * command twice after a crash). The stamp is guarded: a concurrent change re-reads.
  */
-const stampCommandId = async (deps: ReconcileDeps, obj: KubeObject): Promise<Pass | { readonly _tag: 'Stamped'; readonly obj: KubeObject }> => {
+const stampCommandId = (deps: ReconcileDeps, obj: KubeObject): Step<KubeObject> => {
   const annotations = obj.metadata.annotations ?? {};
   const present = [ANNOTATION.command, ANNOTATION.setWeight, ANNOTATION.shiftTo].some((k) => annotations[k] !== undefined);
-  if (!present || (annotations[ANNOTATION.commandId] ?? '').trim() !== '') return { _tag: 'Stamped', obj };
-  const patched = await deps.kube.mergePatch(shiftRef(obj.metadata.namespace ?? '', obj.metadata.name), {
-    metadata: { resourceVersion: obj.metadata.resourceVersion, annotations: { [ANNOTATION.commandId]: `daemon-${randomUUID()}` } },
-  })();
-  if (E.isLeft(patched)) return onShiftWrite(patched.left);
-  return { _tag: 'Stamped', obj: patched.right };
+  if (!present || (annotations[ANNOTATION.commandId] ?? '').trim() !== '') return TE.right(obj);
+  return shiftWrite(
+    deps.kube.mergePatch(shiftRef(obj.metadata.namespace ?? '', obj.metadata.name), {
+      metadata: { resourceVersion: obj.metadata.resourceVersion, annotations: { [ANNOTATION.commandId]: `daemon-${randomUUID()}` } },
+    }),
+  );
 };
 
 /**
