@@ -5,6 +5,7 @@
  * API server's clock). The driver keeps every shift active: after an abort it sends `retry`, after
  * a shift-to the stable version it shifts back to v2; those follow-ups are not timed.
  */
+import { seededRng } from '../../test/mesh-sim/prng';
 import { Api } from './api';
 import { bySluice, stored, Write } from './auditTail';
 import { CANARY_STEPS, Target } from './fleet';
@@ -144,14 +145,5 @@ export const commander = (api: Api, run: string, random: () => number): Commande
   };
 };
 
-/** A small seeded PRNG (mulberry32), so a run's choice of shifts can be repeated. */
-export const seeded = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
+/** A small seeded PRNG (the mesh simulator's mulberry32), so a run's choice of shifts can be repeated. */
+export const seeded = seededRng;

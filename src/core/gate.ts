@@ -86,6 +86,9 @@ const latencyPart = (c: Counts, rule: GateRule): string =>
     ? `, p99 ${showNumber(c.p99LatencyMs)} ms (limit ${showNumber(rule.maxP99LatencyMs)} ms)`
     : '';
 
+/** Both versions fail over the same window: a hold (NoData, SharedFailure), not the candidate's fault. */
+const sharedFailure = (version: string, counts: Counts, detail: VerdictDetail, message: string): Verdict => ({ _tag: 'NoData', version, counts, ...detail, hold: 'SharedFailure', message });
+
 /** compareTo under threshold: the compared version over the same window, over the limit too. */
 const sharedOverLimit = (compared: Counts | undefined, rule: GateRule): boolean =>
   compared !== undefined && compared.requests >= rule.minRequests && errorsOver(compared, rule);
@@ -96,14 +99,12 @@ const judgeThreshold = (version: string, c: Counts, rule: GateRule, window: stri
   const detail = compared !== undefined ? { compared } : {};
   const latency = latencyOver(c, rule) ? [latencySentence(version, c, window, rule)] : [];
   if (errorsOver(c, rule) && latency.length === 0 && other !== undefined && sharedOverLimit(other, rule))
-    return {
-      _tag: 'NoData',
+    return sharedFailure(
       version,
-      counts: c,
-      ...detail,
-      hold: 'SharedFailure',
-      message: `${version} and ${compared!.version} are both over the limit: ${version} failed ${showNumber(c.errors)} of ${showNumber(c.requests)} requests (${showPercent(c.errorRate)}), ${compared!.version} ${showNumber(other.errors)} of ${showNumber(other.requests)} (${showPercent(other.errorRate)}) in ${window}; limit ${showPercent(rule.maxErrorRate)}: a shared failure, not blamed on ${version}; holding`,
-    };
+      c,
+      detail,
+      `${version} and ${compared!.version} are both over the limit: ${version} failed ${showNumber(c.errors)} of ${showNumber(c.requests)} requests (${showPercent(c.errorRate)}), ${compared!.version} ${showNumber(other.errors)} of ${showNumber(other.requests)} (${showPercent(other.errorRate)}) in ${window}; limit ${showPercent(rule.maxErrorRate)}: a shared failure, not blamed on ${version}; holding`,
+    );
   const reasons = [...(errorsOver(c, rule) ? [errorSentence(version, c, window, rule)] : []), ...latency];
   if (reasons.length > 0) return { _tag: 'Fail', version, counts: c, ...detail, message: reasons.join('; and ') };
   return {
@@ -163,14 +164,7 @@ const failOrShared = (version: string, c: Counts, rule: GateRule, evidence: stri
   if (reading.decision !== 'Fail') return { _tag: 'Fail', version, counts: c, ...detail, decisive: true, message: failed };
   if (clearlyWorse(c, other, limits))
     return { _tag: 'Fail', version, counts: c, ...detail, decisive: true, message: `${failed}; ${theirs} fails too, but ${version} is clearly worse` };
-  return {
-    _tag: 'NoData',
-    version,
-    counts: c,
-    ...detail,
-    hold: 'SharedFailure',
-    message: `${version} and ${compared.version} both fail: ${version} ${evidence}; ${theirs}: a shared failure, not blamed on ${version}; holding`,
-  };
+  return sharedFailure(version, c, detail, `${version} and ${compared.version} both fail: ${version} ${evidence}; ${theirs}: a shared failure, not blamed on ${version}; holding`);
 };
 
 const judgeSequential = (version: string, c: Counts, rule: GateRule, window: string, options: AssessOptions, compared?: ComparedCounts): Verdict => {

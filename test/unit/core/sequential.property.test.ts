@@ -17,18 +17,10 @@ import { GateRule } from '../../../src/api/spec';
 import { assess } from '../../../src/core/gate';
 import { readEvidence, sprtLimits } from '../../../src/core/sequential';
 import { GateSample } from '../../../src/core/types';
+import { seededRng } from '../../mesh-sim/prng';
 
 /** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-const prng = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
+const prng = seededRng;
 
 /** A Binomial(n, p) draw from one uniform `u` by inverting its CDF (n ≤ 60 here, so the sum is short). */
 const binomial = (u: number, n: number, p: number): number => {
