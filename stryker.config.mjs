@@ -23,6 +23,7 @@ export default {
   ignoreStatic: true,
   concurrency: Number(process.env.SLUICE_MUTATE_CONCURRENCY ?? 2),
   timeoutMS: 20000,
+  dryRunTimeoutMinutes: 30, // the first run with per-test coverage is slow on a loaded 2-core machine
   incremental: true,
   incrementalFile: `reports/mutation/${target}.incremental.json`,
   reporters: ['clear-text', 'json', 'progress-append-only'],
