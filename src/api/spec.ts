@@ -362,6 +362,9 @@ export const NotifyTarget = struct('NotifyTarget', {
   severity: oneOfWords(SEVERITIES),
 });
 export type NotifyTarget = t.TypeOf<typeof NotifyTarget>;
+/** The two ways sluice can route (spec.routing). */
+export const ROUTING_KINDS = ['virtualService', 'gatewayAPI'] as const;
+export type RoutingKind = (typeof ROUTING_KINDS)[number];
 
 export const TrafficShiftSpec = struct('TrafficShiftSpec', {
   /** The Kubernetes Service whose traffic is shifted; the owned VirtualService and DestinationRule carry this name. */
@@ -389,6 +392,11 @@ export const TrafficShiftSpec = struct('TrafficShiftSpec', {
   hooks: Hooks,
   /** Chat or webhook targets told about starts, steps, promotions, fallbacks, commands and stuck shifts, at most 4. Default none (the daemon's --notify-provider target still applies). */
   notify: arrayOf(NotifyTarget, 'notification targets', LIMITS.notifyTargets),
+  /**
+   * Which objects carry the routes: virtualService (a VirtualService + DestinationRule) or
+   * gatewayAPI (an HTTPRoute + one Service per version, src/gateway). Default virtualService.
+   */
+  routing: oneOfWords(ROUTING_KINDS),
 });
 export type TrafficShiftSpec = t.TypeOf<typeof TrafficShiftSpec>;
 
@@ -423,6 +431,8 @@ export interface ResolvedSpec {
   readonly hooks?: ResolvedHooks;
   /** spec.notify with defaults filled; absent when the shift names no target. */
   readonly notify?: readonly ResolvedNotifyTarget[];
+  /** virtualService or gatewayAPI; absent means virtualService (resolveSpec always sets it). */
+  readonly routing?: RoutingKind;
 }
 
 /** One webhook with its defaults filled. */
@@ -493,4 +503,5 @@ export const DEFAULTS = {
   hookTimeout: '10s',
   hookRetries: 2,
   notifySeverity: 'info',
+  routing: 'virtualService',
 } as const;

@@ -11,6 +11,7 @@ import { FieldError, fieldError } from './fieldError';
 import { API_VERSION, DEFAULTS, Hook, HOOK_KINDS, KIND, ResolvedHook, ResolvedHooks, ResolvedSpec, TrafficShiftSpec } from './spec';
 import { ShiftStatus } from './status';
 import { checkSchedule } from './scheduleCheck';
+import { gatewaySpecErrors } from '../gateway/check';
 
 export interface ObjectMeta {
   readonly name: string;
@@ -103,6 +104,7 @@ export const checkSpec = (spec: TrafficShiftSpec): FieldError[] => {
       if (first < i) errors.push(fieldError(`spec.hooks.${kind}[${i}].name`, h.name, `is also the name of spec.hooks.${kind}[${first}]; expected one name per hook of a kind`));
     });
   }
+  if (spec.routing === 'gatewayAPI') errors.push(...gatewaySpecErrors(spec));
   return errors;
 };
 
@@ -212,5 +214,6 @@ export const resolveSpec = (spec: TrafficShiftSpec): ResolvedSpec => {
     ...(spec.notify && spec.notify.length > 0
       ? { notify: spec.notify.map((n) => ({ provider: n.provider, urlSecret: n.urlSecret, severity: n.severity ?? DEFAULTS.notifySeverity })) }
       : {}),
+    routing: spec.routing ?? DEFAULTS.routing,
   };
 };

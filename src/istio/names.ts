@@ -9,7 +9,7 @@ import { DEFAULT_CLUSTER_DOMAIN } from './types';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** FNV-1a, 32 bit, as 8 hex digits: short, stable across runs and platforms. */
-const fnv1a = (text: string): string => {
+export const fnv1a = (text: string): string => {
   let hash = 0x811c9dc5;
   for (const byte of Buffer.from(text, 'utf8')) {
     hash ^= byte;

@@ -72,7 +72,7 @@ const broken: [string, Record<string, unknown>, string[]][] = [
   ['no version', { service: 'reviews', strategy: minimalCanary.strategy },
     ['shop/reviews: spec.version: (missing) is required']],
   ['a misspelt field', { ...minimalCanary, stepInterval: '1m' },
-    ['shop/reviews: spec.stepInterval: "1m" is not a known field (known: service, version, strategy, hosts, gateways, versionLabel, analysis, manualPromotion, progressDeadline, route, schedule, adopt, hooks, notify)']],
+    ['shop/reviews: spec.stepInterval: "1m" is not a known field (known: service, version, strategy, hosts, gateways, versionLabel, analysis, manualPromotion, progressDeadline, route, schedule, adopt, hooks, notify, routing)']],
   ['an error rate above 1', { ...minimalCanary, analysis: { maxErrorRate: 5 } },
     ['shop/reviews: spec.analysis.maxErrorRate: 5 is not a number from 0 to 1']],
   // The sequential gate (issue 11).

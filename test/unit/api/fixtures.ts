@@ -87,4 +87,5 @@ export const minimalCanaryDefaulted = {
   manualPromotion: false,
   progressDeadline: '10m',
   adopt: false,
+  routing: 'virtualService',
 };
