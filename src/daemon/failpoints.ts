@@ -108,6 +108,7 @@ export const withFailpoints = (kube: Kube, failpoints: readonly Failpoint[], die
     replace: (resource, obj, options) => counted(resource, 'update', kube.replace(resource, obj, options)),
     replaceStatus: (ref: ObjectRef, obj, options) => counted(ref.resource, 'status', kube.replaceStatus(ref, obj, options)),
     mergePatch: (ref: ObjectRef, patch, options) => counted(ref.resource, clearsCommand(patch) ? 'clear-command' : 'patch', kube.mergePatch(ref, patch, options)),
+    ...(kube.delete ? { delete: (ref: ObjectRef, rv: string, options?: Parameters<NonNullable<Kube['delete']>>[2]) => kube.delete!(ref, rv, options) } : {}),
   };
 };
 

@@ -141,6 +141,7 @@ export const fenceWrites = (kube: Kube, leadership: Leadership): Kube => {
     replace: (resource, obj, o) => fenced(refFor(resource, obj), 'update', (opts) => kube.replace(resource, obj, opts), o),
     mergePatch: (ref, patch, o) => fenced(ref, 'patch', (opts) => kube.mergePatch(ref, patch, opts), o),
     replaceStatus: (ref, obj, o) => fenced(ref, 'update status of', (opts) => kube.replaceStatus(ref, obj, opts), o),
+    ...(kube.delete ? { delete: (ref: ObjectRef, rv: string, o?: CallOptions) => fenced(ref, 'delete', (opts) => kube.delete!(ref, rv, opts), o) } : {}),
   };
 };
 

@@ -29,6 +29,7 @@ export const gatewaySpecErrors = (spec: TrafficShiftSpec): FieldError[] => {
     const r = toRouteMatch(istioJson(spec.strategy.value.previewMatch), 'spec.strategy.blueGreen.previewMatch');
     if (!r.ok) errors.push(...r.errors);
   }
+  if (spec.adopt === true) errors.push(fieldError('spec.adopt', true, 'is not supported with spec.routing: gatewayAPI (sluice adopts no HTTPRoute or Service); expected false'));
   const gateways = spec.gateways ?? ['mesh'];
   const viaGateway = gateways.some((g) => !isMesh(g));
   (spec.hosts ?? []).forEach((host, i) => {

@@ -44,7 +44,7 @@ const metadataFor = (shift: ShiftRef): IstioMeta => ({
 });
 
 /** Stable and candidate versions with their integer weights; no candidate when it equals stable. */
-const split = (intent: RouteIntent): { version: string; weight: number }[] => {
+export const split = (intent: RouteIntent): { version: string; weight: number }[] => {
   if (intent.candidate === undefined || intent.candidate === intent.stable) return [{ version: intent.stable, weight: 100 }];
   const raw = Number.isFinite(intent.weights.candidate) ? Math.round(intent.weights.candidate) : 0;
   const candidate = Math.min(100, Math.max(0, raw));

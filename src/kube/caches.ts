@@ -15,6 +15,10 @@ export interface Caches {
   readonly pods: (namespace?: string) => readonly KubeObject[];
   readonly virtualService: (namespace: string, name: string) => KubeObject | undefined;
   readonly destinationRule: (namespace: string, name: string) => KubeObject | undefined;
+  /** Services in a namespace (slim, like `service`); absent in caches that do not list them. Read for spec.routing: gatewayAPI. */
+  readonly services?: (namespace: string) => readonly KubeObject[];
+  /** An HTTPRoute by namespace and name; absent when the daemon does not watch them (no --gateway-api). */
+  readonly httpRoute?: (namespace: string, name: string) => KubeObject | undefined;
   /** Every watch has listed at least once. */
   readonly synced: () => boolean;
 }

@@ -243,5 +243,7 @@ export const makeKube = (connection: Connection): Kube => {
       call(ref, 'patch', { method: 'PATCH', path: objectPath(ref), query: managed, body: patch, contentType: 'application/merge-patch+json' }, options),
     replaceStatus: (ref, obj, options) =>
       call(ref, 'update status of', { method: 'PUT', path: `${objectPath(ref)}/status`, query: managed, body: header(ref.resource, obj) }, options),
+    delete: (ref, resourceVersion, options) =>
+      call(ref, 'delete', { method: 'DELETE', path: objectPath(ref), body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { resourceVersion } } }, options),
   };
 };

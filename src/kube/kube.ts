@@ -31,4 +31,10 @@ export interface Kube {
   readonly mergePatch: (ref: ObjectRef, patch: Record<string, unknown>, options?: CallOptions) => TaskEither<KubeError, KubeObject>;
   /** PUT the status subresource of a TrafficShift, guarded by obj.metadata.resourceVersion. */
   readonly replaceStatus: (ref: ObjectRef, obj: KubeObject, options?: CallOptions) => TaskEither<KubeError, KubeObject>;
+  /**
+   * DELETE one object, only if it is still at `resourceVersion` (a precondition: Conflict when it
+   * moved). Used for the per-version Services of spec.routing: gatewayAPI only. Optional: a Kube
+   * without it cannot delete, and such Services are left in place.
+   */
+  readonly delete?: (ref: ObjectRef, resourceVersion: string, options?: CallOptions) => TaskEither<KubeError, KubeObject>;
 }

@@ -19,6 +19,8 @@ export const VIRTUAL_SERVICES: Resource = { group: 'networking.istio.io', versio
 export const DESTINATION_RULES: Resource = { group: 'networking.istio.io', version: 'v1', plural: 'destinationrules', kind: 'DestinationRule' };
 export const PODS: Resource = { group: '', version: 'v1', plural: 'pods', kind: 'Pod' };
 export const SERVICES: Resource = { group: '', version: 'v1', plural: 'services', kind: 'Service' };
+/** Gateway API HTTPRoutes (standard channel, v1), written with spec.routing: gatewayAPI. */
+export const HTTP_ROUTES: Resource = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', kind: 'HTTPRoute' };
 export const LEASES: Resource = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease' };
 export const EVENTS: Resource = { group: '', version: 'v1', plural: 'events', kind: 'Event' };
 
@@ -68,7 +70,7 @@ export interface Pod extends KubeObject {
 }
 
 export interface Service extends KubeObject {
-  readonly spec?: { readonly selector?: Readonly<Record<string, string>> };
+  readonly spec?: { readonly selector?: Readonly<Record<string, string>>; readonly ports?: readonly Readonly<Record<string, unknown>>[] };
 }
 
 export interface LeaseSpec {
