@@ -66,6 +66,8 @@ export interface DaemonConfig {
   readonly allowHookUrls?: readonly string[];
   /** The cluster-wide notification target (--notify-provider with $SLUICE_NOTIFY_URL). Default none. */
   readonly notifyDefault?: NotifyDefault;
+  /** --gateway-api: watch HTTPRoutes and serve spec.routing: gatewayAPI (the Gateway API CRDs must be installed). Default false. */
+  readonly gatewayAPI?: boolean;
 }
 
 interface Flag {
@@ -108,6 +110,8 @@ export const RUN_FLAGS: Readonly<Record<string, Flag>> = {
   'allow-hook-url': { env: 'SLUICE_ALLOW_HOOK_URL', repeat: true, value: 'PATTERN', help: 'URL PATTERN shifts may name as a webhook (spec.hooks) or in a notification Secret (spec.notify), same rules as --allow-prometheus-url, repeatable (default: none)' },
   'notify-provider': { env: 'SLUICE_NOTIFY_PROVIDER', value: 'PROVIDER', help: 'format of the cluster-wide notification target whose URL is $SLUICE_NOTIFY_URL: slack, teams, googleChat or generic (default: none)' },
   'notify-severity': { env: 'SLUICE_NOTIFY_SEVERITY', value: 'SEVERITY', help: 'lowest severity sent to the cluster-wide target: info, warning or error (default info)' },
+  // spec.routing: gatewayAPI (src/gateway).
+  'gateway-api': { env: 'SLUICE_GATEWAY_API', bool: true, help: 'watch HTTPRoutes and serve spec.routing: gatewayAPI; needs the Gateway API CRDs (default false)' },
 };
 
 export const runUsage = (): string =>
@@ -171,6 +175,8 @@ export const parseRunConfig = (
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return E.left(badValue('--log-level', logLevel, 'debug, info, warn or error'));
   const byVerified = one('by-verified') ?? 'false';
   if (byVerified !== 'true' && byVerified !== 'false') return E.left(badValue('--by-verified', byVerified, 'true or false'));
+  const gatewayApi = one('gateway-api') ?? 'false';
+  if (gatewayApi !== 'true' && gatewayApi !== 'false') return E.left(badValue('--gateway-api', gatewayApi, 'true or false'));
   const leaseName = one('lease-name') ?? 'sluice-leader';
   if (!DNS_LABEL.test(leaseName)) return E.left(badValue('--lease-name', leaseName, 'a valid name'));
   const timing = [
@@ -209,6 +215,7 @@ export const parseRunConfig = (
     logFormat: logFormat as LogFormat,
     logLevel: logLevel as LogLevel,
     byVerified: byVerified === 'true',
+    ...(gatewayApi === 'true' ? { gatewayAPI: true } : {}),
     ...tenancy.right,
     ...prometheus.right,
     ...(hookUrls.right.length > 0 ? { allowHookUrls: hookUrls.right } : {}),

@@ -145,7 +145,7 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
   const informers = startInformers(connection, config.namespaces, (change) => {
     if (!caches) return;
     for (const key of keysFor(caches, change)) enqueue(key);
-  }, { ...log, watching: (delta) => metrics.kubeWatches.inc(delta) });
+  }, { ...log, watching: (delta) => metrics.kubeWatches.inc(delta) }, { gatewayAPI: config.gatewayAPI ?? false });
   caches = informers.caches;
 
   // Operator policy on specs (contract D): hosts and gateways, Prometheus URLs and templates.
@@ -161,6 +161,7 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
     trackGate,
     parseCommand: (meta) => markAuthor(parseCommand(meta), config.byVerified),
     troubles: new Map(),
+    gatewayAPI: config.gatewayAPI ?? false,
     admit: (ns, name, spec) => [...hosts(ns, spec, name), ...prometheusAdmission(ns, spec, name), ...hookAdmission(ns, spec, name)],
     hookAnswers: (key) => hookRunner.answers(key),
     decided: (shift, _before, decision) => {

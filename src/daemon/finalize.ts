@@ -19,6 +19,7 @@ import {
   ExistingDestinationRule, ExistingVirtualService, isManagedBySluice, owningShift, render, sameJson, MANAGED_BY_LABEL, SHIFT_LABEL,
 } from '../istio';
 import { DESTINATION_RULES, FINALIZER, KubeObject, ORIGINAL_SPEC_ANNOTATION, VIRTUAL_SERVICES, keyOf } from '../kube/objects';
+import { releaseGateway } from './gatewayRoutes';
 import { checkSubsets, CurrentRoutes, currentRoutes, done, onShiftWrite, ORIGINAL_MANAGED_BY_ANNOTATION, Pass, ReconcileDeps, recordEvents, shiftRef } from './reconcile';
 
 type Spec = Record<string, unknown>;
@@ -182,6 +183,11 @@ export const finalize = async (deps: ReconcileDeps, obj: KubeObject): Promise<Pa
   for (const service of services) {
     const released = await releaseRoutes(deps, obj, service, spec, status);
     if (released._tag !== 'Released') return released;
+    const gateway = await releaseGateway(deps.kube, deps.caches, namespace, name, service, pinVersion(status));
+    if (gateway._tag === 'Stale') return done(500);
+    if (gateway._tag === 'Failed') return { _tag: 'Error', error: gateway.error };
+    if (gateway.owned.httpRoute)
+      messages.push(`HTTPRoute ${service} left pinned 100 % to ${pinVersion(status) ?? 'the current version'} and released from the shift (delete the HTTPRoute and the Service it names to remove them)`);
     const { owned } = released;
     const restored = [owned.virtualService, owned.destinationRule].filter((o) => o && originalOf(o)).map((o) => `${o!.kind} ${o!.metadata.name}`);
     const pin = pinVersion(status);
@@ -190,7 +196,7 @@ export const finalize = async (deps: ReconcileDeps, obj: KubeObject): Promise<Pa
         ? `restored the original ${restored.join(' and ')}`
         : `routes left pinned 100 % to ${pin ?? 'the current version'} and released from the shift (delete the VirtualService and DestinationRule ${service} to remove them)`);
   }
-  const message = `${namespace}/${name} deleted: ${messages.length > 0 ? messages.join('; ') : 'no Istio objects to release'}`;
+  const message = `${namespace}/${name} deleted: ${messages.length > 0 ? messages.join('; ') : 'no routing objects to release'}`;
   await recordEvents(deps, obj, [{ type: 'Normal', reason: 'Released', message }]);
   const removed = await deps.kube.mergePatch(shiftRef(namespace, name), {
     metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers: (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER) },

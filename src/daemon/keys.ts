@@ -5,6 +5,7 @@
  */
 import { CacheChange, Caches } from '../kube/caches';
 import { keyOf, KubeObject, TRAFFIC_SHIFTS } from '../kube/objects';
+import { SHIFT_LABEL } from '../istio/types';
 
 /** Which shift keys a cache change concerns. */
 export const keysFor = (caches: Caches, change: CacheChange): string[] => {
@@ -22,7 +23,10 @@ export const keysFor = (caches: Caches, change: CacheChange): string[] => {
       })
       .map((s) => keyOf(ns, s.metadata.name));
   }
-  // Service, VirtualService, DestinationRule: named after the shift's Service.
-  return shifts.filter((s) => serviceOf(s) === change.obj.metadata.name).map((s) => keyOf(ns, s.metadata.name));
+  // Service, VirtualService, DestinationRule, HTTPRoute: named after the shift's Service; a
+  // per-version Service (spec.routing: gatewayAPI) names its shift in a label.
+  const owner = change.obj.metadata.labels?.[SHIFT_LABEL];
+  const named = shifts.filter((s) => serviceOf(s) === change.obj.metadata.name).map((s) => keyOf(ns, s.metadata.name));
+  return owner !== undefined && caches.shift(ns, owner) !== undefined && !named.includes(keyOf(ns, owner)) ? [...named, keyOf(ns, owner)] : named;
 };
 

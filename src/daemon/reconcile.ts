@@ -43,7 +43,8 @@ import { GateTarget, gateTargetOf } from '../prometheus/queries';
 import { ScheduleError } from '../schedule';
 import { recoveredStatus, reportedStatus } from './failure';
 import { guardSpec } from './guardSpec';
-import { finalize, releaseRoutes } from './finalize';
+import { finalize, pinVersion, releaseRoutes } from './finalize';
+import { GatewayView, gatewayServingReady, httpRouteRoutingProblem, observeGateway, releaseGateway, writeGateway } from './gatewayRoutes';
 import { podsByVersion } from './observe';
 
 /** One log line per decision: structured fields, the logger picks the format. */
@@ -78,6 +79,8 @@ export interface ReconcileDeps {
    * decision holds and runs the stall clock instead of advancing on routes that are not there.
    */
   readonly troubles?: Map<string, Problem>;
+  /** The daemon watches HTTPRoutes and may serve spec.routing: gatewayAPI (--gateway-api). Default false. */
+  readonly gatewayAPI?: boolean;
   /** Called when a shift is gone (metrics, timers). */
   readonly forgotten?: (namespace: string, name: string) => void;
   /** The latest answers of a shift's webhooks (src/hooks/runner.ts), by shift key. Default none. */
@@ -98,6 +101,8 @@ export type Pass =
 export const done = (requeueAfterMs?: number): Pass => ({ _tag: 'Done', ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) });
 /** Istio object changed since the cache saw it: the informer will catch up within a moment. */
 const CACHE_CATCH_UP_MS = 500;
+/** A route waiting for a new per-version Service's endpoints (gatewayAPI) is looked at again this soon. */
+const ENDPOINTS_RECHECK_MS = 1000;
 const MAX_PASSES = 4;
 
 /** A KubeError as a thrown value, for the queue's backoff. */
@@ -188,7 +193,7 @@ export const reconcileOnce = (deps: ReconcileDeps, obj: KubeObject): Promise<Pas
     TE.map((read) => observe(deps, read)),
     TE.chain((seen) => decideRoutes(deps, seen)),
     TE.bind('written', (planned) => writeStatusFirst(deps, planned)),
-    TE.chainFirst((planned) => applyRoutes(deps, planned)),
+    TE.bind('applied', (planned) => applyRoutes(deps, planned)),
     TE.chain((planned) => TE.fromTask(() => finishPass(deps, planned))),
     TE.toUnion,
   )();
@@ -232,13 +237,19 @@ const releaseLeftService = (deps: ReconcileDeps, { obj, spec }: ReadShift): Step
   if (routed === undefined || routed === spec.service) return TE.right(undefined);
   return async () => {
     const released = await releaseRoutes(deps, obj, routed, spec, recoveredStatus((obj.status ?? {}) as ShiftStatus));
-    return released._tag === 'Released' ? E.right(released) : E.left(released);
+    if (released._tag !== 'Released') return E.left(released);
+    const gateway = await releaseGateway(deps.kube, deps.caches, obj.metadata.namespace ?? '', obj.metadata.name, routed, pinVersion(recoveredStatus((obj.status ?? {}) as ShiftStatus)));
+    if (gateway._tag === 'Stale') return E.left(done(CACHE_CATCH_UP_MS));
+    if (gateway._tag === 'Failed') return E.left({ _tag: 'Error', error: gateway.error });
+    return E.right(released);
   };
 };
 
 /** What the pass saw: the routes in the cluster, the problem to report, and the core's input. */
 interface Seen extends ReadShift {
   readonly current: E.Either<string, CurrentRoutes>;
+  /** spec.routing: gatewayAPI: the HTTPRoute and per-version Services seen (daemon/gatewayRoutes.ts). */
+  readonly gateway?: GatewayView;
   readonly problem?: Problem;
   /** Routes are written only to objects sluice may write and could read. */
   readonly writable: boolean;
@@ -256,11 +267,16 @@ const observe = (deps: ReconcileDeps, read: ReadShift): Seen => {
   const current = currentRoutes(deps.caches, namespace, spec.service);
   const owned = E.isRight(current) ? claimOrphans(deps.caches, current.right, namespace) : undefined;
   const notOwned = owned ? ownershipProblem(owned, { namespace, name, adopt: spec.adopt }) : undefined;
+  // spec.routing: gatewayAPI writes an HTTPRoute and per-version Services instead (daemon/gatewayRoutes.ts).
+  const gateway = spec.routing === 'gatewayAPI' ? observeGateway(deps.caches, { namespace, name }, spec, recoveredStatus((obj.status ?? {}) as ShiftStatus), deps.gatewayAPI ?? false) : undefined;
   const refused = deps.admit?.(namespace, name, spec) ?? [];
   const problem: Problem | undefined =
     read.specProblem ??
-    (E.isLeft(current) ? { reason: 'UnreadableRoutes', message: `${namespace}/${name}: ${current.left}; fix or delete it` } : undefined) ??
-    (notOwned !== undefined ? { reason: 'NotOwned', message: `${namespace}/${name}: ${notOwned}, or delete or rename it` } : undefined) ??
+    (gateway !== undefined
+      ? gateway.problem
+      : ((E.isLeft(current) ? { reason: 'UnreadableRoutes', message: `${namespace}/${name}: ${current.left}; fix or delete it` } : undefined) ??
+        (notOwned !== undefined ? { reason: 'NotOwned', message: `${namespace}/${name}: ${notOwned}, or delete or rename it` } : undefined) ??
+        httpRouteRoutingProblem(deps.caches, namespace, name, spec.service))) ??
     (refused.length > 0 ? { reason: 'Refused', message: refused.join('; ') } : undefined) ??
     deps.troubles?.get(key);
   const now = deps.now();
@@ -273,7 +289,7 @@ const observe = (deps: ReconcileDeps, read: ReadShift): Seen => {
   const pods = podsByVersion(deps.caches.service(namespace, spec.service), deps.caches.pods(namespace), spec.versionLabel);
   const observed: Observations = {
     pods,
-    servingReady: servingReady(E.isRight(current) ? current.right : {}, pods, spec.versionLabel),
+    servingReady: gateway !== undefined ? gatewayServingReady(gateway.current, pods, spec.versionLabel) : servingReady(E.isRight(current) ? current.right : {}, pods, spec.versionLabel),
     ...(gate ? { gate } : {}),
     ...(command ? { command } : {}),
     ...(problem ? { problem } : {}),
@@ -282,8 +298,10 @@ const observe = (deps: ReconcileDeps, read: ReadShift): Seen => {
   };
   const input: ShiftInput = { namespace, name, generation: obj.metadata.generation ?? 0, spec, status };
   return {
-    ...read, current, writable: E.isRight(current) && notOwned === undefined, now, status, observed, input,
-    ...(problem ? { problem } : {}), ...(pending ? { pending } : {}),
+    ...read, current, now, status, observed, input,
+    // Routes are written only to objects sluice may write and could read.
+    writable: gateway !== undefined ? gateway.writable : E.isRight(current) && notOwned === undefined,
+    ...(gateway ? { gateway } : {}), ...(problem ? { problem } : {}), ...(pending ? { pending } : {}),
   };
 };
 
@@ -291,13 +309,16 @@ const observe = (deps: ReconcileDeps, read: ReadShift): Seen => {
 interface Decided extends Seen {
   readonly decision: Decision;
   readonly routes?: { readonly intent: RouteIntent; readonly current: CurrentRoutes };
+  /** spec.routing: gatewayAPI: the intent to write as an HTTPRoute and per-version Services. */
+  readonly gatewayIntent?: RouteIntent;
 }
 
 /** Decide; spec.adopt takes over an unmanaged VirtualService only if nothing of it would be dropped. */
 const decideRoutes = (deps: ReconcileDeps, seen: Seen): Step<Decided> => {
   const decision = decideOrHold(deps, seen.input, seen.observed, seen.now);
   const intent = seen.writable ? decision.routes : undefined;
-  if (intent === undefined || E.isLeft(seen.current)) return TE.right({ ...seen, decision });
+  if (intent !== undefined && seen.gateway !== undefined) return TE.right({ ...seen, decision, gatewayIntent: intent });
+  if (intent === undefined || seen.gateway !== undefined || E.isLeft(seen.current)) return TE.right({ ...seen, decision });
   const current = seen.current.right;
   const lost = adoptionProblem(current.virtualService, render(shiftOf(seen), intent).virtualService);
   if (lost !== undefined) return endWith(() => reportOnly(deps, seen.obj, { reason: 'NotOwned', message: `${seen.namespace}/${seen.name}: ${lost}` }));
@@ -322,21 +343,35 @@ const writeStatusFirst = (deps: ReconcileDeps, { obj, namespace, name, spec, dec
     ),
   );
 
+/** How the route writes went: `waitingMs` when a gatewayAPI route waits for a new backend's endpoints. */
+interface Applied {
+  readonly waitingMs?: number;
+}
+
 /** The routes, after status; a refused write is reported (afterRefusedRoutes) and ends the pass. */
-const applyRoutes = (deps: ReconcileDeps, planned: Decided & { readonly written: KubeObject }): Step<unknown> => {
-  const { routes, decision, written } = planned;
-  if (routes === undefined) return TE.right(undefined);
+const applyRoutes = (deps: ReconcileDeps, planned: Decided & { readonly written: KubeObject }): Step<Applied> => {
+  const { routes, gatewayIntent, gateway, decision, written, key } = planned;
+  if (gatewayIntent !== undefined && gateway !== undefined) {
+    return async () => {
+      const wrote = await writeGateway(deps.kube, shiftOf(planned), gatewayIntent, gateway, planned.observed.pods, decision);
+      if (wrote._tag === 'Done' || wrote._tag === 'Waiting') deps.troubles?.delete(key);
+      else if (wrote._tag === 'Refused' && wrote.error?._tag !== 'NotLeader') deps.troubles?.set(key, wrote.problem);
+      if (wrote._tag === 'Waiting') return E.right({ waitingMs: ENDPOINTS_RECHECK_MS });
+      return wrote._tag === 'Done' ? E.right({}) : E.left(await afterRefusedRoutes(deps, written, wrote, decision.requeueAfterMs));
+    };
+  }
+  if (routes === undefined) return TE.right({});
   return async () => {
     const wrote = await writeRoutes(deps, shiftOf(planned), routes.intent, routes.current, decision);
-    return wrote._tag === 'Done' ? E.right(wrote) : E.left(await afterRefusedRoutes(deps, written, wrote, decision.requeueAfterMs));
+    return wrote._tag === 'Done' ? E.right({}) : E.left(await afterRefusedRoutes(deps, written, wrote, decision.requeueAfterMs));
   };
 };
 
 /** Clear the command's annotations, record the Events, track the gate, log; when to look again. */
-const finishPass = async (deps: ReconcileDeps, planned: Decided & { readonly written: KubeObject }): Promise<Pass> => {
-  const { namespace, name, key, spec, status, problem, pending, decision, written: obj } = planned;
+const finishPass = async (deps: ReconcileDeps, planned: Decided & { readonly written: KubeObject; readonly applied: Applied }): Promise<Pass> => {
+  const { namespace, name, key, spec, status, problem, pending, decision, written: obj, applied } = planned;
   // Routes went through after a refusal: decide again at once so status stops reporting it.
-  let requeueAfterMs = problem?.reason === 'RoutesNotApplied' && !deps.troubles?.has(key) ? MIN_REQUEUE_MS : decision.requeueAfterMs;
+  let requeueAfterMs = problem?.reason === 'RoutesNotApplied' && !deps.troubles?.has(key) ? MIN_REQUEUE_MS : Math.min(decision.requeueAfterMs, applied.waitingMs ?? Number.POSITIVE_INFINITY);
   if (pending) {
     const cleared = await deps.kube.mergePatch(shiftRef(namespace, name), clearCommandPatch(obj.metadata.resourceVersion))();
     if (E.isLeft(cleared)) {

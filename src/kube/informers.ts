@@ -11,7 +11,7 @@
  */
 import { KubernetesListObject, KubernetesObject, ListWatch, Watch } from '@kubernetes/client-node';
 import { Connection } from './client';
-import { DESTINATION_RULES, KubeObject, PODS, Resource, SERVICES, TRAFFIC_SHIFTS, VIRTUAL_SERVICES, collectionPath } from './objects';
+import { DESTINATION_RULES, HTTP_ROUTES, KubeObject, PODS, Resource, SERVICES, TRAFFIC_SHIFTS, VIRTUAL_SERVICES, collectionPath } from './objects';
 import { slimFor, slimmingWatch } from './slim';
 import { Caches, CacheChange } from './caches';
 import { keepWatching } from './restart';
@@ -71,11 +71,16 @@ export interface Informers {
   readonly stop: () => Promise<void>;
 }
 
-/** Start watching TrafficShifts, Services, Pods, VirtualServices and DestinationRules (in `namespaces`, or all when empty). */
-export const startInformers = (connection: Connection, namespaces: readonly string[], onChange: (c: CacheChange) => void, log: WatchLog): Informers => {
+/**
+ * Start watching TrafficShifts, Services, Pods, VirtualServices and DestinationRules (in
+ * `namespaces`, or all when empty), and HTTPRoutes with `gatewayAPI` (their CRDs must exist).
+ */
+export const startInformers = (
+  connection: Connection, namespaces: readonly string[], onChange: (c: CacheChange) => void, log: WatchLog, options: { readonly gatewayAPI?: boolean } = {},
+): Informers => {
   const scopes: (string | undefined)[] = namespaces.length > 0 ? [...namespaces] : [undefined];
   const watches = new Map<Resource, RunningWatch[]>();
-  for (const r of [TRAFFIC_SHIFTS, SERVICES, PODS, VIRTUAL_SERVICES, DESTINATION_RULES])
+  for (const r of [TRAFFIC_SHIFTS, SERVICES, PODS, VIRTUAL_SERVICES, DESTINATION_RULES, ...(options.gatewayAPI ? [HTTP_ROUTES] : [])])
     watches.set(r, scopes.map((ns) => startWatch(connection, r, ns, onChange, log)));
   const of = (r: Resource): RunningWatch[] => watches.get(r) ?? [];
   const get = (r: Resource) => (ns: string, name: string): KubeObject | undefined => {
@@ -98,6 +103,8 @@ export const startInformers = (connection: Connection, namespaces: readonly stri
     pods: list(PODS),
     virtualService: get(VIRTUAL_SERVICES),
     destinationRule: get(DESTINATION_RULES),
+    services: (ns) => list(SERVICES)(ns),
+    ...(options.gatewayAPI ? { httpRoute: get(HTTP_ROUTES) } : {}),
     synced: () => all.every((w) => w.synced()),
   };
   return { caches, stop: async () => void (await Promise.all(all.map((w) => w.stop()))) };

@@ -36,14 +36,19 @@ export const slimPod = (o: KubeObject): Pod => {
   };
 };
 
-/** A Service as cached: its selector (the pods behind it). Reading another field of a Service means keeping it here. */
+/**
+ * A Service as cached: its selector (the pods behind it) and its ports (copied onto the
+ * per-version Services of spec.routing: gatewayAPI). Reading another field of a Service means
+ * keeping it here.
+ */
 export const slimService = (o: KubeObject): Service => {
   const selector = (o as Service).spec?.selector;
+  const ports = (o as Service).spec?.ports;
   return {
     ...(o.apiVersion !== undefined ? { apiVersion: o.apiVersion } : {}),
     ...(o.kind !== undefined ? { kind: o.kind } : {}),
     metadata: slimMetadata(o.metadata),
-    spec: selector !== undefined ? { selector } : {},
+    spec: { ...(selector !== undefined ? { selector } : {}), ...(ports !== undefined ? { ports } : {}) },
   };
 };
 

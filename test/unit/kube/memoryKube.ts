@@ -8,11 +8,11 @@ import { Caches } from '../../../src/kube/caches';
 import { conflict, KubeError, notFound } from '../../../src/kube/errors';
 import { Kube } from '../../../src/kube/kube';
 import {
-  DESTINATION_RULES, KubeObject, LEASES, ObjectRef, PODS, Resource, SERVICES, TRAFFIC_SHIFTS, VIRTUAL_SERVICES, apiVersionOf,
+  DESTINATION_RULES, HTTP_ROUTES, KubeObject, LEASES, ObjectRef, PODS, Resource, SERVICES, TRAFFIC_SHIFTS, VIRTUAL_SERVICES, apiVersionOf,
 } from '../../../src/kube/objects';
 
 export interface WriteRecord {
-  readonly verb: 'create' | 'replace' | 'mergePatch' | 'replaceStatus';
+  readonly verb: 'create' | 'replace' | 'mergePatch' | 'replaceStatus' | 'delete';
   readonly kind: string;
   readonly name: string;
   readonly object: KubeObject;
@@ -101,6 +101,14 @@ export const memoryKube = () => {
       const generation = (cur.metadata.generation ?? 1) + (JSON.stringify(cur.spec) === JSON.stringify(next.spec) ? 0 : 1);
       return put(ref.resource, { ...next, metadata: { ...next.metadata, generation } });
     }),
+    delete: (ref, resourceVersion) => op('delete', ref, () => {
+      const cur = existing(ref);
+      if (!cur) return notFound(ref, 'not found');
+      if (resourceVersion !== cur.metadata.resourceVersion) return conflict(ref, 'stale resourceVersion');
+      log('delete', ref.resource, cur);
+      store.delete(id(ref.resource, ref.namespace, ref.name));
+      return clone(cur);
+    }),
     replaceStatus: (ref, o) => op('replaceStatus', ref, () => {
       const cur = existing(ref);
       if (!cur) return notFound(ref, 'not found');
@@ -123,6 +131,8 @@ export const memoryKube = () => {
     pods: (ns) => list(PODS, ns),
     virtualService: get(VIRTUAL_SERVICES),
     destinationRule: get(DESTINATION_RULES),
+    services: (ns) => list(SERVICES, ns),
+    httpRoute: get(HTTP_ROUTES),
     synced: () => true,
   };
 
