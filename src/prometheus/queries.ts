@@ -11,6 +11,7 @@ import { formatDuration } from '../api/duration';
 import { ResolvedSpec } from '../api/spec';
 import { ShiftStatus } from '../api/status';
 import { evidenceStart } from '../core/state';
+import { versionServiceName } from '../gateway/names';
 import { promAlternation, renderTemplate } from './promql';
 
 /** A shift whose candidate the gate should measure (the daemon's view of one active shift). */
@@ -32,6 +33,15 @@ export interface GateTarget {
   readonly evidenceSince?: number;
   /** compareTo: the version compared with (the stable one), read from the same answer. Default none. */
   readonly compareWith?: string;
+  /**
+   * spec.routing: gatewayAPI: the candidate's per-version Service. Its series count as the
+   * candidate's whatever their destination_version (a waypoint reports none), next to the
+   * Service's own series for the candidate version (a server sidecar names the oldest Service
+   * that selects the pod). Default none: VirtualService routing.
+   */
+  readonly backend?: string;
+  /** gatewayAPI with compareTo: the compared version's per-version Service, counted the same way. Default none. */
+  readonly compareBackend?: string;
 }
 
 /**
@@ -47,6 +57,10 @@ export const gateTargetOf = (key: string, namespace: string, spec: ResolvedSpec,
   analysis: spec.analysis,
   ...(spec.analysis.method === 'sequential' ? { evidenceSince: evidenceStart(status, 0) } : {}),
   ...(spec.analysis.compareTo === 'stable' && status.stableVersion !== undefined ? { compareWith: status.stableVersion } : {}),
+  ...(spec.routing === 'gatewayAPI' ? { backend: versionServiceName(spec.service, candidate) } : {}),
+  ...(spec.routing === 'gatewayAPI' && spec.analysis.compareTo === 'stable' && status.stableVersion !== undefined
+    ? { compareBackend: versionServiceName(spec.service, status.stableVersion) }
+    : {}),
 });
 
 /** Where a shift's queries go: a connection (access.ts Route id), or nowhere, with the reason. */
@@ -128,10 +142,17 @@ export const groupTargets = (targets: readonly GateTarget[], destinationOf: (t: 
   return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, g]) => g);
 };
 
+/**
+ * VirtualService routing counts the server sidecars' reports (reporter="destination"). Gateway
+ * API routing counts waypoints' reports too (reporter="waypoint", ambient mode, where the
+ * per-version Service is the only sign of the version) and names the per-version Services.
+ */
 const selector = (targets: readonly GateTarget[], extra: string): string => {
+  const gateway = targets.some((t) => t.backend !== undefined);
   const namespaces = promAlternation(targets.map((t) => t.namespace));
-  const services = promAlternation(targets.map((t) => t.service));
-  return `{reporter="destination", ${extra}destination_service_namespace=~${namespaces}, destination_service_name=~${services}}`;
+  const services = promAlternation(targets.flatMap((t) => (t.backend !== undefined ? [t.service, t.backend] : [t.service])));
+  const reporter = gateway ? 'reporter=~"destination|waypoint"' : 'reporter="destination"';
+  return `{${reporter}, ${extra}destination_service_namespace=~${namespaces}, destination_service_name=~${services}}`;
 };
 
 const sumBy = (metric: string, targets: readonly GateTarget[], extra: string, window: string): string =>
@@ -160,8 +181,8 @@ const countQuery = (metric: string, extra: string, targets: readonly GateTarget[
 };
 
 /**
- * The built-in batched queries for `targets`: counts over `interval` ("30s"), or over
- * `windows.get(key)` ms for a sequential shift; p99 always over the interval.
+ * The built-in batched queries for `targets` (of one routing kind): counts over `interval`
+ * ("30s"), or over `windows.get(key)` ms for a sequential shift; p99 always over the interval.
  */
 export const builtinQueries = (targets: readonly GateTarget[], interval: string, windows: ReadonlyMap<string, number> = new Map()): MetricQueries => {
   const by = BY_LABELS.join(', ');
@@ -220,8 +241,12 @@ export const planQueries = (
       if (E.isLeft(rendered)) return { _tag: 'Unqueryable', target, reason: rendered.left };
       return { _tag: 'Single', target, queries: rendered.right, ...(target.evidenceSince !== undefined ? { windowMs } : {}) };
     });
-  const batch: GateQuery[] = builtin.length > 0
-    ? [{ _tag: 'Batch', targets: builtin, queries: builtinQueries(builtin, interval, windows), ...(windows.size > 0 ? { windows } : {}) }]
-    : [];
-  return [...batch, ...own];
+  // One batch per routing kind, so a VirtualService shift's query stays what it was.
+  const batches: GateQuery[] = [builtin.filter((t) => t.backend === undefined), builtin.filter((t) => t.backend !== undefined)]
+    .filter((ts) => ts.length > 0)
+    .map((ts) => {
+      const kindWindows = new Map([...windows].filter(([key]) => ts.some((t) => t.key === key)));
+      return { _tag: 'Batch', targets: ts, queries: builtinQueries(ts, interval, kindWindows), ...(kindWindows.size > 0 ? { windows: kindWindows } : {}) };
+    });
+  return [...batches, ...own];
 };

@@ -79,6 +79,19 @@ const bySeries = (vector: Vector): ReadonlyMap<string, number> => {
   return values;
 };
 
+const ofService = (m: ReadonlyMap<string, number>, namespace: string, service: string, window = ''): number[] =>
+  [...m.entries()].filter(([key]) => {
+    const [ns, svc, , w] = JSON.parse(key) as [string, string, string, string];
+    return ns === namespace && svc === service && w === window;
+  }).map(([, v]) => v);
+/** The sum of a service's series of one window label over every destination_version. */
+const sumOfService = (m: ReadonlyMap<string, number>, namespace: string, service: string, window = ''): number => ofService(m, namespace, service, window).reduce((a, b) => a + b, 0);
+/** The largest of a service's series (a p99 cannot be summed; the worst one is judged), undefined when none. */
+const maxOfService = (m: ReadonlyMap<string, number>, namespace: string, service: string): number | undefined => {
+  const values = ofService(m, namespace, service);
+  return values.length > 0 ? Math.max(...values) : undefined;
+};
+
 /** A custom template's answer as one number: absent is 0 (or undefined for p99); more than one series is a mistake. */
 const single = (metric: string, vector: Vector): E.Either<string, number | undefined> => {
   if (vector.length > 1)
@@ -106,14 +119,19 @@ export const assessAnswers = (query: GateQuery, answers: Answers, at: number): r
       return query.targets.map((t) => {
         const windowMs = query.windows?.get(t.key);
         const tag = windowMs !== undefined ? formatDuration(windowMs) : '';
-        const k = seriesKey(t.namespace, t.service, t.version, tag);
-        const c = t.compareWith !== undefined ? seriesKey(t.namespace, t.service, t.compareWith, tag) : undefined;
+        // gatewayAPI: a version's own Service's series count too, whatever their version (a waypoint reports none).
+        const count = (m: ReadonlyMap<string, number>, version: string, backend: string | undefined): number =>
+          (m.get(seriesKey(t.namespace, t.service, version, tag)) ?? 0) + (backend !== undefined ? sumOfService(m, t.namespace, backend, tag) : 0);
+        const p99k = seriesKey(t.namespace, t.service, t.version);
         return measured(t, at, {
-          requests: requests.get(k) ?? 0,
-          errors: errors.get(k) ?? 0,
-          p99: p99.get(seriesKey(t.namespace, t.service, t.version)),
+          requests: count(requests, t.version, t.backend),
+          errors: count(errors, t.version, t.backend),
+          // A latency is only read from one series: the sidecar's, else the worst of the per-version Service's.
+          p99: p99.get(p99k) ?? (t.backend !== undefined ? maxOfService(p99, t.namespace, t.backend) : undefined),
           ...(windowMs !== undefined ? { windowMs } : {}),
-          ...(c !== undefined ? { compared: { version: t.compareWith!, requests: requests.get(c) ?? 0, errors: errors.get(c) ?? 0 } } : {}),
+          ...(t.compareWith !== undefined
+            ? { compared: { version: t.compareWith, requests: count(requests, t.compareWith, t.compareBackend), errors: count(errors, t.compareWith, t.compareBackend) } }
+            : {}),
         });
       });
     }

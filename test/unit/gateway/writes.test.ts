@@ -81,7 +81,7 @@ describe('planGatewayRelease', () => {
     };
     const writes = planGatewayRelease(cur, 'reviews-v1', owner);
     expect(writes.map((w) => `${w.op} ${w.kind} ${w.name}`)).toEqual(['update HTTPRoute reviews', 'delete Service reviews-v2']);
-    const pinned = (writes[0] as { object: { spec: { rules: { name: string; backendRefs: { name: string; weight: number }[] }[] } } }).object;
+    const pinned = (writes[0] as unknown as { object: { spec: { rules: { name: string; backendRefs: { name: string; weight: number }[] }[] } } }).object;
     expect(pinned.spec.rules.map((x) => [x.name, x.backendRefs.map((b) => [b.name, b.weight])])).toEqual([['primary', [['reviews-v1', 100]]]]);
   });
 
