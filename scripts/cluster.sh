@@ -34,6 +34,7 @@ CACHE_DIR="${SLUICE_CACHE_DIR:-$HOME/.cache/sluice}"
 SCRAPE_INTERVAL="${SLUICE_SCRAPE_INTERVAL:-5s}"
 K8S_VERSION="$(tr -d '[:space:]' <"$CLUSTER_SRC/K8S_VERSION")"
 ISTIO_API_VERSION="$(tr -d '[:space:]' <"$CLUSTER_SRC/ISTIO_API_VERSION")"
+GATEWAY_API_VERSION="$(tr -d '[:space:]' <"$CLUSTER_SRC/GATEWAY_API_VERSION")"
 # A cold build measured on the 2-core dev machine (see docs/test-environment.md): seconds and
 # number of packages, used for the estimate shown while building.
 COLD_BUILD_SECS=1660
@@ -127,6 +128,25 @@ istio_crds() {
       sluice_die "istio.io/api@$ISTIO_API_VERSION has no kubernetes/customresourcedefinitions.gen.yaml"
     mkdir -p "$CACHE_DIR"
     cp "$dir/kubernetes/customresourcedefinitions.gen.yaml" "$f.tmp" && chmod 644 "$f.tmp" && mv "$f.tmp" "$f"
+  fi
+  echo "$f"
+}
+
+# the Gateway API CRDs, standard channel (HTTPRoute v1 etc. and the safe-upgrades admission
+# policy), from the sigs.k8s.io/gateway-api module's config/crd/standard, as one cached file
+gateway_api_crds() {
+  local f="$CACHE_DIR/gateway-api-crds-$GATEWAY_API_VERSION.yaml" dir y
+  if [ ! -s "$f" ]; then
+    dir="$(cd "$CLUSTER_SRC" && go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" |
+      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    [ -f "$dir/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml" ] ||
+      sluice_die "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION has no config/crd/standard/gateway.networking.k8s.io_httproutes.yaml"
+    mkdir -p "$CACHE_DIR"
+    : >"$f.tmp"
+    for y in "$dir"/config/crd/standard/*.yaml; do
+      { echo '---'; cat "$y"; } >>"$f.tmp"
+    done
+    chmod 644 "$f.tmp" && mv "$f.tmp" "$f"
   fi
   echo "$f"
 }
@@ -318,7 +338,7 @@ crds_exist() {
 
 apply_crds() {
   local kubectl="$1" files=() f names sum marker
-  files+=("$(istio_crds)")
+  files+=("$(istio_crds)" "$(gateway_api_crds)")
   if [ -d "$ROOT/charts/sluice/crds" ]; then
     for f in "$ROOT"/charts/sluice/crds/*.yaml "$ROOT"/charts/sluice/crds/*.yml; do [ -f "$f" ] && files+=("$f"); done
   fi
@@ -423,6 +443,7 @@ cmd_up() {
   mkdir -p "$ENV_DIR" "$PIDS" "$LOGS" "$TARGETS_DIR" "$ENV_DIR/prometheus-data"
   echo "$bin" >"$ENV_DIR/bin-dir"
   istio_crds >/dev/null
+  gateway_api_crds >/dev/null
 
   sluice_log "starting control plane (etcd + kube-apiserver $K8S_VERSION + controller-manager + pod simulator)"
   write_audit_policy
