@@ -29,6 +29,10 @@ export const gatewaySpecErrors = (spec: TrafficShiftSpec): FieldError[] => {
     const r = toRouteMatch(istioJson(spec.strategy.value.previewMatch), 'spec.strategy.blueGreen.previewMatch');
     if (!r.ok) errors.push(...r.errors);
   }
+  if (spec.strategy.kind === 'abTest') {
+    const r = toRouteMatches(spec.strategy.value.match.map(istioJson), 'spec.strategy.abTest.match');
+    if (!r.ok) errors.push(...r.errors);
+  }
   if (spec.adopt === true) errors.push(fieldError('spec.adopt', true, 'is not supported with spec.routing: gatewayAPI (sluice adopts no HTTPRoute or Service); expected false'));
   const gateways = spec.gateways ?? ['mesh'];
   const viaGateway = gateways.some((g) => !isMesh(g));

@@ -8,14 +8,14 @@
  *   to mesh traffic addressed to that Service); "<ns>/<name>" or "<name>" is a Gateway.
  * - hostnames: only with a Gateway parent, the spec hosts that are not names of the shifted
  *   Service; none means every hostname of the Gateway's listeners.
- * - One rule per route, as in the VirtualService: `preview` (blue-green, the preview match ANDed
- *   with spec.route.match) and `primary`. HTTPRoute rules are not tried in order: Gateway API
+ * - One rule per route, as in the VirtualService: `preview` or `ab-test` (candidateMatches: the
+ *   blue-green preview match or the A/B test's matches, ANDed with spec.route.match) and `primary`. HTTPRoute rules are not tried in order: Gateway API
  *   picks the most specific match, and the preview rule's matches are the primary's plus
  *   headers, so a request matching both takes the preview rule.
  * - Backends are the per-version Services on the shifted Service's port; the candidate stays at
  *   weight 0 once routed, so going from 0 to a step changes only a weight.
  */
-import { HttpMatch } from '../api/spec';
+import { candidateMatches, HttpMatch } from '../api/spec';
 import { RouteIntent } from '../core/types';
 import { ownHosts } from '../istio/hostsPolicy';
 import { previewMatches } from '../istio/match';
@@ -102,10 +102,12 @@ export const renderGateway = (shift: ShiftRef, intent: RouteIntent, parent: Pare
   };
   const rules: HTTPRouteRule[] = [];
   const candidate = intent.candidate !== undefined && intent.candidate !== intent.stable ? intent.candidate : undefined;
-  if (intent.preview && candidate !== undefined && spec.strategy.kind === 'blueGreen' && spec.strategy.previewMatch) {
-    const merged = previewMatches(istioJson(spec.strategy.previewMatch), routeMatchJson);
-    const matches = merged && translated(merged, 'spec.strategy.blueGreen.previewMatch');
-    if (matches !== undefined) rules.push({ name: 'preview', matches, ...options_, backendRefs: [backend(candidate, 100)] });
+  const audience = candidateMatches(spec);
+  if (intent.preview && candidate !== undefined && audience !== undefined) {
+    const abTest = spec.strategy.kind === 'abTest';
+    const merged = audience.flatMap((m) => previewMatches(istioJson(m), routeMatchJson) ?? []);
+    const matches = merged.length > 0 ? translated(merged, abTest ? 'spec.strategy.abTest.match' : 'spec.strategy.blueGreen.previewMatch') : undefined;
+    if (matches !== undefined) rules.push({ name: abTest ? 'ab-test' : 'preview', matches, ...options_, backendRefs: [backend(candidate, 100)] });
   }
   const weights = split(intent);
   rules.push({ name: 'primary', ...(routeMatches ? { matches: routeMatches } : {}), ...options_, backendRefs: weights.map((s) => backend(s.version, s.weight)) });

@@ -171,7 +171,7 @@ export const gatewayOwnershipProblem = (
 
 /**
  * The writes that release a deleted shift's Gateway API objects (ADR 0004): the HTTPRoute is
- * pinned in ONE write to `pin` at 100 % (its preview rule dropped, every other rule keeping its
+ * pinned in ONE write to `pin` at 100 % (its preview or ab-test rule dropped, every other rule keeping its
  * matches and filters), then the per-version Services the pinned route no longer names are
  * deleted. Without a pin version, or when the pin's Service is gone, the route is left as it is.
  * `current` holds only objects this shift owns.
@@ -182,7 +182,7 @@ export const planGatewayRelease = (current: GatewayCurrent, pinService: string |
   let finalRoute: ExistingHTTPRoute | undefined = route;
   if (route && pinService !== undefined && current.services.has(pinService)) {
     const rules = (route.spec.rules ?? [])
-      .filter((r) => r.name !== 'preview')
+      .filter((r) => r.name !== 'preview' && r.name !== 'ab-test')
       .map((r) => {
         const first = (r.backendRefs ?? [])[0];
         return { ...r, backendRefs: [{ ...(first ?? { group: '', kind: 'Service' }), name: pinService, weight: 100 }] };

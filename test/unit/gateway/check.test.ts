@@ -39,6 +39,13 @@ describe('spec.routing: gatewayAPI refuses what an HTTPRoute cannot carry, namin
     ]);
   });
 
+  it('refuses A/B test matches without an equivalent, naming their index', () => {
+    expect(lines({
+      routing: 'gatewayAPI',
+      strategy: { abTest: { match: [{ headers: { 'x-group': { exact: 'b' } } }, { sourceLabels: { app: 'web' } }], iterations: 3 } },
+    })).toEqual([`shop/reviews: spec.strategy.abTest.match[1].sourceLabels: {"app":"web"} ${TAIL}`]);
+  });
+
   it('refuses adopt, hosts Gateway API cannot name, and foreign hosts without a Gateway parent', () => {
     expect(lines({ routing: 'gatewayAPI', adopt: true, hosts: ['*', 'Reviews', 'api.example.com'] })).toEqual([
       'shop/reviews: spec.adopt: true is not supported with spec.routing: gatewayAPI (sluice adopts no HTTPRoute or Service); expected false',

@@ -41,6 +41,20 @@ describe('renderGateway', () => {
     }
   });
 
+  it('adds an ab-test rule for an A/B test: each of its matches (ORed) sends the candidate 100 %, everyone else stays on stable', () => {
+    const shift = gatewayShift({ strategy: { abTest: { match: [{ headers: { 'x-group': { exact: 'b' } } }, { queryParams: { beta: { exact: '1' } } }], iterations: 3 } } });
+    const r = renderGateway(shift, { stable: 'v1', candidate: 'v2', weights: { stable: 100, candidate: 0 }, preview: true }, parent);
+    expect(r.httpRoute.spec.rules.map((x) => [x.name, x.matches, x.backendRefs.map((b) => [b.name, b.weight])])).toEqual([
+      ['ab-test', [
+        { headers: [{ type: 'Exact', name: 'x-group', value: 'b' }] },
+        { queryParams: [{ type: 'Exact', name: 'beta', value: '1' }] },
+      ], [['reviews-v2', 100]]],
+      ['primary', undefined, [['reviews-v1', 100], ['reviews-v2', 0]]],
+    ]);
+    const promoted = renderGateway(shift, { stable: 'v1', candidate: 'v2', weights: { stable: 0, candidate: 100 }, preview: false }, parent);
+    expect(promoted.httpRoute.spec.rules.map((x) => x.name)).toEqual(['primary']);
+  });
+
   it('adds a preview rule for blue-green whose matches are the primary ones plus the preview headers', () => {
     const shift = gatewayShift({
       strategy: { blueGreen: { previewMatch: { headers: { cookie: { regex: '.*preview=1.*' } } } } },
