@@ -3,10 +3,8 @@
  * sluice reads are checked; everything else stays on the object, so writing it back keeps what
  * others set (status, annotations, other parents' fields).
  */
-import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
-import { toFieldErrors } from '../api/codecs';
-import { formatFieldError } from '../api/fieldError';
+import { decodeWith, Open } from '../istio/objects';
 
 const Metadata = t.intersection([
   t.type({ name: t.string, namespace: t.string }),
@@ -37,17 +35,8 @@ const ExistingServiceCodec = t.type({
   }),
 });
 
-type Open<A> = A & { readonly [key: string]: unknown };
 export type ExistingHTTPRoute = Open<t.TypeOf<typeof ExistingHTTPRouteCodec>>;
 export type ExistingService = Open<t.TypeOf<typeof ExistingServiceCodec>>;
-
-const decodeWith = <A>(codec: t.Decoder<unknown, A>, kind: string) => (u: unknown): E.Either<string, Open<A>> => {
-  const result = codec.decode(u);
-  if (E.isRight(result)) return E.right(result.right as Open<A>);
-  const meta = (u as { metadata?: { namespace?: unknown; name?: unknown } } | null)?.metadata;
-  const first = toFieldErrors(result.left)[0];
-  return E.left(`${kind} ${String(meta?.namespace ?? '?')}/${String(meta?.name ?? '?')}: ${first ? formatFieldError(first) : 'is not readable'}`);
-};
 
 /** An HTTPRoute from the cache, or a one-line reason it cannot be used. */
 export const decodeHTTPRoute = decodeWith(ExistingHTTPRouteCodec, 'HTTPRoute');

@@ -55,12 +55,13 @@ const ExistingVirtualServiceCodec = t.type({
 });
 
 /** Index signature: the fields sluice does not manage are still there. */
-type Open<A> = A & { readonly [key: string]: unknown };
+export type Open<A> = A & { readonly [key: string]: unknown };
 
 export type ExistingDestinationRule = Open<t.TypeOf<typeof ExistingDestinationRuleCodec>>;
 export type ExistingVirtualService = Open<t.TypeOf<typeof ExistingVirtualServiceCodec>>;
 
-const decodeWith = <A>(codec: t.Decoder<unknown, A>, kind: string) => (u: unknown): E.Either<string, Open<A>> => {
+/** A decoder of an object from the API server keeping the fields sluice does not manage, or a one-line reason naming it. */
+export const decodeWith = <A>(codec: t.Decoder<unknown, A>, kind: string) => (u: unknown): E.Either<string, Open<A>> => {
   const result = codec.decode(u);
   if (E.isRight(result)) return E.right(result.right as Open<A>);
   const meta = (u as { metadata?: { namespace?: unknown; name?: unknown } } | null)?.metadata;
