@@ -3,7 +3,7 @@
  * JSON) -> the simulator's model. Tolerant: a malformed field reads as absent, as Envoy would
  * simply not get a route istiod could not translate.
  */
-import type { DestinationRule, HttpMatch, HttpRoute, MirrorPolicy, Pod, RouteDestination, Service, StringMatch, VirtualService } from './model';
+import type { DestinationRule, GatewayHttpRoute, GatewayRouteMatch, HttpMatch, HttpRoute, MirrorPolicy, Pod, RouteDestination, Service, StringMatch, VirtualService } from './model';
 
 type Obj = Record<string, unknown>;
 
@@ -104,8 +104,8 @@ export const destinationRuleFromK8s = (o: unknown): DestinationRule => {
 };
 
 export const serviceFromK8s = (o: unknown): Service => {
-  const { namespace, name } = meta(o);
-  return { namespace, name, selector: strMap(obj(obj(o).spec).selector) };
+  const { namespace, name, m } = meta(o);
+  return { namespace, name, selector: strMap(obj(obj(o).spec).selector), creationTimestamp: time(m.creationTimestamp) };
 };
 
 /**
@@ -134,5 +134,46 @@ export const podFromK8s = (o: unknown): Pod => {
     ready: isReady(obj(obj(o).status)) && m.deletionTimestamp == null,
     workload: workloadOf(name, labels, arr(m.ownerReferences).map(obj)),
     serviceAccount: str(obj(obj(o).spec).serviceAccountName) ?? 'default',
+  };
+};
+
+const valueMatches = (u: unknown) =>
+  arr(u).map((v) => ({ type: obj(v).type === 'RegularExpression' ? 'RegularExpression' as const : 'Exact' as const, name: str(obj(v).name) ?? '', value: str(obj(v).value) ?? '' }));
+
+const gatewayRouteMatch = (u: unknown): GatewayRouteMatch => {
+  const o = obj(u);
+  const p = obj(o.path);
+  const type = p.type === 'Exact' || p.type === 'RegularExpression' ? p.type : 'PathPrefix';
+  return {
+    path: { type, value: str(p.value) ?? '/' },
+    headers: valueMatches(o.headers),
+    queryParams: valueMatches(o.queryParams),
+    method: str(o.method),
+  };
+};
+
+/** gateway.networking.k8s.io/v1 HTTPRoute; omitted group/kind default as the API does (Service backends, Gateway parents). */
+export const httpRouteFromK8s = (o: unknown): GatewayHttpRoute => {
+  const { namespace, name, m } = meta(o);
+  const spec = obj(obj(o).spec);
+  return {
+    namespace,
+    name,
+    parentRefs: arr(spec.parentRefs).map((p) => ({
+      group: str(obj(p).group) ?? 'gateway.networking.k8s.io',
+      kind: str(obj(p).kind) ?? 'Gateway',
+      name: str(obj(p).name) ?? '',
+      namespace: str(obj(p).namespace),
+    })),
+    rules: arr(spec.rules).map((r) => ({
+      matches: obj(r).matches === undefined ? undefined : arr(obj(r).matches).map(gatewayRouteMatch),
+      backendRefs: arr(obj(r).backendRefs).map((b) => ({
+        kind: str(obj(b).kind) ?? 'Service',
+        name: str(obj(b).name) ?? '',
+        namespace: str(obj(b).namespace),
+        weight: typeof obj(b).weight === 'number' ? (obj(b).weight as number) : undefined,
+      })),
+    })),
+    creationTimestamp: time(m.creationTimestamp),
   };
 };

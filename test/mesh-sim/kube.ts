@@ -1,10 +1,10 @@
 /**
- * Watches what Envoy would be told about: Pods, Services, VirtualServices and DestinationRules,
- * cluster-wide, through the real API server (KUBECONFIG). client-node's informer stops for good on
- * a watch error, so each one is restarted with backoff until `stop`.
+ * Watches what Envoy would be told about: Pods, Services, VirtualServices, DestinationRules and
+ * Gateway API HTTPRoutes, cluster-wide, through the real API server (KUBECONFIG). client-node's
+ * informer stops for good on a watch error, so each one is restarted with backoff until `stop`.
  */
 import { CoreV1Api, CustomObjectsApi, KubeConfig, makeInformer, type Informer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
-import { destinationRuleFromK8s, podFromK8s, serviceFromK8s, virtualServiceFromK8s } from './decode';
+import { destinationRuleFromK8s, httpRouteFromK8s, podFromK8s, serviceFromK8s, virtualServiceFromK8s } from './decode';
 import type { MeshSnapshot } from './model';
 
 /** A live view of the mesh objects. */
@@ -19,6 +19,7 @@ type Log = (message: string) => void;
 type Watched = Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
 
 const ISTIO = { group: 'networking.istio.io', version: 'v1' };
+const GATEWAY_API = { group: 'gateway.networking.k8s.io', version: 'v1' };
 const FIRST_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 10_000;
 /** An error this long after the previous one starts the backoff afresh. */
@@ -58,18 +59,26 @@ export const watchMesh = async (kc: KubeConfig, onChange: () => void, log: Log):
     virtualservices: makeInformer(kc, `/apis/${ISTIO.group}/${ISTIO.version}/virtualservices`, istioList('virtualservices')),
     destinationrules: makeInformer(kc, `/apis/${ISTIO.group}/${ISTIO.version}/destinationrules`, istioList('destinationrules')),
   };
-  for (const informer of Object.values(informers)) informer.on('change', () => onChange());
-  await Promise.all(Object.entries(informers).map(([name, inf]) => keepRunning(name, inf, () => stopped, log)));
+  // HTTPRoutes when the Gateway API CRDs are installed; without them the watch fails, is retried
+  // with backoff, and the simulator routes by VirtualServices alone.
+  const httpRoutes: Watched = makeInformer(kc, `/apis/${GATEWAY_API.group}/${GATEWAY_API.version}/httproutes`,
+    () => custom.listClusterCustomObject({ ...GATEWAY_API, plural: 'httproutes' }));
+  for (const informer of [...Object.values(informers), httpRoutes]) informer.on('change', () => onChange());
+  await Promise.all([
+    ...Object.entries(informers).map(([name, inf]) => keepRunning(name, inf, () => stopped, log)),
+    keepRunning('httproutes', httpRoutes, () => stopped, log).catch((e: unknown) => log(`watch httproutes: ${String(e)} (no Gateway API CRDs?)`)),
+  ]);
   return {
     snapshot: () => ({
       pods: informers.pods.list().map(podFromK8s),
       services: informers.services.list().map(serviceFromK8s),
       virtualServices: informers.virtualservices.list().map(virtualServiceFromK8s),
       destinationRules: informers.destinationrules.list().map(destinationRuleFromK8s),
+      httpRoutes: httpRoutes.list().map(httpRouteFromK8s),
     }),
     stop: async () => {
       stopped = true;
-      await Promise.all(Object.values(informers).map((i) => i.stop()));
+      await Promise.all([...Object.values(informers), httpRoutes].map((i) => i.stop()));
     },
   };
 };

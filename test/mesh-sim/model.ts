@@ -88,6 +88,8 @@ export interface DestinationRule {
 /** A Kubernetes Service: its selector decides which pods are its endpoints. */
 export interface Service extends ServiceRef {
   readonly selector: Readonly<Record<string, string>>;
+  /** RFC 3339; a server sidecar reports the oldest Service that selects its pod. Default: unknown (sorts first). */
+  readonly creationTimestamp?: string;
 }
 
 /** A pod as the mesh sees it: identity, labels and readiness. */
@@ -108,6 +110,8 @@ export interface MeshSnapshot {
   readonly destinationRules: readonly DestinationRule[];
   readonly services: readonly Service[];
   readonly pods: readonly Pod[];
+  /** Gateway API HTTPRoutes (watched when the CRD is installed). Default none. */
+  readonly httpRoutes?: readonly GatewayHttpRoute[];
 }
 
 export const emptySnapshot: MeshSnapshot = { virtualServices: [], destinationRules: [], services: [], pods: [] };
@@ -123,4 +127,34 @@ export interface Request {
   readonly authority?: string;
   /** The client proxy's own labels and namespace (what sourceLabels / sourceNamespace test). Default: none. */
   readonly source?: { readonly labels: Readonly<Record<string, string>>; readonly namespace: string };
+}
+
+/** One entry of an HTTPRoute rule's `matches[]` (gateway.networking.k8s.io/v1); all of it must hold. */
+export interface GatewayRouteMatch {
+  /** Default: PathPrefix "/". */
+  readonly path?: { readonly type: 'Exact' | 'PathPrefix' | 'RegularExpression'; readonly value: string };
+  readonly headers?: readonly { readonly type: 'Exact' | 'RegularExpression'; readonly name: string; readonly value: string }[];
+  readonly queryParams?: readonly { readonly type: 'Exact' | 'RegularExpression'; readonly name: string; readonly value: string }[];
+  readonly method?: string;
+}
+
+/** One weighted `backendRefs[]` entry; only core Services are modelled. */
+export interface GatewayBackendRef {
+  readonly kind: string;
+  readonly name: string;
+  /** Default: the route's namespace. */
+  readonly namespace?: string;
+  /** Default 1 (Gateway API); 0 sends nothing. */
+  readonly weight?: number;
+}
+
+/** gateway.networking.k8s.io/v1 HTTPRoute, the parts the data plane acts on. */
+export interface GatewayHttpRoute {
+  readonly namespace: string;
+  readonly name: string;
+  /** Only Service parents (GAMMA, mesh traffic) route the simulator's streams. */
+  readonly parentRefs: readonly { readonly group: string; readonly kind: string; readonly name: string; readonly namespace?: string }[];
+  readonly rules: readonly { readonly matches?: readonly GatewayRouteMatch[]; readonly backendRefs: readonly GatewayBackendRef[] }[];
+  /** RFC 3339; ties of match precedence go to the oldest route. */
+  readonly creationTimestamp?: string;
 }

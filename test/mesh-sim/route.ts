@@ -16,13 +16,26 @@ import type { Rng } from './prng';
 
 /** Where the request ended, before the workload's own behaviour (errors, latency) applies. */
 export type RouteOutcome =
-  | { readonly kind: 'served'; readonly service: ServiceRef; readonly subset?: string; readonly pod: Pod }
+  | { readonly kind: 'served'; readonly service: ServiceRef; readonly subset?: string; readonly pod: Pod; readonly via?: GatewayBackend }
   /** 503 UH: the chosen cluster has no ready endpoint. */
-  | { readonly kind: 'noHealthyUpstream'; readonly service: ServiceRef; readonly subset?: string }
+  | { readonly kind: 'noHealthyUpstream'; readonly service: ServiceRef; readonly subset?: string; readonly via?: GatewayBackend }
+  /** 500: an HTTPRoute's backendRef names no existing Service (Gateway API: invalid backendRef). */
+  | { readonly kind: 'invalidBackend'; readonly service: ServiceRef; readonly via: GatewayBackend }
   /** 503 NC: the route names a subset no DestinationRule defines. */
   | { readonly kind: 'noClusterFound'; readonly service: ServiceRef; readonly subset?: string }
   /** 404 NR: a VirtualService exists but none of its routes matches. */
   | { readonly kind: 'noRoute'; readonly service: ServiceRef };
+
+/**
+ * How an HTTPRoute reached the request's pod (httproute.ts): `service` of the outcome stays the
+ * Service the client addressed (the ledger books under it); the reports name these instead.
+ */
+export interface GatewayBackend {
+  /** The backendRef's Service: the upstream cluster, what the client sidecar reports. */
+  readonly backend: ServiceRef;
+  /** The oldest Service selecting the serving pod: what its server sidecar reports. Absent when no pod answered. */
+  readonly server?: ServiceRef;
+}
 
 /** What routing needs to know about any destination host a route may name. */
 export interface Upstreams {

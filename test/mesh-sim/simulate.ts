@@ -8,6 +8,7 @@ import type { Report, SourceWorkload } from './labels';
 import type { MeshSnapshot, Pod, Request, ServiceRef } from './model';
 import type { Rng } from './prng';
 import { profileOf, type ProfileTable } from './profiles';
+import { meshRulesFor, routeByHttpRoute } from './httproute';
 import { destinationRuleFor, routeWithMirrors, virtualServiceFor, type RouteOutcome, type Upstreams } from './route';
 import { arrivals, sampleLatencyMs, sampleStatus } from './traffic';
 
@@ -78,6 +79,8 @@ export const answer = (outcome: RouteOutcome, ctx: TickContext, rng: Rng): Omit<
       return { version: 'unknown', status: 503, flags: 'NC', latencyMs: 0 };
     case 'noRoute':
       return { version: 'unknown', status: 404, flags: 'NR', latencyMs: 0 };
+    case 'invalidBackend':
+      return { version: 'unknown', status: 500, flags: '-', latencyMs: 0 };
   }
 };
 
@@ -92,9 +95,13 @@ export const simulateStream = (
 ): { readonly requests: readonly SimulatedRequest[]; readonly carry: number } => {
   const due = arrivals(carry, stream.rps, dtMs);
   const vs = virtualServiceFor(ctx.snapshot.virtualServices, stream.target);
+  // An HTTPRoute bound to the Service (GAMMA) takes the Service's traffic (httproute.ts).
+  const gatewayRules = meshRulesFor(ctx.snapshot.httpRoutes ?? [], stream.target);
   const requests: SimulatedRequest[] = [];
   for (let i = 0; i < due.count; i++) {
-    const { outcome, mirrored } = routeWithMirrors(stream.target, vs, upstreams, stream.request, rng);
+    const { outcome, mirrored } = gatewayRules.length > 0
+      ? { outcome: routeByHttpRoute(stream.target, gatewayRules, ctx.snapshot, upstreams, stream.request, rng), mirrored: [] }
+      : routeWithMirrors(stream.target, vs, upstreams, stream.request, rng);
     requests.push({ stream: stream.id, source: stream.source, outcome, ...answer(outcome, ctx, rng) });
     // A copy no pod answered (no cluster, no healthy upstream) is reported by no one (istio/istio#23496: no client-side report of mirrored requests).
     for (const copy of mirrored) if (copy.kind === 'served') requests.push({ stream: stream.id, source: stream.source, outcome: copy, ...answer(copy, ctx, rng), mirrored: true });
@@ -112,15 +119,19 @@ export const serviceOf = (r: SimulatedRequest): ServiceRef => r.outcome.service;
  * belongs to, not the `-shadow` host Envoy writes into the copy's :authority: istio/proxy's stats
  * filter (istio_stats.cc, populatePeerInfo) takes destination_service from the inbound cluster's
  * `istio.services` metadata, which istiod adds to inbound clusters (addTelemetryMetadata), and
- * falls back to the Host header only without it.
+ * falls back to the Host header only without it. Routed by an HTTPRoute, the client names the
+ * backendRef's Service (its upstream cluster) and the server the oldest Service selecting its pod
+ * (docs/mesh-simulator.md).
  */
 export const reportsOf = (r: SimulatedRequest): readonly Report[] => {
-  const common = { source: r.source, service: serviceOf(r), responseCode: r.status, responseFlags: r.flags };
-  if (r.outcome.kind !== 'served') return r.mirrored ? [] : [{ reporter: 'source', ...common }];
-  const peer = { pod: r.outcome.pod };
+  const o = r.outcome;
+  const via = o.kind === 'served' || o.kind === 'noHealthyUpstream' || o.kind === 'invalidBackend' ? o.via : undefined;
+  const common = { source: r.source, service: via?.backend ?? serviceOf(r), responseCode: r.status, responseFlags: r.flags };
+  if (o.kind !== 'served') return r.mirrored ? [] : [{ reporter: 'source', ...common }];
+  const peer = { pod: o.pod };
   if (r.mirrored) return [{ reporter: 'destination', ...common, peer }];
   return [
-    { reporter: 'destination', ...common, peer },
+    { reporter: 'destination', ...common, service: via?.server ?? common.service, peer },
     { reporter: 'source', ...common, peer },
   ];
 };
