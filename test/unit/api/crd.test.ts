@@ -38,8 +38,8 @@ describe('the TrafficShift CRD', () => {
 });
 
 describe('the samples', () => {
-  it('are all readable, and the TrafficShifts are A/B, canary, blue-green, hooks, manual and scheduled', () => {
-    expect(sampleShifts().map((s) => s.file)).toEqual(['ab-test.yaml', 'blue-green.yaml', 'canary.yaml', 'hooks-and-notifications.yaml', 'manual-promotion.yaml', 'scheduled-canary.yaml']);
+  it('are all readable, and the TrafficShifts are A/B, canary, blue-green, Gateway API (mesh canary, ingress blue-green), hooks, manual and scheduled', () => {
+    expect(sampleShifts().map((s) => s.file)).toEqual(['ab-test.yaml', 'blue-green.yaml', 'canary.yaml', 'gateway-api-canary.yaml', 'gateway-api-ingress.yaml', 'hooks-and-notifications.yaml', 'manual-promotion.yaml', 'scheduled-canary.yaml']);
     expect(sampleDocuments().filter((d) => d.file === 'app.yaml').map((d) => `${d.doc.kind}`)).toEqual(['Namespace', 'Service', 'Deployment', 'Deployment']);
   });
 
