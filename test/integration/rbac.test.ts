@@ -52,6 +52,11 @@ const NEEDED_IN_EVERY_NAMESPACE: Grant[] = [
   ...grants(['list', 'watch'], ['core/pods', 'core/services']),
   ...grants(['create', 'patch'], ['core/events']),
 ];
+/** With gatewayAPI.enabled (--gateway-api, src/daemon/gatewayRoutes.ts): the HTTPRoute and the per-version Services. */
+const NEEDED_FOR_GATEWAY_API: Grant[] = [
+  ...grants(['list', 'watch', 'create', 'update'], ['gateway.networking.k8s.io/httproutes']),
+  ...grants(['create', 'patch', 'delete'], ['core/services']),
+];
 /** Leader election (src/daemon/leader.ts): create the Lease once, then get and update that one Lease. */
 const neededInReleaseNamespace = (leaseName: string): Grant[] => [
   grant('create', 'coordination.k8s.io/leases'),
@@ -115,7 +120,18 @@ const daemonCallsIn = (ns: string, scope: readonly string[]): string[][] => {
   ];
 };
 
-type Mode = 'cluster-wide' | 'namespaced';
+/** The calls `sluice run --gateway-api` adds in watched namespace `ns`. */
+const gatewayCallsIn = (ns: string, scope: readonly string[]): string[][] => {
+  const w = ['-n', ns];
+  return [
+    ['list', 'httproutes.gateway.networking.k8s.io', ...scope], ['watch', 'httproutes.gateway.networking.k8s.io', ...scope],
+    ['create', 'httproutes.gateway.networking.k8s.io', ...w], ['update', 'httproutes.gateway.networking.k8s.io', ...w],
+    ['create', 'services', ...w], ['patch', 'services', ...w], ['delete', 'services', ...w],
+  ];
+};
+
+/** `gateway-api`: cluster-wide with gatewayAPI.enabled (spec.routing: gatewayAPI). */
+type Mode = 'cluster-wide' | 'namespaced' | 'gateway-api';
 
 const describeInstall = (mode: Mode) =>
   describe(`the chart's RBAC on the real RBAC authorizer, ${mode} install`, () => {
@@ -139,7 +155,7 @@ const describeInstall = (mode: Mode) =>
         otherWatchedNs = await newNamespace('rbac-w2');
         unwatchedNs = await newNamespace('rbac-u');
       }
-      rendered = renderChart(helm, release, releaseNs, mode === 'namespaced' ? { watchNamespaces: [workloadNs, otherWatchedNs] } : {});
+      rendered = renderChart(helm, release, releaseNs, mode === 'namespaced' ? { watchNamespaces: [workloadNs, otherWatchedNs] } : mode === 'gateway-api' ? { gatewayAPI: { enabled: true } } : {});
       applyDocs(rendered.filter((d) => RBAC_KINDS.includes(d.kind)));
       serviceAccount = rendered.find((d) => d.kind === 'ServiceAccount')!.metadata.name;
       as = `system:serviceaccount:${releaseNs}:${serviceAccount}`;
@@ -163,7 +179,7 @@ const describeInstall = (mode: Mode) =>
         expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: serviceAccount, namespace: releaseNs }]);
       expect(rendered.map((d) => d.kind).filter((k) => !RBAC_KINDS.includes(k)).sort()).toEqual([...OTHER_KINDS].sort());
       const roles = kinds('Role').map((d) => `${d.metadata.namespace}/${d.metadata.name}`).sort();
-      if (mode === 'cluster-wide') {
+      if (mode !== 'namespaced') {
         expect(kinds('ClusterRole').map((d) => d.metadata.name).sort()).toEqual([release, ...userRoles()].sort());
         expect(kinds('ClusterRoleBinding').map((d) => d.roleRef.name)).toEqual([release]);
         expect(roles).toEqual([`${releaseNs}/${release}-leader`]);
@@ -181,7 +197,8 @@ const describeInstall = (mode: Mode) =>
     it('allows every call sluice run makes (SubjectAccessReviews for the ServiceAccount)', () => {
       const r = ['-n', releaseNs];
       const needed: string[][] = [
-        ...(mode === 'cluster-wide' ? daemonCallsIn(workloadNs, ['-A']) : [workloadNs, otherWatchedNs].flatMap((ns) => daemonCallsIn(ns, ['-n', ns]))),
+        ...(mode !== 'namespaced' ? daemonCallsIn(workloadNs, ['-A']) : [workloadNs, otherWatchedNs].flatMap((ns) => daemonCallsIn(ns, ['-n', ns]))),
+        ...(mode === 'gateway-api' ? gatewayCallsIn(workloadNs, ['-A']) : []),
         ['create', 'leases.coordination.k8s.io', ...r],
         ['get', `leases.coordination.k8s.io/${leaseName()}`, ...r], ['update', `leases.coordination.k8s.io/${leaseName()}`, ...r],
       ];
@@ -203,6 +220,8 @@ const describeInstall = (mode: Mode) =>
         ['update', 'leases.coordination.k8s.io/someone-else', ...r], ['delete', `leases.coordination.k8s.io/${leaseName()}`, ...r], ['list', 'leases.coordination.k8s.io', ...r],
         // Namespaced: nothing cluster-wide, nothing in a namespace it does not watch
         ...(mode === 'namespaced' ? [...daemonCallsIn(unwatchedNs, ['-n', unwatchedNs]), ...daemonCallsIn(workloadNs, ['-A']).filter((a) => a.includes('-A'))] : []),
+        // Without gatewayAPI.enabled no HTTPRoute or Service write; with it, never an HTTPRoute delete
+        ...(mode !== 'gateway-api' ? gatewayCallsIn(workloadNs, ['-A']) : [['delete', 'httproutes.gateway.networking.k8s.io', ...w], ['patch', 'httproutes.gateway.networking.k8s.io', ...w]]),
       ];
       const ok = allowed(as, serviceAccountGroups(releaseNs), forbidden);
       expect(forbidden.filter((_, i) => ok[i]).map((a) => a.join(' '))).toEqual([]);
@@ -228,9 +247,9 @@ const describeInstall = (mode: Mode) =>
     };
 
     it('grants nothing beyond that: the authorizer\'s rules for the ServiceAccount are the needed ones plus a known unused few', () => {
-      const watched = [...NEEDED_IN_EVERY_NAMESPACE, ...GRANTED_BUT_UNUSED];
+      const watched = [...NEEDED_IN_EVERY_NAMESPACE, ...GRANTED_BUT_UNUSED, ...(mode === 'gateway-api' ? NEEDED_FOR_GATEWAY_API : [])];
       expect(rulesIn(workloadNs)).toEqual([...watched].sort());
-      if (mode === 'cluster-wide') {
+      if (mode !== 'namespaced') {
         expect(rulesIn(releaseNs)).toEqual([...watched, ...neededInReleaseNamespace(leaseName())].sort());
       } else {
         expect(rulesIn(otherWatchedNs)).toEqual([...watched].sort());
@@ -261,7 +280,7 @@ const describeInstall = (mode: Mode) =>
                 : a);
         // Cluster-wide, watch only this test's namespace (other tests' shifts are not ours; the
         // namespaced chart already says which). Short lease timings: no waiting out a 15 s lease.
-        return [...args, ...(mode === 'cluster-wide' ? [`--namespace=${workloadNs}`] : []), `--kubeconfig=${kubeconfig}`, `--identity=${identity}`, '--lease-duration=6s', '--renew-deadline=4s', '--retry-period=1s'];
+        return [...args, ...(mode !== 'namespaced' ? [`--namespace=${workloadNs}`] : []), `--kubeconfig=${kubeconfig}`, `--identity=${identity}`, '--lease-duration=6s', '--renew-deadline=4s', '--retry-period=1s'];
       };
 
       it('is enough for sluice run with a TokenRequest token of the ServiceAccount: it adopts a shift', async () => {
@@ -270,7 +289,7 @@ const describeInstall = (mode: Mode) =>
 
         // Given a Service with v1 pods and a shift naming v1, created by an admin
         await givenReviews(workloadNs, ['v1']);
-        await givenShift(workloadNs, canarySpec('v1'));
+        await givenShift(workloadNs, { ...canarySpec('v1'), ...(mode === 'gateway-api' ? { routing: 'gatewayAPI' } : {}) });
         // and a kubeconfig holding only a token the API server issued for the ServiceAccount
         const token = kubectlOk(['create', 'token', serviceAccount, '-n', releaseNs, '--duration=1h']).trim();
         const kubeconfig = tokenKubeconfig(tmp, serviceAccount, token);
@@ -292,10 +311,20 @@ const describeInstall = (mode: Mode) =>
           throw new Error(`${e.message}\ndaemon exit ${daemon?.exitCode}; stderr: ${stderr}\nlog:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
         });
         expect(status.weights).toEqual({ stable: 100, candidate: 0 });
-        const vs = await getIstio(workloadNs, 'virtualservices');
-        const dr = await getIstio(workloadNs, 'destinationrules');
-        expect(weightsOf(vs)).toEqual({ v1: 100 });
-        expect(dr?.spec.subsets.map((s: { name: string }) => s.name)).toContain('v1');
+        if (mode === 'gateway-api') {
+          // the per-version Service, then the HTTPRoute naming it, written as the ServiceAccount
+          const route = await waitFor(async () => {
+            const r = JSON.parse(kubectlOk(['-n', workloadNs, 'get', 'httproutes.gateway.networking.k8s.io', '-o', 'json'])).items[0];
+            return r?.spec.rules.some((x: { backendRefs: { name: string }[] }) => x.backendRefs.some((b) => b.name === 'reviews-v1')) ? r : undefined;
+          }, { timeoutMs: 30_000, what: 'the HTTPRoute naming reviews-v1' });
+          expect(route.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'sluice' });
+          expect(JSON.parse(kubectlOk(['-n', workloadNs, 'get', 'service', 'reviews-v1', '-o', 'json'])).spec.selector).toEqual({ app: 'reviews', version: 'v1' });
+        } else {
+          const vs = await getIstio(workloadNs, 'virtualservices');
+          const dr = await getIstio(workloadNs, 'destinationrules');
+          expect(weightsOf(vs)).toEqual({ v1: 100 });
+          expect(dr?.spec.subsets.map((s: { name: string }) => s.name)).toContain('v1');
+        }
         const lease = JSON.parse(kubectlOk(['-n', releaseNs, 'get', 'lease', leaseName(), '-o', 'json']));
         expect(lease.spec.holderIdentity).toBe(identity);
         // its Events were written as the ServiceAccount
@@ -310,6 +339,7 @@ const describeInstall = (mode: Mode) =>
 
 describeInstall('cluster-wide');
 describeInstall('namespaced');
+describeInstall('gateway-api');
 
 describe('roles for people: <release>-view and <release>-operator through the built-in view, edit and admin roles', () => {
   const release = `sluice-people-${randomSuffix()}`;

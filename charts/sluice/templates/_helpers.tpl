@@ -58,6 +58,17 @@ or of one Role per namespace when .Values.watchNamespaces lists them.
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]
+{{- if .Values.gatewayAPI.enabled }}
+# spec.routing: gatewayAPI (gatewayAPI.enabled): the HTTPRoute each shift owns (watched, created,
+# replaced; never deleted, like its VirtualService) and one Service per routed version (created,
+# merge-patched, deleted with a resourceVersion precondition once no route names it).
+- apiGroups: [gateway.networking.k8s.io]
+  resources: [httproutes]
+  verbs: [list, watch, create, update]
+- apiGroups: [""]
+  resources: [services]
+  verbs: [create, patch, delete]
+{{- end }}
 {{- if .Values.hooks.readSecrets }}
 # The Secrets shifts name for webhook signing keys and chat URLs (hooks.readSecrets): get only.
 - apiGroups: [""]
