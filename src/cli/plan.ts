@@ -16,16 +16,18 @@ import { formatFieldError, showValue } from '../api/fieldError';
 import { HttpMatch, ResolvedSpec } from '../api/spec';
 import { decodeTrafficShift, resolveSpec, TrafficShift } from '../api/trafficShift';
 import { judgedPeriods } from '../core/gate';
+import { parentRefsOf } from '../gateway/render';
 import { showLines, sprtLimits } from '../core/sequential';
 import { describeInstant, nextStart } from '../schedule';
 import { EXIT, FileIo, percent, readDocuments, seconds } from './output';
 import { FlagDef, flagValue, parseFlags } from './parseFlags';
-import { planRoutes, PlannedRoutes } from './planRoutes';
+import { planGatewayRoutes, PlannedGatewayRoutes, planRoutes, PlannedRoutes } from './planRoutes';
 
 export const PLAN_USAGE = `usage: sluice plan -f FILE [-f FILE...] [--json] [--now ISO-8601] [--routes [--stable VERSION]]
   Checks TrafficShift manifests (YAML or JSON, several documents per file, "-" for stdin) and
   shows how each would roll out. Exit 0 when all are valid, 2 otherwise.
-  --routes          also print the DestinationRule and VirtualService sluice writes at each state
+  --routes          also print the DestinationRule and VirtualService (spec.routing: gatewayAPI: the
+                    per-version Services and the HTTPRoute) sluice writes at each state
                     (each step, promotion, fallback) as a YAML stream, the plan as comments
   --stable VERSION  the version running now (default: the manifest's status.stableVersion, else "stable")
 `;
@@ -76,6 +78,8 @@ export interface ShiftPlan {
   readonly earliestCompletionSeconds: number;
   /** Next scheduled start (ISO 8601, UTC), for shifts with schedule.start. */
   readonly nextStart?: string;
+  /** spec.routing when it is gatewayAPI (an HTTPRoute and per-version Services); absent: a VirtualService. */
+  readonly routing?: 'gatewayAPI';
 }
 
 /** Hook into src/schedule: the next scheduled start after `nowMs`, if the spec has one. */
@@ -145,7 +149,15 @@ export const planShift = (shift: TrafficShift, nowMs: number): ShiftPlan => {
     gate: gatePlan(spec),
     earliestCompletionSeconds: preview + steps.reduce((sum, step) => sum + step.minDwellSeconds, 0),
     ...(start !== undefined ? { nextStart: new Date(start).toISOString() } : {}),
+    ...(spec.routing === 'gatewayAPI' ? { routing: 'gatewayAPI' as const } : {}),
   };
+};
+
+/** Where a gatewayAPI shift's routes go: its HTTPRoute, the parents it attaches to, the Services it weights. */
+const gatewayRoutesLine = (spec: ResolvedSpec): string => {
+  const parents = parentRefsOf(spec.gateways, spec.service).map((p) =>
+    p.kind === 'Service' ? `Service ${p.name} (mesh)` : `Gateway ${p.namespace !== undefined ? `${p.namespace}/` : ''}${p.name}`);
+  return `HTTPRoute ${spec.service} on ${parents.join(' and ')}, weighting one Service per version, ${spec.service}-<version> (spec.routing: gatewayAPI)`;
 };
 
 const dur = (secs: number): string => formatDuration(secs * 1000);
@@ -188,6 +200,7 @@ export const describePlan = (shift: TrafficShift, plan: ShiftPlan): string => {
         ? '100 % at promotion'
         : `100 % at the switch; stable stays routable for ${dur(plan.steps[0]!.minDwellSeconds)} (rollback window)`;
   lines.push(`  weights:   ${weights}${manual}`);
+  if (plan.routing === 'gatewayAPI') lines.push(`  routes:    ${gatewayRoutesLine(spec)}`);
   lines.push(`  gate:      ${plan.gate.text}`);
   lines.push(`  earliest:  done ${dur(plan.earliestCompletionSeconds)} after the start${plan.manualPromotion ? ' and a promote command' : ''}`);
   lines.push(...scheduleLines(spec, plan));
@@ -201,14 +214,17 @@ const DEFAULT_STABLE = 'stable';
  * The plan as YAML comments, then one document per object sluice writes at each state (the
  * DestinationRule, then the VirtualService), each headed by a comment naming the state.
  */
-const routesYaml = (shift: TrafficShift, plan: string, stable: string, states: readonly PlannedRoutes[]): string => {
+const routesYaml = (shift: TrafficShift, plan: string, stable: string, states: readonly (PlannedRoutes | PlannedGatewayRoutes)[]): string => {
   const comment = (text: string) => text.trimEnd().split('\n').map((l) => `# ${l}`.trimEnd()).join('\n');
   const given = stable === DEFAULT_STABLE && shift.status?.stableVersion === undefined ? ' (none given: pass --stable VERSION)' : '';
-  const docs = states.flatMap((s) => [
-    `---\n# ${shift.metadata.namespace}/${shift.metadata.name} ${s.state}: ${s.description}\n${stringifyYaml(s.destinationRule)}`,
-    `---\n${stringifyYaml(s.virtualService)}`,
-  ]);
-  return `${comment(plan)}\n# routes from stable version ${stable}${given}, as the daemon renders them\n${docs.join('')}`;
+  const docs = states.flatMap((s) => {
+    const objects: readonly object[] = 'httpRoute' in s ? [...s.services, s.httpRoute] : [s.destinationRule, s.virtualService];
+    return objects.map((o, i) => `---\n${i === 0 ? `# ${shift.metadata.namespace}/${shift.metadata.name} ${s.state}: ${s.description}\n` : ''}${stringifyYaml(o)}`);
+  });
+  const parent = resolveSpec(shift.spec).routing === 'gatewayAPI'
+    ? `\n# spec.routing: gatewayAPI: the Services copy the ports and selector of Service ${shift.spec.service} when the daemon writes them (shown without; the backendRefs port 80 stands for its first port)`
+    : '';
+  return `${comment(plan)}\n# routes from stable version ${stable}${given}, as the daemon renders them${parent}\n${docs.join('')}`;
 };
 
 interface PlanArgs {
@@ -301,8 +317,10 @@ export const runPlan = (args: readonly string[], io: FileIo, nowMs: number = Dat
     }
   }
   const stableOf = (shift: TrafficShift): string => parsed.right.stable ?? shift.status?.stableVersion ?? DEFAULT_STABLE;
-  const routesOf = (shift: TrafficShift): readonly PlannedRoutes[] =>
-    planRoutes({ namespace: shift.metadata.namespace, name: shift.metadata.name, uid: shift.metadata.uid ?? '', spec: resolveSpec(shift.spec) }, stableOf(shift));
+  const routesOf = (shift: TrafficShift): readonly (PlannedRoutes | PlannedGatewayRoutes)[] => {
+    const ref = { namespace: shift.metadata.namespace, name: shift.metadata.name, uid: shift.metadata.uid ?? '', spec: resolveSpec(shift.spec) };
+    return ref.spec.routing === 'gatewayAPI' ? planGatewayRoutes(ref, stableOf(shift)) : planRoutes(ref, stableOf(shift));
+  };
   if (json) {
     const shifts = plans.map((p) => (parsed.right.routes ? { ...p.plan, routes: { stable: stableOf(p.shift), states: routesOf(p.shift) } } : p.plan));
     io.stdout(`${JSON.stringify(errors.length > 0 ? { errors } : { shifts }, null, 2)}\n`);

@@ -11,6 +11,7 @@
  */
 import { candidateMatches, ResolvedSpec } from '../api/spec';
 import { RouteIntent } from '../core/types';
+import { HTTPRoute, ParentService, renderGateway, VersionService } from '../gateway';
 import { render } from '../istio/render';
 import { DestinationRule, VirtualService } from '../istio/types';
 
@@ -69,4 +70,25 @@ export const planRoutes = (shift: { readonly namespace: string; readonly name: s
   routeStates(shift.spec, stable).map(({ state, description, intent }) => {
     const { destinationRule, virtualService } = render(shift, intent);
     return { state, description, destinationRule, virtualService };
+  });
+
+/** One state of a spec.routing: gatewayAPI rollout: the per-version Services (written first) and the HTTPRoute. */
+export interface PlannedGatewayRoutes {
+  readonly state: string;
+  readonly description: string;
+  readonly services: readonly VersionService[];
+  readonly httpRoute: HTTPRoute;
+}
+
+/**
+ * Offline there is no Service to copy ports and a selector from; the daemon copies them from the
+ * shifted Service when it writes. Shown as: no ports, the version label as the only selector.
+ */
+const UNKNOWN_PARENT: ParentService = { ports: [], selector: {} };
+
+/** planRoutes for spec.routing: gatewayAPI, rendered by the daemon's renderGateway. */
+export const planGatewayRoutes = (shift: { readonly namespace: string; readonly name: string; readonly uid: string; readonly spec: ResolvedSpec }, stable: string): readonly PlannedGatewayRoutes[] =>
+  routeStates(shift.spec, stable).map(({ state, description, intent }) => {
+    const { services, httpRoute } = renderGateway(shift, intent, UNKNOWN_PARENT);
+    return { state, description, services, httpRoute };
   });

@@ -76,7 +76,38 @@ describe('sluice plan --routes', () => {
     const io: FileIo = { readFile: (p) => readFileSync(p, 'utf8'), stdout: (t) => void (out.stdout += t), stderr: (t) => void (out.stderr += t) };
     return { code: runPlan([...args, '--now', '2026-11-23T09:00:00Z'], io), ...out };
   };
-  const samples = readdirSync(SAMPLES).filter((f) => /^kind: TrafficShift$/m.test(readFileSync(join(SAMPLES, f), 'utf8'))).sort();
+  const shiftSamples = readdirSync(SAMPLES).filter((f) => /^kind: TrafficShift$/m.test(readFileSync(join(SAMPLES, f), 'utf8'))).sort();
+  const gatewaySamples = shiftSamples.filter((f) => /^  routing: gatewayAPI$/m.test(readFileSync(join(SAMPLES, f), 'utf8')));
+  const samples = shiftSamples.filter((f) => !gatewaySamples.includes(f));
+
+  it.each(gatewaySamples)('%s (spec.routing: gatewayAPI): per state the per-version Services, then the HTTPRoute weighting only those', (file) => {
+    const r = run(['-f', join(SAMPLES, file), '--routes', '--stable', 'v1']);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toContain('# spec.routing: gatewayAPI: the Services copy the ports and selector of Service reviews when the daemon writes them');
+    type Doc = { kind: string; metadata: { name: string }; spec: { rules?: { backendRefs: { name: string; weight: number }[] }[] } };
+    const docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as Doc | null).filter((d): d is Doc => d !== null);
+    const states: Doc[][] = [];
+    let services: Doc[] = [];
+    for (const d of docs) {
+      if (d.kind === 'Service') services.push(d);
+      else {
+        expect(d.kind).toBe('HTTPRoute');
+        states.push([...services, d]);
+        services = [];
+      }
+    }
+    expect(services).toEqual([]);
+    expect(states.length).toBeGreaterThanOrEqual(4);
+    for (const st of states) {
+      const route = st[st.length - 1]!;
+      const written = new Set(st.slice(0, -1).map((x) => x.metadata.name));
+      for (const rule of route.spec.rules ?? []) {
+        expect(rule.backendRefs.map((b) => b.name).filter((n) => !written.has(n))).toEqual([]);
+        expect(rule.backendRefs.reduce((sum, b) => sum + b.weight, 0)).toBe(100);
+      }
+    }
+    expect(r.stdout).toMatchSnapshot();
+  });
 
   it.each(samples)('%s: a YAML stream of the objects of every state, the plan as comments', (file) => {
     const r = run(['-f', join(SAMPLES, file), '--routes', '--stable', 'v1']);
