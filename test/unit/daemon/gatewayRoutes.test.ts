@@ -18,7 +18,7 @@ const gatewayWorld = (versions: readonly string[], enabled = true): World => {
   (w.deps as { gatewayAPI?: boolean }).gatewayAPI = enabled;
   w.mem.seed(TRAFFIC_SHIFTS, {
     apiVersion: 'sluice.dev/v1alpha1', kind: 'TrafficShift', metadata: { name: 'reviews', namespace: NS },
-    spec: { service: 'reviews', version: 'v1', routing: 'gatewayAPI', strategy: { canary: { steps: [10, 50], stepInterval: '10s' } }, analysis: { interval: '10s', minRequests: 10, failureThreshold: 2 }, progressDeadline: '2m' },
+    spec: { service: 'reviews', version: 'v1', routing: 'gatewayAPI', strategy: { canary: { steps: [10, 50], stepInterval: '10s' } }, analysis: { interval: '10s', minRequests: 10, failureThreshold: 2, method: 'threshold' }, progressDeadline: '2m' },
   });
   return w;
 };
