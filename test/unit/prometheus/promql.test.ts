@@ -88,6 +88,10 @@ describe('renderTemplate', () => {
     expect(render('x{a="q\\"{{version}}"} # don\'t {{version}}')).toEqual(E.right('x{a="q\\"v2"} # don\'t "v2"'));
   });
 
+  it('ends a comment at the end of its line: a string on the next line is a string again', () => {
+    expect(render('x # note\nsum(y{v="{{version}}"})')).toEqual(E.right('x # note\nsum(y{v="v2"})'));
+  });
+
   it('names an unknown placeholder', () => {
     expect(render('x{pod="{{pod}}"}')).toEqual(
       E.left('unknown placeholder {{pod}} (expected {{namespace}}, {{service}}, {{version}} or {{interval}})'),
