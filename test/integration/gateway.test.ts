@@ -134,4 +134,58 @@ describe('sluice run with spec.routing: gatewayAPI (HTTPRoute + per-version Serv
     expect(after.v2 ?? 0).toBe(0);
     expect(requestsByVersion(sim!, namespace).unknown).toBeUndefined();
   });
+
+  it('blue-green: the preview rule sends only x-preview requests to reviews-v2, the switch moves all of them, and a failing gate in the rollback window switches back', async () => {
+    namespace = await newNamespace('gw-bluegreen');
+    await givenReviews(namespace, ['v1', 'v2']);
+    daemons.push(await startDaemon(namespace, 'sluice-a', ['--gateway-api']));
+    const spec = canarySpec('v1', {
+      routing: 'gatewayAPI',
+      strategy: { blueGreen: { previewMatch: { headers: { 'x-preview': { exact: 'true' } } }, previewDuration: '15s', rollbackWindow: '5m' } },
+    });
+    await givenShift(namespace, spec);
+    await waitForPhase(namespace, (s) => s.stableVersion === 'v1' && s.phase === 'Idle', 60_000);
+    await waitFor(async () => backendWeights(await getHttpRoute(namespace))['reviews-v1'] === 100, { timeoutMs: 30_000, what: 'the HTTPRoute on reviews-v1' });
+    sim = await startMeshSim(
+      { seed: 5, propagationDelayMs: 500, services: [{ namespace, service: 'reviews', rps: 30, preview: { headers: { 'x-preview': 'true' }, rps: 10 } }] },
+      { log: () => undefined },
+    );
+    const main = `${namespace}/reviews`;
+    const preview = `${namespace}/reviews#preview`;
+    /** Per stream, the versions that answered during the next `ms`, after waiting for propagation. */
+    const receivedOver = async (ms: number): Promise<Record<string, Record<string, number>>> => {
+      await new Promise((r) => setTimeout(r, 2_000));
+      const before = sim!.received();
+      await new Promise((r) => setTimeout(r, ms));
+      const after = sim!.received();
+      return Object.fromEntries([main, preview].map((st) => [st, Object.fromEntries(
+        Object.entries(after[st] ?? {}).map(([v, n]) => [v, n - (before[st]?.[v] ?? 0)] as const).filter(([, n]) => n > 0),
+      )]));
+    };
+
+    patchShift(namespace, { spec: { version: 'v2' } });
+    await waitFor(async () => (await getHttpRoute(namespace))?.spec.rules.some((r) => r.name === 'preview'), { timeoutMs: 60_000, what: 'the preview rule' });
+    const previewRule = (await getHttpRoute(namespace))!.spec.rules.find((r) => r.name === 'preview')!;
+    expect(previewRule.backendRefs.map((b) => [b.name, b.weight])).toEqual([['reviews-v2', 100]]);
+    const during = await receivedOver(4_000);
+    expect(Object.keys(during[main]!)).toEqual(['v1']);
+    expect(Object.keys(during[preview]!)).toEqual(['v2']);
+
+    const promoting = await waitForPhase(namespace, 'Promoting', 120_000);
+    expect(promoting.weights).toEqual({ stable: 0, candidate: 100 });
+    await waitFor(async () => backendWeights(await getHttpRoute(namespace))['reviews-v2'] === 100, { timeoutMs: 30_000, what: 'the switch on the route' });
+    // reviews-v1 stays routable (weight 0, its Service kept) for the rollback window
+    expect(backendWeights(await getHttpRoute(namespace))).toEqual({ 'reviews-v1': 0, 'reviews-v2': 100 });
+    expect(await serviceNames(namespace)).toEqual(['reviews', 'reviews-v1', 'reviews-v2']);
+    const switched = await receivedOver(4_000);
+    expect(Object.keys(switched[main]!)).toEqual(['v2']);
+
+    sim!.setProfile({ namespace, service: 'reviews', version: 'v2', errorFraction: 0.5 });
+    const back = await waitForPhase(namespace, 'RolledBack', 120_000);
+    expect(back.stableVersion).toBe('v1');
+    await waitFor(async () => backendWeights(await getHttpRoute(namespace))['reviews-v1'] === 100, { timeoutMs: 30_000, what: 'the switch back on the route' });
+    const after = await receivedOver(4_000);
+    expect(Object.keys(after[main]!)).toEqual(['v1']);
+    expect(requestsByVersion(sim!, namespace).unknown).toBeUndefined();
+  });
 });
