@@ -162,6 +162,7 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
     parseCommand: (meta) => markAuthor(parseCommand(meta), config.byVerified),
     troubles: new Map(),
     gatewayAPI: config.gatewayAPI ?? false,
+    clusterDomain: config.clusterDomain,
     admit: (ns, name, spec) => [...hosts(ns, spec, name), ...prometheusAdmission(ns, spec, name), ...hookAdmission(ns, spec, name)],
     hookAnswers: (key) => hookRunner.answers(key),
     decided: (shift, _before, decision) => {

@@ -16,11 +16,11 @@ import { guardSpec } from './guardSpec';
 import { ResolvedSpec } from '../api/spec';
 import { ShiftStatus } from '../api/status';
 import {
-  ExistingDestinationRule, ExistingVirtualService, isManagedBySluice, owningShift, render, sameJson, MANAGED_BY_LABEL, SHIFT_LABEL,
+  ExistingDestinationRule, ExistingVirtualService, isManagedBySluice, owningShift, render, RenderOptions, sameJson, MANAGED_BY_LABEL, SHIFT_LABEL,
 } from '../istio';
 import { DESTINATION_RULES, FINALIZER, KubeObject, ORIGINAL_SPEC_ANNOTATION, VIRTUAL_SERVICES, keyOf } from '../kube/objects';
 import { releaseGateway } from './gatewayRoutes';
-import { checkSubsets, CurrentRoutes, currentRoutes, done, onShiftWrite, ORIGINAL_MANAGED_BY_ANNOTATION, Pass, ReconcileDeps, recordEvents, shiftRef } from './reconcile';
+import { checkSubsets, CurrentRoutes, renderOptions, currentRoutes, done, onShiftWrite, ORIGINAL_MANAGED_BY_ANNOTATION, Pass, ReconcileDeps, recordEvents, shiftRef } from './reconcile';
 
 type Spec = Record<string, unknown>;
 interface Release {
@@ -84,12 +84,13 @@ export const pinVersion = (status: ShiftStatus): string | undefined =>
 export const planRelease = (
   shift: { readonly namespace: string; readonly name: string; readonly uid: string; readonly spec?: ResolvedSpec; readonly status: ShiftStatus },
   current: CurrentRoutes,
+  options: RenderOptions = {},
 ): Release[] => {
   const { virtualService: vs, destinationRule: dr } = current;
   const pin = pinVersion(shift.status);
   const pinned =
     shift.spec && pin !== undefined
-      ? render({ namespace: shift.namespace, name: shift.name, uid: shift.uid, spec: shift.spec }, { stable: pin, weights: { stable: 100, candidate: 0 }, preview: false })
+      ? render({ namespace: shift.namespace, name: shift.name, uid: shift.uid, spec: shift.spec }, { stable: pin, weights: { stable: 100, candidate: 0 }, preview: false }, options)
       : undefined;
   const vsOriginal = vs ? originalOf(vs) : undefined;
   const drOriginal = dr ? originalOf(dr) : undefined;
@@ -143,7 +144,7 @@ export const releaseRoutes = async (
   const owned = ownedRoutes(deps, namespace, name, service);
   const vs = owned.virtualService?.spec;
   const forService = spec && { ...spec, service, hosts: vs?.hosts ?? (spec.service === service ? spec.hosts : [service]), gateways: vs?.gateways ?? spec.gateways };
-  const writes = planRelease({ namespace, name, uid: obj.metadata.uid ?? '', ...(forService ? { spec: forService } : {}), status }, owned);
+  const writes = planRelease({ namespace, name, uid: obj.metadata.uid ?? '', ...(forService ? { spec: forService } : {}), status }, owned, renderOptions(deps));
   const versions = new Map<string, string>();
   for (const w of writes) {
     const rv = versions.get(w.kind);

@@ -17,7 +17,7 @@ import {
   gatewayOwnershipProblem, httpRouteProblems, ParentService, planGatewayRelease, planGatewayWrites, renderGateway, ServicePort, versionServiceName,
   weightedBackends,
 } from '../gateway';
-import { isManagedBySluice, owningShift } from '../istio';
+import { isManagedBySluice, owningShift, RenderOptions } from '../istio';
 import { Caches } from '../kube/caches';
 import { KubeError } from '../kube/errors';
 import { Kube } from '../kube/kube';
@@ -146,12 +146,12 @@ export const applyGatewayWrites = async (kube: Kube, writes: readonly GatewayWri
  */
 export const writeGateway = async (
   kube: Kube, shift: { namespace: string; name: string; uid: string; spec: ResolvedSpec }, routes: RouteIntent, view: GatewayView,
-  pods: Readonly<Record<string, VersionPods>>, decision: Decision,
+  pods: Readonly<Record<string, VersionPods>>, decision: Decision, options: RenderOptions = {},
 ): Promise<{ readonly _tag: 'Done' } | { readonly _tag: 'Waiting'; readonly for: readonly string[] } | GatewayTrouble> => {
   const where = `${shift.namespace}/${shift.name}`;
   const parent = view.parent!;
   const attempt = async (spec: ResolvedSpec) => {
-    const rendered = renderGateway({ ...shift, spec }, routes, parent);
+    const rendered = renderGateway({ ...shift, spec }, routes, parent, options);
     const versionOf = new Map(rendered.services.map((s) => [s.metadata.name, s.spec.selector[spec.versionLabel]]));
     const plan = planGatewayWrites(view.current, rendered, { name: shift.name, service: spec.service }, (n) => (pods[versionOf.get(n) ?? '']?.ready ?? 0) > 0);
     const routeWrite = plan.writes.find((w) => w.kind === 'HTTPRoute');

@@ -28,7 +28,7 @@ import { ShiftStatus } from '../api/status';
 import { Command, Decision, DecisionEvent, GateSample, HookAnswer, Observations, Problem, RouteIntent, ScheduleView, ShiftInput, VersionPods } from '../core/types';
 import {
   adoptionProblem, canonicalJson, decodeDestinationRule, decodeVirtualService, ExistingDestinationRule, ExistingVirtualService,
-  isManagedBySluice, missingSubsets, owningShift, ownershipProblem, planWrites, render, routeProblems, RoutesLike, sameJson, SubsetsLike, subsetName, Write, MANAGED_BY_LABEL,
+  isManagedBySluice, missingSubsets, owningShift, ownershipProblem, planWrites, render, RenderOptions, routeProblems, RoutesLike, sameJson, SubsetsLike, subsetName, Write, MANAGED_BY_LABEL,
 } from '../istio';
 import { ANNOTATION, clearCommandPatch } from '../kube/annotations';
 import { Caches } from '../kube/caches';
@@ -79,6 +79,8 @@ export interface ReconcileDeps {
    * decision holds and runs the stall clock instead of advancing on routes that are not there.
    */
   readonly troubles?: Map<string, Problem>;
+  /** Cluster DNS domain of the Service FQDNs routes name (--cluster-domain). Default "cluster.local". */
+  readonly clusterDomain?: string;
   /** The daemon watches HTTPRoutes and may serve spec.routing: gatewayAPI (--gateway-api). Default false. */
   readonly gatewayAPI?: boolean;
   /** Called when a shift is gone (metrics, timers). */
@@ -320,7 +322,7 @@ const decideRoutes = (deps: ReconcileDeps, seen: Seen): Step<Decided> => {
   if (intent !== undefined && seen.gateway !== undefined) return TE.right({ ...seen, decision, gatewayIntent: intent });
   if (intent === undefined || seen.gateway !== undefined || E.isLeft(seen.current)) return TE.right({ ...seen, decision });
   const current = seen.current.right;
-  const lost = adoptionProblem(current.virtualService, render(shiftOf(seen), intent).virtualService);
+  const lost = adoptionProblem(current.virtualService, render(shiftOf(seen), intent, renderOptions(deps)).virtualService, deps.clusterDomain);
   if (lost !== undefined) return endWith(() => reportOnly(deps, seen.obj, { reason: 'NotOwned', message: `${seen.namespace}/${seen.name}: ${lost}` }));
   return TE.right({ ...seen, decision, routes: { intent, current } });
 };
@@ -353,7 +355,7 @@ const applyRoutes = (deps: ReconcileDeps, planned: Decided & { readonly written:
   const { routes, gatewayIntent, gateway, decision, written, key } = planned;
   if (gatewayIntent !== undefined && gateway !== undefined) {
     return async () => {
-      const wrote = await writeGateway(deps.kube, shiftOf(planned), gatewayIntent, gateway, planned.observed.pods, decision);
+      const wrote = await writeGateway(deps.kube, shiftOf(planned), gatewayIntent, gateway, planned.observed.pods, decision, renderOptions(deps));
       if (wrote._tag === 'Done' || wrote._tag === 'Waiting') deps.troubles?.delete(key);
       else if (wrote._tag === 'Refused' && wrote.error?._tag !== 'NotLeader') deps.troubles?.set(key, wrote.problem);
       if (wrote._tag === 'Waiting') return E.right({ waitingMs: ENDPOINTS_RECHECK_MS });
@@ -466,6 +468,9 @@ export const servingReady = (current: CurrentRoutes, pods: Readonly<Record<strin
   return false;
 };
 
+/** The daemon's options for rendering routes (a cluster whose DNS domain is not cluster.local). */
+export const renderOptions = (deps: Pick<ReconcileDeps, 'clusterDomain'>): RenderOptions => (deps.clusterDomain !== undefined ? { clusterDomain: deps.clusterDomain } : {});
+
 /** How writing routes ended when it did not succeed. */
 type RouteTrouble =
   | { readonly _tag: 'Refused'; readonly problem: Problem; readonly error?: KubeError }
@@ -483,7 +488,7 @@ const writeRoutes = async (
   const key = keyOf(shift.namespace, shift.name);
   const where = `${shift.namespace}/${shift.name}`;
   const attempt = async (spec: ResolvedSpec): Promise<{ readonly _tag: 'Done' } | RouteTrouble> => {
-    const rendered = render({ ...shift, spec }, routes);
+    const rendered = render({ ...shift, spec }, routes, renderOptions(deps));
     // Render always passes this (property-tested); the check stays as the last line of defence
     // before traffic changes: weights are integers summing to 100 and every subset exists.
     const unsafe = routeProblems(rendered.virtualService, rendered.destinationRule);

@@ -49,6 +49,22 @@ describe('reconcile', () => {
     expect(vsRoute(w)).toEqual([['v1', 100]]);
   });
 
+  it('names the Service by the cluster\'s DNS domain (--cluster-domain) in the routes it writes and in the ones it pins on deletion', async () => {
+    const w = world(['v1', 'v2']);
+    Object.assign(w.deps, { clusterDomain: 'corp.example' });
+    seedShift(w);
+    await settle(w);
+    await shiftToV2(w);
+    const hostOf = (o: any) => o?.spec?.host;
+    const destHosts = (o: any) => [...new Set(o.spec.http.flatMap((r: any) => r.route.map((d: any) => d.destination.host)))];
+    expect(hostOf(w.mem.read(DESTINATION_RULES, NS, 'reviews'))).toBe('reviews.shop.svc.corp.example');
+    expect(destHosts(w.mem.read(VIRTUAL_SERVICES, NS, 'reviews'))).toEqual(['reviews.shop.svc.corp.example']);
+    await deleteShift(w);
+    expect(istioWrites(w).length).toBeGreaterThan(0);
+    expect(destHosts(w.mem.read(VIRTUAL_SERVICES, NS, 'reviews'))).toEqual(['reviews.shop.svc.corp.example']);
+    expect(hostOf(w.mem.read(DESTINATION_RULES, NS, 'reviews'))).toBe('reviews.shop.svc.corp.example');
+  });
+
   it('does not rewrite unchanged objects or status on a second pass', async () => {
     const w = world(['v1']);
     seedShift(w);
