@@ -278,6 +278,8 @@ stop_proc() {
     if kill -0 "$p" 2>/dev/null; then
       sluice_log "$name ($p) did not stop in 15s, killing it"
       kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null || true
+      # down returns only once it is gone (reaped), so no caller finds it still there
+      for i in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     fi
   fi
   # stragglers in its process group (e.g. the controller-manager child)
