@@ -93,7 +93,8 @@ const run = async (o: BenchOptions): Promise<ScaleReport> => {
     const nss = await api.json<{ items: { metadata: { name: string } }[] }>({ method: 'GET', path: '/api/v1/namespaces', query: { labelSelector: 'bench.sluice.dev/scale=true' } });
     return nss.items.some((n) => n.metadata.name.startsWith(`${fleet.prefix}-`)) ? undefined : true;
   }, 'the namespaces of an earlier run to go', 15 * 60_000, 2000);
-  await waitQuietCluster(api, fleet.prefix, 5 * 60_000);
+  const left = await waitQuietCluster(api, fleet.prefix, 2 * 60_000);
+  if (left.length > 0) log(`warning: the cluster-wide daemon will also find ${left.slice(0, 10).join(', ')}${left.length > 10 ? ` and ${left.length - 10} more` : ''}`);
 
   const proxy = await startCountingProxy(envOr('SLUICE_PROMETHEUS_URL'));
   const audit = tailAudit(auditFile);

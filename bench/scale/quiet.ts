@@ -26,17 +26,17 @@ export const foreignWork = async (api: Api, prefix: string): Promise<string[]> =
  * Wait until the daemon, which runs cluster-wide (the mode whose memory and API load the benchmark
  * measures), would find nothing but the benchmark's own shifts: no namespace being deleted and no
  * TrafficShift of someone else. In the integration suite the tests before it delete their
- * namespaces without waiting, and a cluster-wide daemon acting on those from its cache wrote into
- * one the namespace controller was emptying. Throws, naming what is left, after `timeoutMs`.
+ * namespaces without waiting. After `timeoutMs` it returns what is still there instead of
+ * failing: a shift whose finalizer no daemon will remove keeps its namespace Terminating for good
+ * (a test's daemon was killed first), and the benchmark's daemon then finalizes it as any
+ * cluster-wide replica would; its route writes check their subsets with the API server first
+ * (src/daemon/reconcile.ts checkSubsets), so acting on a namespace being emptied is safe.
  */
-export const waitQuietCluster = async (api: Api, prefix: string, timeoutMs: number): Promise<void> => {
+export const waitQuietCluster = async (api: Api, prefix: string, timeoutMs: number): Promise<string[]> => {
   let left: string[] = [];
-  try {
-    await waitFor(async () => {
-      left = await foreignWork(api, prefix);
-      return left.length === 0 ? true : undefined;
-    }, 'a cluster with nothing but the benchmark for its cluster-wide daemon', timeoutMs, 1000);
-  } catch (e) {
-    throw new Error(`${e instanceof Error ? e.message : String(e)}; still there: ${left.slice(0, 10).join(', ')}${left.length > 10 ? ` and ${left.length - 10} more` : ''}`);
-  }
+  await waitFor(async () => {
+    left = await foreignWork(api, prefix);
+    return left.length === 0 ? true : undefined;
+  }, 'a cluster with nothing but the benchmark for its cluster-wide daemon', timeoutMs, 1000).catch(() => undefined);
+  return left;
 };
