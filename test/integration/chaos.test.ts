@@ -38,6 +38,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Watch } from '@kubernetes/client-node';
 import { formatViolations, readAuditEvents, summarizeWrites } from '../audit/audit';
+import { seededRng } from '../mesh-sim/prng';
 import { startMeshSim, type MeshSim } from '../mesh-sim/sim';
 import { canarySpec, custom, DaemonProcess, deleteNamespace, getIstio, getShift, givenReviews, givenShift, newNamespace, sleep, startDaemon, weightsOf } from './daemonFixtures';
 import { kubeConfig, waitFor } from './env';
@@ -68,18 +69,6 @@ const specFor = (s: Scenario): Record<string, unknown> => {
   const long = s === 'abort' || s === 'promote';
   // A generous progressDeadline: crashes delay data, and a deadline fallback would hide what the scenario tests.
   return canarySpec('v1', { progressDeadline: '5m', ...(long ? { strategy: { canary: { steps: [20, 60], stepInterval: '10m' } } } : {}) });
-};
-
-/** mulberry32: a seeded PRNG, so a failing run's delays can be replayed. */
-const prng = (seed: number) => {
-  let a = seed >>> 0;
-  return (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 };
 
 const auditLog = (): string => {
@@ -236,7 +225,7 @@ interface Counts {
 type RoundMode = 'mixed' | 'writePoint' | 'random';
 
 describe('crash injection: sluice run SIGKILLed at every write point and at random moments', () => {
-  const rand = prng(SEED);
+  const rand = seededRng(SEED);
   const counts: Counts = { writePointKills: {}, randomKills: 0, idleKills: 0, incarnations: 0, rounds: 0, writesChecked: 0, auditWrites: 0, auditRouteWrites: 0, violations: [], unexpectedExits: [], wrongEnds: [], stalls: [] };
   let recorder: Awaited<ReturnType<typeof recordWrites>> | undefined;
   let sim: MeshSim | undefined;
