@@ -240,7 +240,8 @@ cmd_audit() {
   [ -x "$node" ] || node=node
   (cd "$ROOT" && node_modules/.bin/tsc --outDir "$out" --module commonjs --target es2023 --esModuleInterop --skipLibCheck \
     --strict --types node test/audit/cli.ts) || sluice_die "compiling test/audit/cli.ts failed"
-  "$node" "$out/test/audit/cli.js" "$AUDIT_LOG"
+  # compiled outside the repo: its imports (fp-ts, through the flag parser) resolve from the repo's node_modules
+  NODE_PATH="$ROOT/node_modules" "$node" "$out/test/audit/cli.js" "$AUDIT_LOG"
 }
 
 # the running control plane writes the audit log (one started by an older sluice-testenv does not)

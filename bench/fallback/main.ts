@@ -16,8 +16,8 @@ import { createWriteStream, existsSync, promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseDuration } from '../../src/api/duration';
+import { parseCli, USAGE, UsageError, type Args } from './cli';
 import { startMeshSim, type MeshSim } from '../../test/mesh-sim/sim';
 import { limitOf } from './limit';
 import {
@@ -26,7 +26,7 @@ import {
 import { measureRun, type Outcome, type RunFacts, type RunResult } from './measure';
 import { startPrometheusProxy } from './proxy';
 import { summarize, tableCells, textTable, type BenchDocument } from './report';
-import { firstWeight, maxErrorRateOf, parseScenario, SETTINGS, timeoutOf, toolRunOf, toolSettings, withSettings, type Scenario, type Settings, type ToolRun } from './scenario';
+import { firstWeight, maxErrorRateOf, parseScenario, timeoutOf, toolSettings, withSettings, type Scenario, type ToolRun } from './scenario';
 
 /** The repository root: the nearest folder up with package.json (dist/bench/fallback or bench/fallback). */
 const REPO = ((): string => {
@@ -45,60 +45,6 @@ const WARMUP_MS = 20_000;
 
 const log = (msg: string): void => {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} [fallback] ${msg}\n`);
-};
-
-class UsageError extends Error {}
-
-interface Args {
-  readonly scenarioFile: string;
-  readonly tools: readonly ToolRun[];
-  readonly runs?: number;
-  readonly settings?: Settings;
-  readonly json?: string;
-  readonly logs: string;
-  readonly keep: boolean;
-}
-
-const USAGE = `usage: scripts/bench.sh fallback --scenario FILE [--tools sluice,flagger] [--runs N] [--settings defaults|matched] [--json OUT] [--logs DIR] [--keep]`;
-
-export const parseCli = (argv: readonly string[]): Args => {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      scenario: { type: 'string' },
-      tools: { type: 'string', default: 'sluice,flagger' },
-      runs: { type: 'string' },
-      settings: { type: 'string' },
-      json: { type: 'string' },
-      logs: { type: 'string' },
-      keep: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (!values.scenario) throw new UsageError('--scenario FILE is required');
-  const labels = [...new Set(values.tools!.split(',').map((t) => t.trim()).filter((t) => t !== ''))];
-  const unknown = labels.filter((t) => toolRunOf(t) === undefined);
-  if (labels.length === 0 || unknown.length > 0) {
-    throw new UsageError(`--tools: ${JSON.stringify(values.tools)} names ${unknown.join(', ') || 'no tool'} (expected a comma-separated list of sluice, flagger, sluice:<analysis method>)`);
-  }
-  if (labels.filter((l) => l === 'flagger').length > 1) throw new UsageError('--tools: flagger given twice');
-  let runs: number | undefined;
-  if (values.runs !== undefined) {
-    runs = Number(values.runs);
-    if (!Number.isInteger(runs) || runs < 1 || runs > 200) throw new UsageError(`--runs: ${values.runs} is not an integer from 1 to 200`);
-  }
-  if (values.settings !== undefined && !(SETTINGS as readonly string[]).includes(values.settings)) {
-    throw new UsageError(`--settings: ${values.settings} is not one of ${SETTINGS.join(', ')}`);
-  }
-  return {
-    scenarioFile: values.scenario,
-    tools: labels.map((l) => toolRunOf(l)!),
-    ...(runs !== undefined ? { runs } : {}),
-    ...(values.settings !== undefined ? { settings: values.settings as Settings } : {}),
-    ...(values.json !== undefined ? { json: values.json } : {}),
-    logs: values.logs ?? path.join(os.tmpdir(), `sluice-bench-fallback-${process.pid}`),
-    keep: values.keep!,
-  };
 };
 
 // ------------------------------------------------------------------ the world

@@ -1,6 +1,9 @@
 /** The flags of `scripts/bench.sh scale` (pure parsing). */
 import { FleetOptions } from './fleet';
+import * as E from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
 import { parseDuration } from '../../src/api/duration';
+import { badValue, flagValue, parseFlags, type FlagDef } from '../../src/cli/parseFlags';
 
 export interface BenchOptions {
   readonly fleet: FleetOptions;
@@ -50,71 +53,85 @@ export const USAGE = `usage: scripts/bench.sh scale [--shifts N] [--pods-per-ver
   --json OUT               write the figures as JSON
   --seed S                 seed of the random choices (default 1)
   --keep                   leave the benchmark's namespaces in place
-  --node-options "..."     options for the daemon's node (default none)`;
+  --node-options="..."     options for the daemon's node, given inline after "=" (default none)`;
 
 const DEFAULT_LEVELS = [250, 500, 1000];
 
+const FLAGS = {
+  shifts: { names: ['--shifts'], kind: 'string', value: 'N' },
+  podsPerVersion: { names: ['--pods-per-version'], kind: 'string', value: 'K' },
+  unrelated: { names: ['--unrelated-pods'], kind: 'string', value: 'M' },
+  levels: { names: ['--levels'], kind: 'string', value: 'A,B,...' },
+  commands: { names: ['--commands'], kind: 'string', value: 'C' },
+  commandRate: { names: ['--command-rate'], kind: 'string', value: 'R' },
+  churn: { names: ['--churn'], kind: 'string', value: 'DURATION' },
+  churnRate: { names: ['--churn-rate'], kind: 'string', value: 'R' },
+  interval: { names: ['--interval'], kind: 'string', value: 'DURATION' },
+  leaseDuration: { names: ['--lease-duration'], kind: 'string', value: 'DURATION' },
+  settle: { names: ['--settle'], kind: 'string', value: 'DURATION' },
+  quiet: { names: ['--quiet'], kind: 'string', value: 'DURATION' },
+  prefix: { names: ['--prefix'], kind: 'string', value: 'P' },
+  json: { names: ['--json'], kind: 'string', value: 'OUT' },
+  seed: { names: ['--seed'], kind: 'string', value: 'S' },
+  parallel: { names: ['--parallel'], kind: 'string', value: 'P' },
+  keep: { names: ['--keep'], kind: 'switch' },
+  // Node's options start with "-", so they are given inline: --node-options="--max-old-space-size=160".
+  nodeOptions: { names: ['--node-options'], kind: 'string', value: 'OPTIONS (inline: --node-options="--max-old-space-size=160")' },
+  help: { names: ['-h', '--help'], kind: 'switch' },
+} as const satisfies Record<string, FlagDef>;
+
+/** The options, 'help', or one sentence naming the flag, the value and the expected form (src/cli/parseFlags.ts). */
 export const parseOptions = (argv: readonly string[]): BenchOptions | string | 'help' => {
-  const v = new Map<string, string>();
-  let keep = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '-h' || a === '--help') return 'help';
-    if (a === '--keep') { keep = true; continue; }
-    if (!a.startsWith('--')) return `unexpected argument ${JSON.stringify(a)}`;
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-    const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
-    if (value === undefined) return `--${name} needs a value`;
-    v.set(name, value);
-  }
-  const known = ['shifts', 'pods-per-version', 'unrelated-pods', 'levels', 'commands', 'command-rate', 'churn', 'churn-rate', 'interval', 'lease-duration', 'settle', 'json', 'seed', 'node-options', 'parallel', 'prefix', 'quiet'];
-  const unknown = [...v.keys()].find((k) => !known.includes(k));
-  if (unknown) return `unknown flag --${unknown}`;
-  const int = (name: string, def: number, min: number): number | string => {
-    const s = v.get(name);
-    if (s === undefined) return def;
-    return /^\d+$/.test(s) && Number(s) >= min ? Number(s) : `--${name}: ${JSON.stringify(s)} is not an integer >= ${min}`;
+  const parsed = parseFlags(argv, FLAGS);
+  if (E.isLeft(parsed)) return parsed.left;
+  const { flags, positionals } = parsed.right;
+  if (flags.help) return 'help';
+  if (positionals.length > 0) return `unexpected argument ${JSON.stringify(positionals[0])}`;
+  const read = <A>(key: keyof typeof FLAGS, def: A, parse: (text: string) => A | undefined, expected: string): E.Either<string, A> => {
+    const text = flags[key];
+    return typeof text === 'string' ? flagValue(FLAGS[key].names[0], text, parse, expected) : E.right(def);
   };
-  const num = (name: string, def: number): number | string => {
-    const s = v.get(name);
-    if (s === undefined) return def;
-    return Number(s) > 0 ? Number(s) : `--${name}: ${JSON.stringify(s)} is not a positive number`;
-  };
-  const dur = (name: string, def: number): number | string => {
-    const s = v.get(name);
-    if (s === undefined) return def;
-    const ms = parseDuration(s);
-    return ms === undefined ? `--${name}: ${JSON.stringify(s)} is not a duration like 90s or 10m` : ms;
-  };
-  const values = {
-    shifts: int('shifts', 2000, 1), podsPerVersion: int('pods-per-version', 1, 1), unrelated: int('unrelated-pods', 20000, 0),
-    commands: int('commands', 200, 1), commandRate: num('command-rate', 5), churnMs: dur('churn', 600_000), churnRate: num('churn-rate', 1),
-    intervalMs: dur('interval', 30_000), leaseMs: dur('lease-duration', 15_000), settleMs: dur('settle', 20_000), quietMs: dur('quiet', 60_000), seed: int('seed', 1, 0), parallel: int('parallel', 32, 1),
-  };
-  const bad = Object.values(values).find((x) => typeof x === 'string');
-  if (bad !== undefined) return bad as string;
-  const n = values.shifts as number;
-  const levelsText = v.get('levels');
-  const prefix = v.get('prefix') ?? 'scale';
-  if (!/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/.test(prefix)) return `--prefix: ${JSON.stringify(prefix)} is not a short DNS label (lower-case letters, digits, "-")`;
+  const int = (key: keyof typeof FLAGS, def: number, min: number) => read(key, def, (s) => (/^\d+$/.test(s) && Number(s) >= min ? Number(s) : undefined), `an integer >= ${min}`);
+  const num = (key: keyof typeof FLAGS, def: number) => read(key, def, (s) => (Number(s) > 0 ? Number(s) : undefined), 'a positive number');
+  const dur = (key: keyof typeof FLAGS, def: number) => read(key, def, parseDuration, 'a duration like 90s or 10m');
+  const checked = pipe(
+    E.Do,
+    E.apS('shifts', int('shifts', 2000, 1)),
+    E.apS('podsPerVersion', int('podsPerVersion', 1, 1)),
+    E.apS('unrelated', int('unrelated', 20000, 0)),
+    E.apS('commands', int('commands', 200, 1)),
+    E.apS('commandRate', num('commandRate', 5)),
+    E.apS('churnMs', dur('churn', 600_000)),
+    E.apS('churnRate', num('churnRate', 1)),
+    E.apS('intervalMs', dur('interval', 30_000)),
+    E.apS('leaseMs', dur('leaseDuration', 15_000)),
+    E.apS('settleMs', dur('settle', 20_000)),
+    E.apS('quietMs', dur('quiet', 60_000)),
+    E.apS('seed', int('seed', 1, 0)),
+    E.apS('parallel', int('parallel', 32, 1)),
+    E.apS('prefix', read('prefix', 'scale', (s) => (/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/.test(s) ? s : undefined), 'a short DNS label (lower-case letters, digits, "-")')),
+  );
+  if (E.isLeft(checked)) return checked.left;
+  const values = checked.right;
+  const n = values.shifts;
+  const levelsText = flags.levels;
   const levels = levelsText === undefined ? DEFAULT_LEVELS.filter((l) => l < n) : levelsText.split(',').filter((x) => x !== '').map(Number);
-  if (levels.some((l) => !Number.isInteger(l) || l < 1 || l >= n)) return `--levels: ${JSON.stringify(levelsText)} is not a list of shift counts below --shifts ${n}`;
+  if (levels.some((l) => !Number.isInteger(l) || l < 1 || l >= n)) return badValue('--levels', levelsText ?? '', `a list of shift counts below --shifts ${n}`);
   return {
-    fleet: { shifts: n, podsPerVersion: values.podsPerVersion as number, unrelatedPods: values.unrelated as number, shiftsPerNamespace: 25, unrelatedPerNamespace: 1000, prefix },
+    fleet: { shifts: n, podsPerVersion: values.podsPerVersion, unrelatedPods: values.unrelated, shiftsPerNamespace: 25, unrelatedPerNamespace: 1000, prefix: values.prefix },
     levels: [...[...new Set(levels)].sort((a, b) => a - b), n],
-    commands: values.commands as number,
-    commandRate: values.commandRate as number,
-    churnMs: values.churnMs as number,
-    churnRate: values.churnRate as number,
-    intervalS: Math.round((values.intervalMs as number) / 1000),
-    leaseDurationS: Math.round((values.leaseMs as number) / 1000),
-    settleMs: values.settleMs as number,
-    quietMs: values.quietMs as number,
-    parallel: values.parallel as number,
-    seed: values.seed as number,
-    ...(v.has('json') ? { json: v.get('json')! } : {}),
-    keep,
-    nodeArgs: (v.get('node-options') ?? '').split(/\s+/).filter((x) => x !== ''),
+    commands: values.commands,
+    commandRate: values.commandRate,
+    churnMs: values.churnMs,
+    churnRate: values.churnRate,
+    intervalS: Math.round(values.intervalMs / 1000),
+    leaseDurationS: Math.round(values.leaseMs / 1000),
+    settleMs: values.settleMs,
+    quietMs: values.quietMs,
+    parallel: values.parallel,
+    seed: values.seed,
+    ...(flags.json !== undefined ? { json: flags.json } : {}),
+    keep: flags.keep === true,
+    nodeArgs: (flags.nodeOptions ?? '').split(/\s+/).filter((x) => x !== ''),
   };
 };

@@ -5,15 +5,23 @@
  *
  *   node cli.js [--agent-prefix sluice/] <audit.log>
  */
+import * as E from 'fp-ts/Either';
+import { parseFlags, type FlagDef } from '../../src/cli/parseFlags';
 import { formatViolations, readAuditEvents, summarizeWrites } from './audit';
 
+const USAGE = 'usage: cli [--agent-prefix PREFIX] <audit.log>  (or set SLUICE_AUDIT_LOG)';
+const FLAGS = { agentPrefix: { names: ['--agent-prefix'], kind: 'string', value: 'PREFIX' } } as const satisfies Record<string, FlagDef>;
+
 const main = (args: readonly string[]): number => {
-  const prefixAt = args.indexOf('--agent-prefix');
-  const agentPrefix = prefixAt >= 0 ? args[prefixAt + 1] : undefined;
-  const rest = prefixAt >= 0 ? args.filter((_, i) => i !== prefixAt && i !== prefixAt + 1) : args;
-  const file = rest[0] ?? process.env.SLUICE_AUDIT_LOG;
+  const parsed = parseFlags(args, FLAGS);
+  if (E.isLeft(parsed) || parsed.right.positionals.length > 1) {
+    process.stderr.write(`${E.isLeft(parsed) ? parsed.left : `unexpected argument ${JSON.stringify(parsed.right.positionals[1])}`}\n${USAGE}\n`);
+    return 2;
+  }
+  const agentPrefix = parsed.right.flags.agentPrefix;
+  const file = parsed.right.positionals[0] ?? process.env.SLUICE_AUDIT_LOG;
   if (file === undefined || file === '') {
-    process.stderr.write('usage: cli [--agent-prefix PREFIX] <audit.log>  (or set SLUICE_AUDIT_LOG)\n');
+    process.stderr.write(`${USAGE}\n`);
     return 2;
   }
   let summary;

@@ -2,17 +2,24 @@
  * CLI: `node dist/test/mesh-sim/main.js --config FILE` (JSON or YAML). Runs until SIGTERM/SIGINT,
  * then stops cleanly (ledger written, Prometheus target removed) and exits 0.
  */
+import * as E from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
 import { promises as fs } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { parseFlags, type FlagDef } from '../../src/cli/parseFlags';
 import { MeshSimConfigError, startMeshSim } from './sim';
 
 const USAGE = 'usage: mesh-sim --config FILE   (JSON or YAML; see docs/mesh-simulator.md)';
 
-const configPath = (argv: readonly string[]): string | undefined => {
-  const i = argv.indexOf('--config');
-  if (i >= 0) return argv[i + 1];
-  return argv.find((a) => a.startsWith('--config='))?.slice('--config='.length);
-};
+const FLAGS = { config: { names: ['--config'], kind: 'string', value: 'FILE' } } as const satisfies Record<string, FlagDef>;
+
+/** The config file, or one sentence naming what is wrong (the one flag parser, src/cli/parseFlags.ts). */
+const configPath = (argv: readonly string[]): E.Either<string, string> =>
+  pipe(
+    parseFlags(argv, FLAGS),
+    E.filterOrElse((p) => p.positionals.length === 0, (p) => `unexpected argument ${JSON.stringify(p.positionals[0])}`),
+    E.chain((p) => E.fromNullable('--config FILE is required')(p.flags.config)),
+  );
 
 const readConfig = async (file: string): Promise<unknown> => {
   const text = await fs.readFile(file, 'utf8');
@@ -20,11 +27,12 @@ const readConfig = async (file: string): Promise<unknown> => {
 };
 
 const main = async (): Promise<number> => {
-  const file = configPath(process.argv.slice(2));
-  if (file === undefined) {
-    process.stderr.write(`${USAGE}\n`);
+  const path = configPath(process.argv.slice(2));
+  if (E.isLeft(path)) {
+    process.stderr.write(`mesh-sim: ${path.left}\n${USAGE}\n`);
     return 2;
   }
+  const file = path.right;
   let config: unknown;
   try {
     config = await readConfig(file);
