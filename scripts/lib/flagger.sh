@@ -14,16 +14,17 @@
 
 SLUICE_FLAGGER_DEFAULT_VERSION=v1.44.0
 
-_sluice_flagger_lib="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=log.sh
-. "$_sluice_flagger_lib/log.sh"
-# shellcheck source=progress.sh
-. "$_sluice_flagger_lib/progress.sh"
+# shellcheck source=gobuild.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/gobuild.sh"
 
 # _sluice_flagger_ok DIR VERSION: the cached build is complete and reports VERSION
 _sluice_flagger_ok() {
   [ -x "$1/flagger" ] && [ -s "$1/crd.yaml" ] && "$1/flagger" -version 2>/dev/null | grep -q "^Flagger version ${2#v} "
 }
+
+# the staged build: the CRDs come from the module, not the build
+_sluice_flagger_stage() { cp "$_sluice_flagger_src/artifacts/flagger/crd.yaml" "$1/crd.yaml"; }
+_sluice_flagger_staged_ok() { _sluice_flagger_ok "$1" "$_sluice_flagger_version"; }
 
 # sluice_flagger [VERSION]: prints the directory holding flagger and crd.yaml, building it first if needed.
 sluice_flagger() (
@@ -31,44 +32,22 @@ sluice_flagger() (
   SLUICE_LOG_TAG=flagger
   local version="${1:-${SLUICE_FLAGGER_VERSION:-$SLUICE_FLAGGER_DEFAULT_VERSION}}"
   case "$version" in v*) ;; *) version="v$version" ;; esac
-  local cache="${SLUICE_CACHE_DIR:-$HOME/.cache/sluice}" dir
-  dir="$cache/flagger-$version"
+  local dir="${SLUICE_CACHE_DIR:-$HOME/.cache/sluice}/flagger-$version"
   if _sluice_flagger_ok "$dir" "$version"; then echo "$dir"; return 0; fi
 
   command -v go >/dev/null || sluice_die "go is required to build flagger $version"
-  mkdir -p "$cache"
-  exec 8>"$cache/flagger-$version.lock"
-  flock 8
+  sluice_go_lock "$dir"
   if _sluice_flagger_ok "$dir" "$version"; then echo "$dir"; return 0; fi
 
   export GOFLAGS="-mod=mod -buildvcs=false" GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
-  local module="github.com/fluxcd/flagger" mod src pkg ld log total start rc
-  pkg="$module/cmd/flagger@$version"
+  local module="github.com/fluxcd/flagger" mod
   sluice_log "fetching $module@$version from the Go module proxy"
   mod="$(go mod download -json "$module@$version")" || sluice_die "$module@$version: not on the module proxy?"
-  src="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' <<<"$mod")"
-  [ -s "$src/artifacts/flagger/crd.yaml" ] || sluice_die "$module@$version has no artifacts/flagger/crd.yaml"
-  ld="-s -w"
-
-  log="$cache/flagger-$version-build.log"
-  : >"$log"
-  # `go install -n` lists the compile actions the build cache cannot satisfy: one per package
-  total="$(go install -n -ldflags "$ld" "$pkg" 2>&1 | grep -c '^mkdir -p \$WORK/b' || true)"
-  sluice_log "building flagger $version into $dir: $total packages to compile"
-  start=$(date +%s)
-  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-  set +e
-  GOBIN="$dir.tmp" go install -v -trimpath -ldflags "$ld" "$pkg" 2>&1 | sluice_progress "$total" "[flagger]" "$log"
-  rc=${PIPESTATUS[0]}
-  set -e
-  cp "$src/artifacts/flagger/crd.yaml" "$dir.tmp/crd.yaml"
-  if [ "$rc" != 0 ] || ! _sluice_flagger_ok "$dir.tmp" "$version"; then
-    rm -rf "$dir.tmp"
-    sluice_tail_log "$log" 40
-    sluice_die "building flagger $version failed (log: $log)"
-  fi
-  rm -rf "$dir" && mv "$dir.tmp" "$dir"
-  sluice_log "built in $(sluice_human_secs $(($(date +%s) - start))): flagger $("$dir/flagger" -version)"
+  _sluice_flagger_src="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' <<<"$mod")"
+  _sluice_flagger_version="$version"
+  [ -s "$_sluice_flagger_src/artifacts/flagger/crd.yaml" ] || sluice_die "$module@$version has no artifacts/flagger/crd.yaml"
+  sluice_go_build flagger "$dir" "$module/cmd/flagger@$version" "-s -w" _sluice_flagger_staged_ok _sluice_flagger_stage
+  sluice_log "flagger $("$dir/flagger" -version)"
   echo "$dir"
 )
 

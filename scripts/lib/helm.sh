@@ -14,11 +14,11 @@
 # v3.21.4: the newest approved v3 release (v3.22.0 is on the module proxy but not an approved release).
 SLUICE_HELM_DEFAULT_VERSION=v3.21.4
 
-_sluice_helm_lib="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=log.sh
-. "$_sluice_helm_lib/log.sh"
-# shellcheck source=progress.sh
-. "$_sluice_helm_lib/progress.sh"
+# shellcheck source=gobuild.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/gobuild.sh"
+
+# _sluice_helm_ok DIR: DIR holds a helm that runs
+_sluice_helm_ok() { [ -x "$1/helm" ] && "$1/helm" version --short >/dev/null 2>&1; }
 
 # sluice_helm [VERSION]: prints the path of a working helm VERSION, building it first if needed.
 sluice_helm() (
@@ -26,19 +26,15 @@ sluice_helm() (
   SLUICE_LOG_TAG=helm
   local version="${1:-${SLUICE_HELM_VERSION:-$SLUICE_HELM_DEFAULT_VERSION}}"
   case "$version" in v*) ;; *) version="v$version" ;; esac
-  local cache="${SLUICE_CACHE_DIR:-$HOME/.cache/sluice}" dir bin
-  dir="$cache/helm-$version"
-  bin="$dir/helm"
-  if [ -x "$bin" ] && "$bin" version --short >/dev/null 2>&1; then echo "$bin"; return 0; fi
+  local dir="${SLUICE_CACHE_DIR:-$HOME/.cache/sluice}/helm-$version"
+  if _sluice_helm_ok "$dir"; then echo "$dir/helm"; return 0; fi
 
   command -v go >/dev/null || sluice_die "go is required to build helm $version"
-  mkdir -p "$cache"
-  exec 8>"$cache/helm-$version.lock"
-  flock 8
-  if [ -x "$bin" ] && "$bin" version --short >/dev/null 2>&1; then echo "$bin"; return 0; fi
+  sluice_go_lock "$dir"
+  if _sluice_helm_ok "$dir"; then echo "$dir/helm"; return 0; fi
 
   export GOFLAGS="-mod=mod -buildvcs=false" GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
-  local pkg="helm.sh/helm/v3/cmd/helm@$version" mod gomod k8s major minor ld log total start rc
+  local pkg="helm.sh/helm/v3/cmd/helm@$version" mod gomod k8s major minor ld
   sluice_log "fetching helm.sh/helm/v3@$version from the Go module proxy"
   mod="$(go mod download -json "helm.sh/helm/v3@$version")" || sluice_die "helm.sh/helm/v3@$version: not on the module proxy?"
   gomod="$(sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p' <<<"$mod")"
@@ -52,25 +48,9 @@ sluice_helm() (
     done
   fi
 
-  log="$cache/helm-$version-build.log"
-  : >"$log"
-  # `go install -n` lists the compile actions the build cache cannot satisfy: one per package
-  total="$(go install -n -ldflags "$ld" "$pkg" 2>&1 | grep -c '^mkdir -p \$WORK/b' || true)"
-  sluice_log "building helm $version into $dir: $total packages to compile"
-  start=$(date +%s)
-  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-  set +e
-  GOBIN="$dir.tmp" go install -v -trimpath -ldflags "$ld" "$pkg" 2>&1 | sluice_progress "$total" "[helm]" "$log"
-  rc=${PIPESTATUS[0]}
-  set -e
-  if [ "$rc" != 0 ] || ! "$dir.tmp/helm" version --short >/dev/null 2>&1; then
-    rm -rf "$dir.tmp"
-    sluice_tail_log "$log" 40
-    sluice_die "building helm $version failed (log: $log)"
-  fi
-  rm -rf "$dir" && mv "$dir.tmp" "$dir"
-  sluice_log "built in $(sluice_human_secs $(($(date +%s) - start))): $("$bin" version --short)"
-  echo "$bin"
+  sluice_go_build helm "$dir" "$pkg" "$ld" _sluice_helm_ok
+  sluice_log "$("$dir/helm" version --short)"
+  echo "$dir/helm"
 )
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
