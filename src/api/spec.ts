@@ -98,12 +98,37 @@ export const HttpMatch = struct('HTTPMatchRequest', {}, {
 });
 export type HttpMatch = t.TypeOf<typeof HttpMatch>;
 
+/** A cookie name: an RFC 6265 token (RFC 9110 tchar), at most 64 characters. */
+const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
+/** Names browsers accept only with Secure (and for __Host-, no Domain, Path=/): RFC 6265bis section 4.1.3. */
+const COOKIE_PREFIX = /^__(secure|host)-/i;
+const cookieName = leaf(
+  'cookieName',
+  "is not a cookie name (expected an RFC 6265 token of 1 to 64 letters, digits and !#$%&'*+.^_`|~-, not starting with __Secure- or __Host-)",
+  (u): u is string => typeof u === 'string' && COOKIE_NAME.test(u) && !COOKIE_PREFIX.test(u),
+);
+
+/**
+ * Sticky canary: a user whose request the weighted route sent to the candidate gets a cookie, and
+ * requests carrying it go to the candidate for the rest of the shift; with no candidate weight
+ * (fallback, promotion done) the cookie is expired. Rendered by src/istio/render.ts (sticky routes).
+ */
+export const SessionAffinity = struct('SessionAffinity', {
+  /** Name of the cookie that pins a user to the candidate, an RFC 6265 token of at most 64 characters. Required. */
+  cookieName,
+}, {
+  /** The cookie's Max-Age, renewed by every request it pins, 1s to 576h (whole seconds sent). Default 24h. */
+  maxAge: duration(1000, LIMITS.longDurationMs),
+});
+
 export const CanaryStrategy = struct('CanaryStrategy', {
   /** Candidate weights in percent, ascending integers in 1..99. */
   steps: arrayOf(intIn(1, 99), 'integer weights from 1 to 99'),
 }, {
   /** Minimum time at each step before a passing gate may advance it, 1s to 576h. Default 1m. */
   stepInterval: duration(1000, LIMITS.longDurationMs),
+  /** Keep users on the candidate once it served them, by a cookie (see SessionAffinity). Default none: every request is split by weight. */
+  sessionAffinity: SessionAffinity,
 });
 
 export const BlueGreenStrategy = struct('BlueGreenStrategy', {}, {
@@ -408,7 +433,7 @@ export interface ResolvedSpec {
   readonly gateways: readonly string[];
   readonly versionLabel: string;
   readonly strategy:
-    | { readonly kind: 'canary'; readonly steps: readonly number[]; readonly stepIntervalMs: number }
+    | { readonly kind: 'canary'; readonly steps: readonly number[]; readonly stepIntervalMs: number; readonly sessionAffinity?: ResolvedSessionAffinity }
     | { readonly kind: 'blueGreen'; readonly previewMatch?: HttpMatch; readonly previewDurationMs: number; readonly rollbackWindowMs: number }
     | { readonly kind: 'abTest'; readonly matches: readonly HttpMatch[]; readonly iterations: number };
   readonly analysis: GateRule & {
@@ -433,6 +458,13 @@ export interface ResolvedSpec {
   readonly notify?: readonly ResolvedNotifyTarget[];
   /** virtualService or gatewayAPI; absent means virtualService (resolveSpec always sets it). */
   readonly routing?: RoutingKind;
+}
+
+/** strategy.canary.sessionAffinity with its default filled. */
+export interface ResolvedSessionAffinity {
+  readonly cookieName: string;
+  /** Max-Age of the cookie, ms (rendered in whole seconds). */
+  readonly maxAgeMs: number;
 }
 
 /** One webhook with its defaults filled. */
@@ -487,6 +519,7 @@ export interface GateRule {
 
 export const DEFAULTS = {
   stepInterval: '1m',
+  sessionMaxAge: '24h',
   previewDuration: '0s',
   rollbackWindow: '10m',
   interval: '30s',

@@ -148,7 +148,14 @@ const ms = (d: string | undefined, fallback: string): number => parseDuration(d 
 const resolveStrategy = (s: TrafficShiftSpec['strategy']): ResolvedSpec['strategy'] => {
   switch (s.kind) {
     case 'canary':
-      return { kind: 'canary', steps: s.value.steps, stepIntervalMs: ms(s.value.stepInterval, DEFAULTS.stepInterval) };
+      return {
+        kind: 'canary',
+        steps: s.value.steps,
+        stepIntervalMs: ms(s.value.stepInterval, DEFAULTS.stepInterval),
+        ...(s.value.sessionAffinity !== undefined
+          ? { sessionAffinity: { cookieName: s.value.sessionAffinity.cookieName, maxAgeMs: ms(s.value.sessionAffinity.maxAge, DEFAULTS.sessionMaxAge) } }
+          : {}),
+      };
     case 'blueGreen':
       return {
         kind: 'blueGreen',

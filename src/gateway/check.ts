@@ -33,6 +33,8 @@ export const gatewaySpecErrors = (spec: TrafficShiftSpec): FieldError[] => {
     const r = toRouteMatches(spec.strategy.value.match.map(istioJson), 'spec.strategy.abTest.match');
     if (!r.ok) errors.push(...r.errors);
   }
+  if (spec.strategy.kind === 'canary' && spec.strategy.value.sessionAffinity !== undefined)
+    errors.push(fieldError('spec.strategy.canary.sessionAffinity', spec.strategy.value.sessionAffinity, 'is not supported with spec.routing: gatewayAPI (sluice renders the sticky cookie routes as VirtualService routes only); expected no sessionAffinity, or spec.routing: virtualService'));
   if (spec.adopt === true) errors.push(fieldError('spec.adopt', true, 'is not supported with spec.routing: gatewayAPI (sluice adopts no HTTPRoute or Service); expected false'));
   const gateways = spec.gateways ?? ['mesh'];
   const viaGateway = gateways.some((g) => !isMesh(g));

@@ -11,6 +11,10 @@
  *   subset stays referenced, and going from 0 to a step is a weight change only.
  * - Requests matching the candidate's matches (blue-green preview, A/B test; candidateMatches)
  *   get a route of their own before the primary one, ANDed with spec.route.match (match.ts).
+ * - strategy.canary.sessionAffinity (sticky.ts): while the candidate has weight, its destination in
+ *   the primary route adds a Set-Cookie and a `sticky` route before it sends requests carrying the
+ *   cookie to the candidate; with no candidate weight a `sticky-expire` route sends them to stable
+ *   and expires the cookie. Neither names the candidate once its weight is 0 (a fallback).
  * - The candidate weight is authoritative: it is rounded and clamped to 0..100, and the stable
  *   destination gets the rest, so every rendered route sums to 100 whatever the intent says.
  */
@@ -19,6 +23,7 @@ import { RouteIntent } from '../core/types';
 import { previewMatches } from './match';
 import { sortKeys } from './canonical';
 import { serviceFqdn, subsetName } from './names';
+import { addSetCookie, cookieMatch, expireCookie, pinCookie } from './sticky';
 import {
   DestinationRule, HttpRoute, ISTIO_API_VERSION, IstioMeta, MANAGED_BY, MANAGED_BY_LABEL, RenderedRoutes,
   RouteDestination, SHIFT_LABEL, Subset, VirtualService,
@@ -73,10 +78,25 @@ const httpRoutes = (shift: ShiftRef, intent: RouteIntent, host: string): HttpRou
     const match = audience.flatMap((m) => previewMatches(istioMatch(m), routeMatch) ?? []);
     if (match.length > 0) routes.push({ name: spec.strategy.kind === 'abTest' ? 'ab-test' : 'preview', match, route: [destination(candidate, 100)], ...options });
   }
+  const weights = split(intent);
+  // Sticky canary (sticky.ts): pinned while the candidate has weight, expired whenever it has none.
+  const affinity = spec.strategy.kind === 'canary' ? spec.strategy.sessionAffinity : undefined;
+  const pinned = affinity !== undefined && candidate !== undefined && (weights[1]?.weight ?? 0) > 0 ? { affinity, candidate } : undefined;
+  if (pinned !== undefined) {
+    const match = previewMatches(cookieMatch(pinned.affinity.cookieName, pinned.candidate), routeMatch);
+    const cookie = addSetCookie(pinCookie(pinned.affinity, pinned.candidate));
+    if (match !== undefined) routes.push({ name: 'sticky', match, route: [{ ...destination(pinned.candidate, 100), headers: cookie }], ...options });
+  } else if (affinity !== undefined) {
+    const match = previewMatches(cookieMatch(affinity.cookieName), routeMatch);
+    if (match !== undefined) routes.push({ name: 'sticky-expire', match, route: [{ ...destination(intent.stable, 100), headers: addSetCookie(expireCookie(affinity)) }], ...options });
+  }
   routes.push({
     name: 'primary',
     ...(routeMatch !== undefined && routeMatch.length > 0 ? { match: routeMatch } : {}),
-    route: split(intent).map((s) => destination(s.version, s.weight)),
+    route: weights.map((s) => {
+      const d = destination(s.version, s.weight);
+      return pinned !== undefined && s.version === pinned.candidate ? { ...d, headers: addSetCookie(pinCookie(pinned.affinity, pinned.candidate)) } : d;
+    }),
     ...options,
   });
   return routes;

@@ -48,11 +48,13 @@ export interface RouteDestination {
   readonly destination: { readonly host: string; readonly subset: string };
   /** Integer percent; the destinations of a route sum to 100. */
   readonly weight: number;
+  /** Header operations for requests sent to this destination: sluice sets only `response.add` of a Set-Cookie (sessionAffinity). */
+  readonly headers?: { readonly response: { readonly add: Readonly<Record<string, string>> } };
 }
 
 /** An Istio HTTPRoute as sluice generates it. Matches and route options are Istio's own JSON. */
 export interface HttpRoute {
-  /** `preview` (blue-green), `ab-test` (A/B) or `primary`. */
+  /** `preview` (blue-green), `ab-test` (A/B), `sticky` / `sticky-expire` (canary sessionAffinity) or `primary`. */
   readonly name: string;
   /** OR of HTTPMatchRequests; absent means every request. */
   readonly match?: readonly Record<string, unknown>[];

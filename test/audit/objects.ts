@@ -94,11 +94,13 @@ export const maxShare = (vs: Obj | undefined, subset: string): number =>
   vs === undefined ? 0 : Math.max(0, ...routesOf(vs).map((r) => shareIn(r, subset)));
 
 /**
- * The candidate's audience routes sluice renders (src/istio/render.ts): `preview` (blue-green's
- * previewMatch) and `ab-test` (strategy.abTest.match). Only matching requests take them, so
- * 100 % there is not all traffic.
+ * The audience routes sluice renders (src/istio/render.ts): `preview` (blue-green's
+ * previewMatch), `ab-test` (strategy.abTest.match), and the sticky canary's `sticky` (requests
+ * with the cookie, to the candidate while it has weight) and `sticky-expire` (the same cookie to
+ * stable when no candidate has weight). Only matching requests take them, so 100 % there is not
+ * all traffic; fallback-sticks still counts them (maxShare reads every route).
  */
-export const AUDIENCE_ROUTES: ReadonlySet<string | undefined> = new Set(['preview', 'ab-test']);
+export const AUDIENCE_ROUTES: ReadonlySet<string | undefined> = new Set(['preview', 'ab-test', 'sticky', 'sticky-expire']);
 
 /** Subsets given 100 % by a route that is not an audience route. */
 export const fullSubsets = (vs: Obj): Set<string> =>

@@ -18,7 +18,7 @@ export const profileChangeCodec = struct('ProfileChange', versionRef, profileFie
 const scheduledChangeCodec = struct('ScheduledChange', { ...versionRef, atSeconds: numberIn(0, 1e9) }, profileFields);
 
 const previewCodec = struct('Preview', { headers: stringMap, rps: numberIn(0, 100_000) }, { uri: nonEmptyString });
-const streamCodec = struct('Stream', { name: nonEmptyString, rps: numberIn(0, 100_000) }, { uri: nonEmptyString, method: nonEmptyString, headers: stringMap });
+const streamCodec = struct('Stream', { name: nonEmptyString, rps: numberIn(0, 100_000) }, { uri: nonEmptyString, method: nonEmptyString, headers: stringMap, users: intIn(1, 100_000) });
 
 const serviceCodec = struct(
   'ServiceTraffic',
@@ -75,6 +75,8 @@ export interface ExtraStream {
   readonly uri: string;
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** Distinct users with a cookie jar each sharing the rps (simulate.ts Stream.users). Default none: one client, no jar. */
+  readonly users?: number;
 }
 
 /** The resolved configuration, every default filled in. */
@@ -134,6 +136,7 @@ export const withDefaults = (c: MeshSimConfigInput, env: Readonly<Record<string,
       uri: x.uri ?? s.uri ?? '/',
       method: x.method ?? s.method ?? 'GET',
       headers: lowerCaseKeys(x.headers ?? {}),
+      ...(x.users !== undefined ? { users: x.users } : {}),
     })),
   })),
   profiles: c.profiles ?? [],

@@ -3,7 +3,7 @@
  * JSON) -> the simulator's model. Tolerant: a malformed field reads as absent, as Envoy would
  * simply not get a route istiod could not translate.
  */
-import type { DestinationRule, GatewayHttpRoute, GatewayRouteMatch, HttpMatch, HttpRoute, MirrorPolicy, Pod, RouteDestination, Service, StringMatch, VirtualService } from './model';
+import type { DestinationRule, GatewayHttpRoute, GatewayRouteMatch, HeaderOperations, HttpMatch, HttpRoute, MirrorPolicy, Pod, RouteDestination, Service, StringMatch, VirtualService } from './model';
 
 type Obj = Record<string, unknown>;
 
@@ -44,10 +44,23 @@ const httpMatch = (u: unknown): HttpMatch => {
   };
 };
 
+/** `headers.response` of a route or destination: Istio's HeaderOperations (set, add, remove). */
+const responseOps = (headers: unknown): HeaderOperations | undefined => {
+  const r = obj(headers).response;
+  if (r === undefined) return undefined;
+  const o = obj(r);
+  return { set: strMap(o.set), add: strMap(o.add), remove: arr(o.remove).filter((h): h is string => typeof h === 'string') };
+};
+
 const routeDestination = (u: unknown): RouteDestination => {
   const o = obj(u);
   const d = obj(o.destination);
-  return { destination: { host: str(d.host) ?? '', subset: str(d.subset) }, weight: typeof o.weight === 'number' ? o.weight : undefined };
+  const responseHeaders = responseOps(o.headers);
+  return {
+    destination: { host: str(d.host) ?? '', subset: str(d.subset) },
+    weight: typeof o.weight === 'number' ? o.weight : undefined,
+    ...(responseHeaders !== undefined ? { responseHeaders } : {}),
+  };
 };
 
 /** Istio's Percent `{value: 12.5}`; absent: 100 (istiod's MirrorPercent / MirrorPercentByPolicy default). */
@@ -76,6 +89,7 @@ const httpRoute = (u: unknown): HttpRoute => {
     match: o.match === undefined ? undefined : arr(o.match).map(httpMatch),
     route: arr(o.route).map(routeDestination),
     ...(mirrors.length > 0 ? { mirrors } : {}),
+    ...(responseOps(o.headers) !== undefined ? { responseHeaders: responseOps(o.headers) } : {}),
   };
 };
 

@@ -2,6 +2,7 @@
  * The simulator's state machine, pure except for the seeded PRNGs it draws from. The shell feeds
  * it watch snapshots, profile changes and clock ticks, and books/exports what `tick` returns.
  */
+import type { Jar } from './cookies';
 import type { MeshSnapshot, ServiceRef } from './model';
 import type { Rng } from './prng';
 import { applyChange, applyChanges, dueChanges, type ProfileChange, type ProfileTable, type ScheduledChange } from './profiles';
@@ -16,6 +17,8 @@ export interface EngineState {
   readonly profiles: ProfileTable;
   /** Fractional requests carried to the next tick, per stream. */
   readonly carries: ReadonlyMap<string, number>;
+  /** The cookie jar of each user of a stream with users (simulate.ts jarKey). Default none. */
+  readonly jars?: ReadonlyMap<string, Jar>;
 }
 
 /** What does not change while the simulator runs. */
@@ -53,16 +56,17 @@ export const setProfile = (s: EngineState, change: ProfileChange): EngineState =
  */
 export const tick = (setup: EngineSetup, s: EngineState, now: number): { readonly state: EngineState; readonly requests: readonly SimulatedRequest[] } => {
   if (now <= s.lastTickMs) return { state: s, requests: [] };
-  const ctx = { snapshot: s.mesh.current, profiles: s.profiles, versionLabel: setup.versionLabel };
+  const ctx = { snapshot: s.mesh.current, profiles: s.profiles, versionLabel: setup.versionLabel, nowMs: now };
   const upstreams = upstreamsOf(s.mesh.current);
   const carries = new Map(s.carries);
+  const jars = new Map(s.jars ?? []);
   const requests: SimulatedRequest[] = [];
   for (const stream of setup.streams) {
-    const r = simulateStream(stream, carries.get(stream.id) ?? 0, now - s.lastTickMs, ctx, upstreams, setup.rngOf(stream.id));
+    const r = simulateStream(stream, carries.get(stream.id) ?? 0, now - s.lastTickMs, ctx, upstreams, setup.rngOf(stream.id), jars);
     carries.set(stream.id, r.carry);
     requests.push(...r.requests);
   }
   const elapsed = (t: number) => (t - s.startedAtMs) / 1000;
   const profiles = applyChanges(s.profiles, dueChanges(setup.schedule, elapsed(s.lastTickMs), elapsed(now)));
-  return { state: { ...s, lastTickMs: now, mesh: advance(s.mesh, now), profiles, carries }, requests };
+  return { state: { ...s, lastTickMs: now, mesh: advance(s.mesh, now), profiles, carries, jars }, requests };
 };

@@ -36,11 +36,20 @@ export interface HttpMatch {
   readonly sourceNamespace?: string;
 }
 
+/** Istio HeaderOperations: `set` overwrites, `add` appends, `remove` drops (headers.ts says how Envoy applies them). */
+export interface HeaderOperations {
+  readonly set?: Readonly<Record<string, string>>;
+  readonly add?: Readonly<Record<string, string>>;
+  readonly remove?: readonly string[];
+}
+
 /** One entry of `http[].route[]`. */
 export interface RouteDestination {
   readonly destination: { readonly host: string; readonly subset?: string };
   /** Integer weight; a lone destination without a weight gets 100. */
   readonly weight?: number;
+  /** `headers.response` of this destination (request operations are not simulated). */
+  readonly responseHeaders?: HeaderOperations;
 }
 
 /** A copy of a route's requests sent to another destination, its answer dropped (Envoy request_mirror_policies). */
@@ -57,6 +66,8 @@ export interface HttpRoute {
   readonly route?: readonly RouteDestination[];
   /** `mirror` with `mirrorPercentage` (absent: 100 %; 0: none), then each of `mirrors`, as istiod translates them. */
   readonly mirrors?: readonly MirrorPolicy[];
+  /** `headers.response` of the route (request operations are not simulated). */
+  readonly responseHeaders?: HeaderOperations;
 }
 
 /** networking.istio.io/v1 VirtualService, the parts the data plane acts on. */

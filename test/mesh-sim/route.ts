@@ -9,6 +9,7 @@
  * and each mirror policy of the chosen route copies the request to its own destination.
  */
 import { readyEndpoints } from './endpoints';
+import { responseHeaders, type ResponseHeaders } from './headers';
 import { resolveHost, sameService } from './hosts';
 import { routeMatches } from './match';
 import type { DestinationRule, HttpRoute, Pod, Request, RouteDestination, ServiceRef, VirtualService } from './model';
@@ -88,6 +89,12 @@ export interface Routed {
   readonly outcome: RouteOutcome;
   /** One per mirror policy that sampled this request (Envoy's runtime_fraction), in policy order. */
   readonly mirrored: readonly RouteOutcome[];
+  /**
+   * The response headers the client gets from the route's and the chosen destination's
+   * `headers.response` (headers.ts; the simulated workloads add none). Envoy adds them to local
+   * replies (503 UH/NC) too; none without a route (404 NR) or without a VirtualService.
+   */
+  readonly responseHeaders: ResponseHeaders;
 }
 
 /**
@@ -97,13 +104,14 @@ export interface Routed {
  * them, so routes without mirrors see the same random sequence as before mirrors existed.
  */
 export const routeWithMirrors = (target: ServiceRef, vs: VirtualService | undefined, upstreams: Upstreams, req: Request, rng: Rng): Routed => {
-  if (vs === undefined) return { outcome: resolve(target, undefined, upstreams, rng), mirrored: [] };
+  if (vs === undefined) return { outcome: resolve(target, undefined, upstreams, rng), mirrored: [], responseHeaders: [] };
   const httpRoute = firstMatchingRoute(vs, req);
   const chosen = httpRoute && pickWeighted(httpRoute.route ?? [], rng());
-  if (chosen === undefined) return { outcome: { kind: 'noRoute', service: target }, mirrored: [] };
+  if (httpRoute === undefined || chosen === undefined) return { outcome: { kind: 'noRoute', service: target }, mirrored: [], responseHeaders: [] };
   const outcome = resolveDestination(target, vs, chosen.destination, upstreams, rng);
-  const mirrored = (httpRoute?.mirrors ?? []).flatMap((m) => (rng() * 100 < m.percentage ? [resolveDestination(target, vs, m.destination, upstreams, rng)] : []));
-  return { outcome, mirrored };
+  const mirrored = (httpRoute.mirrors ?? []).flatMap((m) => (rng() * 100 < m.percentage ? [resolveDestination(target, vs, m.destination, upstreams, rng)] : []));
+  const weighted = (httpRoute.route ?? []).length > 1;
+  return { outcome, mirrored, responseHeaders: responseHeaders([], httpRoute.responseHeaders, chosen.responseHeaders, weighted) };
 };
 
 /** Routes one request addressed to `target`, its mirrored copies aside. */

@@ -18,7 +18,9 @@ import type { ServiceRef } from './model';
 import { deriveSeed, seededRng, type Rng } from './prng';
 import type { ProfileChange } from './profiles';
 import { closeServer, serveControl } from './server';
-import { reportsOf, type SimulatedRequest, type Stream } from './simulate';
+import { jarKey, reportsOf, type SimulatedRequest, type Stream } from './simulate';
+import { cookieHeader } from './cookies';
+import { pathOf } from './match';
 import { registerTarget, unregisterTarget, writeAtomically } from './targets';
 import { defaultKubeConfig, watchMesh } from './kube';
 
@@ -36,6 +38,12 @@ export interface MeshSim {
   readonly sent: () => Readonly<Record<string, number>>;
   /** Who got which version: per stream, the requests each version answered ("unknown": none did). */
   readonly received: () => Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /**
+   * Per user of the streams with `users`: which versions served them, in order (runs of one
+   * version with the seconds they span), and the Cookie header their jar would send now. The
+   * counts of a stream's users add up to its `received()` counts.
+   */
+  readonly users: (stream: string) => Readonly<Record<string, UserHistory>>;
   /** Like `totals`, for the mirrored copies the service's pods answered (never part of the ledger or `received`). */
   readonly mirroredTotals: (service: string, fromSecond?: number, toSecond?: number) => Readonly<Record<string, VersionTotals>>;
   /** Per-version totals of `namespace/service` over seconds [fromSecond, toSecond) since start. */
@@ -44,6 +52,16 @@ export interface MeshSim {
   readonly metrics: () => Promise<string>;
   /** Stops ticking and watching, writes the ledger, unregisters from Prometheus, closes the port. */
   readonly stop: () => Promise<void>;
+}
+
+/** One user's requests (MeshSim.users). */
+export interface UserHistory {
+  /** Requests per version that answered ("unknown": none did). */
+  readonly versions: Readonly<Record<string, number>>;
+  /** Consecutive requests answered by one version, oldest first; seconds since the simulator started. */
+  readonly runs: readonly { readonly version: string; readonly fromSecond: number; readonly toSecond: number; readonly requests: number }[];
+  /** The Cookie header the user's jar sends now (expired cookies left out); "" when none. */
+  readonly cookie: string;
 }
 
 export interface MeshSimOptions {
@@ -75,7 +93,10 @@ export const streamsOf = (c: MeshSimConfig): readonly Stream[] =>
       s.preview === undefined
         ? []
         : [{ id: `${main.id}#preview`, target, rps: s.preview.rps, request: { uri: s.preview.uri, method: s.method, authority, headers: s.preview.headers, source: client }, source }];
-    const extra = s.streams.map((x): Stream => ({ id: `${main.id}#${x.name}`, target, rps: x.rps, request: { uri: x.uri, method: x.method, authority, headers: x.headers, source: client }, source }));
+    const extra = s.streams.map((x): Stream => ({
+      id: `${main.id}#${x.name}`, target, rps: x.rps, request: { uri: x.uri, method: x.method, authority, headers: x.headers, source: client }, source,
+      ...(x.users !== undefined ? { users: x.users } : {}),
+    }));
     return [main, ...preview, ...extra];
   });
 
@@ -126,6 +147,19 @@ export const startMeshSim = async (input: unknown, options: MeshSimOptions = {})
   const mirrored = new Ledger(startedAtMs);
   const sent = new Map<string, number>();
   const received = new Map<string, Map<string, number>>();
+  type Run = { version: string; fromSecond: number; toSecond: number; requests: number };
+  const userRuns = new Map<string, Map<number, Run[]>>();
+  const bookUser = (stream: string, user: number, version: string, second: number) => {
+    const users = userRuns.get(stream) ?? new Map<number, Run[]>();
+    userRuns.set(stream, users);
+    const runs = users.get(user) ?? [];
+    users.set(user, runs);
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last.version === version) {
+      last.requests += 1;
+      last.toSecond = second;
+    } else runs.push({ version, fromSecond: second, toSecond: second, requests: 1 });
+  };
 
   const book = (requests: readonly SimulatedRequest[], intervalStart: number) => {
     const second = secondOf(startedAtMs, intervalStart);
@@ -138,6 +172,7 @@ export const startMeshSim = async (input: unknown, options: MeshSimOptions = {})
       sent.set(r.stream, (sent.get(r.stream) ?? 0) + 1);
       const versions = received.get(r.stream) ?? new Map<string, number>();
       received.set(r.stream, versions.set(r.version, (versions.get(r.version) ?? 0) + 1));
+      if (r.user !== undefined) bookUser(r.stream, r.user, r.version, second);
       ledger.book({ service: serviceKey(r.outcome.service), version: r.version, second, failed: r.status >= 500 });
     }
   };
@@ -194,6 +229,16 @@ export const startMeshSim = async (input: unknown, options: MeshSimOptions = {})
     ledger: () => ledger.toJSON(),
     sent: () => Object.fromEntries(sent),
     received: () => Object.fromEntries([...received].map(([stream, versions]) => [stream, Object.fromEntries(versions)])),
+    users: (stream) => {
+      const now = state?.lastTickMs ?? Date.now();
+      const path = pathOf(setup.streams.find((x) => x.id === stream)?.request.uri ?? '/');
+      return Object.fromEntries([...(userRuns.get(stream) ?? new Map<number, Run[]>())].map(([user, runs]): [string, UserHistory] => {
+        const versions: Record<string, number> = {};
+        for (const run of runs) versions[run.version] = (versions[run.version] ?? 0) + run.requests;
+        const jar = state?.jars?.get(jarKey(stream, user)) ?? [];
+        return [String(user), { versions, runs: runs.map((run) => ({ ...run })), cookie: cookieHeader(jar, path, now) }];
+      }));
+    },
     totals: (service, fromSecond, toSecond) => ledger.totals(service, fromSecond, toSecond),
     mirroredTotals: (service, fromSecond, toSecond) => mirrored.totals(service, fromSecond, toSecond),
     metrics: () => metrics.registry.metrics(),

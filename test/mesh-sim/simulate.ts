@@ -11,6 +11,9 @@ import { profileOf, type ProfileTable } from './profiles';
 import { meshRulesFor, routeByHttpRoute } from './httproute';
 import { destinationRuleFor, routeWithMirrors, virtualServiceFor, type RouteOutcome, type Upstreams } from './route';
 import { arrivals, sampleLatencyMs, sampleStatus } from './traffic';
+import { cookieHeader, receive, type Jar } from './cookies';
+import { setCookiesOf } from './headers';
+import { pathOf } from './match';
 
 /** A steady stream of identical requests from the synthetic client to one host. */
 export interface Stream {
@@ -20,7 +23,16 @@ export interface Stream {
   readonly rps: number;
   readonly request: Request;
   readonly source: SourceWorkload;
+  /**
+   * Distinct users sharing the stream's rps: each request is one user's, picked uniformly, and
+   * carries that user's cookies (cookies.ts) after the stream's own `cookie` header; Set-Cookie
+   * headers of its response go into that user's jar. Default none: one client without a jar.
+   */
+  readonly users?: number;
 }
+
+/** The key of one user's jar in EngineState.jars. */
+export const jarKey = (stream: string, user: number): string => `${stream}@${user}`;
 
 /** A request after the mesh and the workload have answered it. */
 export interface SimulatedRequest {
@@ -33,6 +45,8 @@ export interface SimulatedRequest {
   /** Envoy response flags. */
   readonly flags: string;
   readonly latencyMs: number;
+  /** Which of the stream's users sent it (Stream.users), from 0. */
+  readonly user?: number;
   /**
    * A copy sent by a mirror policy: its answer goes nowhere, so the client, the ledger and the
    * per-stream counts never see it; only the server sidecar that answered it reports it.
@@ -46,7 +60,16 @@ export interface TickContext {
   readonly profiles: ProfileTable;
   /** The label holding a pod's version, per Service (default `version`). */
   readonly versionLabel: (service: ServiceRef) => string;
+  /** When the tick's requests are sent (epoch ms): the clock of cookie expiry. Default 0. */
+  readonly nowMs?: number;
 }
+
+/** The request of one user: the stream's request with the user's cookies added to its `cookie` header. */
+const withCookies = (request: Request, cookies: string): Request => {
+  if (cookies === '') return request;
+  const own = request.headers.cookie;
+  return { ...request, headers: { ...request.headers, cookie: own === undefined || own === '' ? cookies : `${own}; ${cookies}` } };
+};
 
 /** Upstream lookups over a snapshot, memoized for the tick. */
 export const upstreamsOf = (snapshot: MeshSnapshot): Upstreams => {
@@ -84,7 +107,10 @@ export const answer = (outcome: RouteOutcome, ctx: TickContext, rng: Rng): Omit<
   }
 };
 
-/** The requests one stream sends in a tick of `dtMs`, and the carry for the next tick. */
+/**
+ * The requests one stream sends in a tick of `dtMs`, and the carry for the next tick. With
+ * `stream.users`, `jars` (keyed by jarKey) is read and updated in place: the caller owns it.
+ */
 export const simulateStream = (
   stream: Stream,
   carry: number,
@@ -92,17 +118,25 @@ export const simulateStream = (
   ctx: TickContext,
   upstreams: Upstreams,
   rng: Rng,
+  jars: Map<string, Jar> = new Map(),
 ): { readonly requests: readonly SimulatedRequest[]; readonly carry: number } => {
   const due = arrivals(carry, stream.rps, dtMs);
   const vs = virtualServiceFor(ctx.snapshot.virtualServices, stream.target);
   // An HTTPRoute bound to the Service (GAMMA) takes the Service's traffic (httproute.ts).
   const gatewayRules = meshRulesFor(ctx.snapshot.httpRoutes ?? [], stream.target);
+  const now = ctx.nowMs ?? 0;
+  const path = pathOf(stream.request.uri);
   const requests: SimulatedRequest[] = [];
   for (let i = 0; i < due.count; i++) {
-    const { outcome, mirrored } = gatewayRules.length > 0
-      ? { outcome: routeByHttpRoute(stream.target, gatewayRules, ctx.snapshot, upstreams, stream.request, rng), mirrored: [] }
-      : routeWithMirrors(stream.target, vs, upstreams, stream.request, rng);
-    requests.push({ stream: stream.id, source: stream.source, outcome, ...answer(outcome, ctx, rng) });
+    const user = stream.users !== undefined && stream.users > 0 ? Math.min(stream.users - 1, Math.floor(rng() * stream.users)) : undefined;
+    const key = user === undefined ? undefined : jarKey(stream.id, user);
+    const jar = key === undefined ? undefined : jars.get(key) ?? [];
+    const request = jar === undefined ? stream.request : withCookies(stream.request, cookieHeader(jar, path, now));
+    const { outcome, mirrored, responseHeaders } = gatewayRules.length > 0
+      ? { outcome: routeByHttpRoute(stream.target, gatewayRules, ctx.snapshot, upstreams, request, rng), mirrored: [], responseHeaders: [] }
+      : routeWithMirrors(stream.target, vs, upstreams, request, rng);
+    if (key !== undefined && jar !== undefined) jars.set(key, receive(jar, setCookiesOf(responseHeaders), path, now));
+    requests.push({ stream: stream.id, source: stream.source, outcome, ...answer(outcome, ctx, rng), ...(user !== undefined ? { user } : {}) });
     // A copy no pod answered (no cluster, no healthy upstream) is reported by no one (istio/istio#23496: no client-side report of mirrored requests).
     for (const copy of mirrored) if (copy.kind === 'served') requests.push({ stream: stream.id, source: stream.source, outcome: copy, ...answer(copy, ctx, rng), mirrored: true });
   }

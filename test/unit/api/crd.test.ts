@@ -38,8 +38,8 @@ describe('the TrafficShift CRD', () => {
 });
 
 describe('the samples', () => {
-  it('are all readable, and the TrafficShifts are A/B, canary, blue-green, Gateway API (mesh canary, ingress blue-green), hooks, manual and scheduled', () => {
-    expect(sampleShifts().map((s) => s.file)).toEqual(['ab-test.yaml', 'blue-green.yaml', 'canary.yaml', 'gateway-api-canary.yaml', 'gateway-api-ingress.yaml', 'hooks-and-notifications.yaml', 'manual-promotion.yaml', 'scheduled-canary.yaml']);
+  it('are all readable, and the TrafficShifts are A/B, canary (sticky too), blue-green, Gateway API (mesh canary, ingress blue-green), hooks, manual and scheduled', () => {
+    expect(sampleShifts().map((s) => s.file)).toEqual(['ab-test.yaml', 'blue-green.yaml', 'canary-sticky.yaml', 'canary.yaml', 'gateway-api-canary.yaml', 'gateway-api-ingress.yaml', 'hooks-and-notifications.yaml', 'manual-promotion.yaml', 'scheduled-canary.yaml']);
     expect(sampleDocuments().filter((d) => d.file === 'app.yaml').map((d) => `${d.doc.kind}`)).toEqual(['Namespace', 'Service', 'Deployment', 'Deployment']);
   });
 
@@ -108,6 +108,17 @@ const broken: [string, Record<string, unknown>, string[]][] = [
     ['shop/reviews: spec.schedule.windows[0].days: [] is empty; expected at least one day']],
   ['a window of no length', { ...minimalCanary, schedule: { windows: [{ days: ['Mon'], from: '02:00', to: '02:00' }] } },
     ['shop/reviews: spec.schedule.windows[0].to: "02:00" equals from; expected a window of some length']],
+  // Sticky canary (issue 13): the cookie name is an RFC 6265 token, maxAge a duration.
+  ['a cookie name with a space', { ...minimalCanary, strategy: { canary: { steps: [10], sessionAffinity: { cookieName: 'my cookie' } } } },
+    ['shop/reviews: spec.strategy.canary.sessionAffinity.cookieName: "my cookie" is not a cookie name (expected an RFC 6265 token of 1 to 64 letters, digits and !#$%&\'*+.^_`|~-, not starting with __Secure- or __Host-)']],
+  ['a cookie name with the __Host- prefix', { ...minimalCanary, strategy: { canary: { steps: [10], sessionAffinity: { cookieName: '__Host-canary' } } } },
+    ['shop/reviews: spec.strategy.canary.sessionAffinity.cookieName: "__Host-canary" is not a cookie name (expected an RFC 6265 token of 1 to 64 letters, digits and !#$%&\'*+.^_`|~-, not starting with __Secure- or __Host-)']],
+  ['a session maxAge of 0s', { ...minimalCanary, strategy: { canary: { steps: [10], sessionAffinity: { cookieName: 'canary', maxAge: '0s' } } } },
+    ['shop/reviews: spec.strategy.canary.sessionAffinity.maxAge: "0s" is not a duration from 1s to 576h (expected e.g. "30s", "1m", "1h30m")']],
+  ['a session maxAge in days', { ...minimalCanary, strategy: { canary: { steps: [10], sessionAffinity: { cookieName: 'canary', maxAge: '7d' } } } },
+    ['shop/reviews: spec.strategy.canary.sessionAffinity.maxAge: "7d" is not a duration from 1s to 576h (expected e.g. "30s", "1m", "1h30m")']],
+  ['session affinity without a cookie name', { ...minimalCanary, strategy: { canary: { steps: [10], sessionAffinity: { maxAge: '1h' } } } },
+    ['shop/reviews: spec.strategy.canary.sessionAffinity.cookieName: (missing) is required']],
   // Upper bounds of durations (issue 9 #7): no timer may exceed setTimeout's 2^31-1 ms.
   ['a gate interval over 24h', { ...minimalCanary, analysis: { interval: '597h' }, progressDeadline: '576h' },
     ['shop/reviews: spec.analysis.interval: "597h" is not a duration from 1s to 24h (expected e.g. "30s", "1m", "1h30m")']],

@@ -45,6 +45,7 @@ export const CEL: CelEquivalents = {
   'self.all(x, self.exists_one(y, y.name == x.name))': (self: { name: string }[]) => self.every((x) => self.filter((y) => y.name === x.name).length === 1),
   "duration(self) >= duration('1s') && duration(self) <= duration('60s')": (self) => ms(self) >= 1000 && ms(self) <= 60_000,
   'self.all(k, size(k) >= 1 && size(k) <= 63)': (self) => Object.keys(self).every((k) => chars(k) >= 1 && chars(k) <= 63),
+  "!self.matches('^__([Ss][Ee][Cc][Uu][Rr][Ee]|[Hh][Oo][Ss][Tt])-')": (self: string) => !/^__(secure|host)-/i.test(self),
   "!has(self.versionLabel) || self.versionLabel == 'version' || (has(self.analysis) && has(self.analysis.query))": (self) =>
     self.versionLabel === undefined || self.versionLabel === 'version' || self.analysis?.query !== undefined,
 };

@@ -232,6 +232,15 @@ describe('checkWrites', () => {
       expect(rules(checkWrites([...withRoute({}), write('virtualservices', vs({ v1: 0, v2: 100 }), { at: 12 })]))).toEqual(['gated-full-traffic']);
     });
 
+    it("does not take the sticky canary's cookie route for all traffic while the candidate has weight; after a fallback it gives the candidate traffic", () => {
+      const atStep = [...canaryAt25(), write('virtualservices', vs({ v1: 75, v2: 25 }, { sticky: 'v2' }), { at: 21 })];
+      expect(checkWrites(atStep)).toEqual([]);
+      const fellBack = [...atStep, ...reconcileWrites(30, ['v1', 'v2'], { v1: 100, v2: 0 }, ROLLED_BACK), write('virtualservices', vs({ v1: 100, v2: 0 }, { sticky: 'v2' }), { at: 31 })];
+      const found = checkWrites(fellBack);
+      expect(rules(found)).toEqual(['fallback-sticks']);
+      expect(found[0]!.message).toMatch(/^gives v2 100 % after shift shop\/reviews fell back from it/);
+    });
+
     it('does not count a Pass from an earlier run of the same version', () => {
       const log = [...canaryAt25(), write('virtualservices', vs({ v2: 100 }), { at: 40 }), write('trafficshifts', promotedWithout(gate('Pass', -200)), { at: 40.02, subresource: 'status' })];
       expect(rules(checkWrites(log))).toEqual(['gated-full-traffic']);

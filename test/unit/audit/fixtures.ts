@@ -60,7 +60,7 @@ export const write = (resource: Resource, object: Record<string, unknown> | unde
 };
 
 /** A VirtualService as sluice renders it: a `primary` route with these subset weights (undefined: no weight field). */
-export const vs = (weights: Record<string, number | undefined | string>, extra: { preview?: string; abTest?: string; name?: string } = {}): Record<string, unknown> => ({
+export const vs = (weights: Record<string, number | undefined | string>, extra: { preview?: string; abTest?: string; sticky?: string; name?: string } = {}): Record<string, unknown> => ({
   apiVersion: 'networking.istio.io/v1',
   kind: 'VirtualService',
   metadata: { name: extra.name ?? SHIFT, namespace: NS, labels: { 'app.kubernetes.io/managed-by': 'sluice', 'sluice.dev/shift': SHIFT } },
@@ -73,6 +73,9 @@ export const vs = (weights: Record<string, number | undefined | string>, extra: 
         : []),
       ...(extra.abTest !== undefined
         ? [{ name: 'ab-test', match: [{ headers: { cookie: { regex: '^(.*?;)?(user=beta)(;.*)?$' } } }], route: [{ destination: { host: HOST, subset: extra.abTest }, weight: 100 }] }]
+        : []),
+      ...(extra.sticky !== undefined
+        ? [{ name: 'sticky', match: [{ headers: { cookie: { regex: '(.*;\\s*)?canary=v2(\\s*;.*)?' } } }], route: [{ destination: { host: HOST, subset: extra.sticky }, weight: 100 }] }]
         : []),
       {
         name: 'primary',

@@ -164,6 +164,21 @@ describe('sluice plan on broken input', () => {
     expect(r.stdout).toMatch(/^shop\/details: canary of Service details to version v3\n/);
   });
 
+  it('names a bad sticky-canary cookie and maxAge, and the routes do not render (--routes)', () => {
+    const r = plan(['-f', 'sticky.yaml', '--routes'], {
+      'sticky.yaml': shift('  service: reviews\n  version: v2\n  strategy: { canary: { steps: [10], sessionAffinity: { cookieName: "canary;v", maxAge: "-1s" } } }'),
+    });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      [
+        'shop/reviews: spec.strategy.canary.sessionAffinity.cookieName: "canary;v" is not a cookie name (expected an RFC 6265 token of 1 to 64 letters, digits and !#$%&\'*+.^_`|~-, not starting with __Secure- or __Host-)',
+        'shop/reviews: spec.strategy.canary.sessionAffinity.maxAge: "-1s" is not a duration from 1s to 576h (expected e.g. "30s", "1m", "1h30m")',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('says so in one line for a missing file, bad YAML and documents that are not TrafficShifts', () => {
     const r = plan(['-f', 'missing.yaml', '-f', 'bad.yaml', '-f', sample('app.yaml')], { 'bad.yaml': 'spec: [unclosed\n' });
     expect(r.code).toBe(2);

@@ -56,6 +56,14 @@ describe('spec.routing: gatewayAPI refuses what an HTTPRoute cannot carry, namin
     expect(lines({ routing: 'gatewayAPI', hosts: ['reviews', 'api.example.com'], gateways: ['mesh', 'istio-ingress/public'] })).toEqual([]);
   });
 
+  it('refuses a sticky canary (sessionAffinity), which only VirtualService routes render', () => {
+    const strategy = { canary: { steps: [10], sessionAffinity: { cookieName: 'canary' } } };
+    expect(lines({ strategy })).toEqual([]);
+    expect(lines({ routing: 'gatewayAPI', strategy })).toEqual([
+      'shop/reviews: spec.strategy.canary.sessionAffinity: {"cookieName":"canary"} is not supported with spec.routing: gatewayAPI (sluice renders the sticky cookie routes as VirtualService routes only); expected no sessionAffinity, or spec.routing: virtualService',
+    ]);
+  });
+
   it('refuses an unknown routing kind', () => {
     expect(lines({ routing: 'linkerd' })).toEqual(['shop/reviews: spec.routing: "linkerd" is not one of virtualService, gatewayAPI']);
   });

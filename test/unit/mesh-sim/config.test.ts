@@ -36,6 +36,14 @@ describe('mesh-sim configuration', () => {
     ]);
   });
 
+  it('takes a population of users with cookie jars on a named stream, and names a bad count', () => {
+    const r = decodeConfig({ services: [{ ...minimal.services[0], streams: [{ name: 'users', rps: 40, users: 200 }] }] });
+    expect(r.ok && r.value.services[0].streams).toEqual([{ name: 'users', rps: 40, uri: '/', method: 'GET', headers: {}, users: 200 }]);
+    expect(decodeConfig({ services: [{ ...minimal.services[0], streams: [{ name: 'users', rps: 40, users: 0 }] }] })).toEqual({
+      ok: false, errors: ['services[0].streams[0].users: 0 is not an integer from 1 to 100000'],
+    });
+  });
+
   it('names the field, the value and the expectation for each error', () => {
     const r = decodeConfig({
       tickMs: 5,
