@@ -20,7 +20,8 @@ import {
 } from '../istio';
 import { DESTINATION_RULES, FINALIZER, KubeObject, ORIGINAL_SPEC_ANNOTATION, VIRTUAL_SERVICES, keyOf } from '../kube/objects';
 import { releaseGateway } from './gatewayRoutes';
-import { checkSubsets, CurrentRoutes, renderOptions, currentRoutes, done, onShiftWrite, ORIGINAL_MANAGED_BY_ANNOTATION, Pass, ReconcileDeps, recordEvents, shiftRef } from './reconcile';
+import { checkTargets, writtenKey } from './targets';
+import { CurrentRoutes, renderOptions, currentRoutes, done, onShiftWrite, ORIGINAL_MANAGED_BY_ANNOTATION, Pass, ReconcileDeps, recordEvents, shiftRef } from './reconcile';
 
 type Spec = Record<string, unknown>;
 interface Release {
@@ -152,11 +153,11 @@ export const releaseRoutes = async (
     // Pinned routes name subsets as the cache saw them (an original put back is the user's own).
     // With the rule gone (its namespace being deleted) no route to a subset can be served: the
     // routes are left as they are rather than pinned to a subset that does not exist.
-    if (w.kind === 'VirtualService' && !versions.has('DestinationRule') && isManagedBySluice(object)) {
-      const subsets = await checkSubsets(deps.kube, object);
-      if (subsets._tag === 'Unreadable') return { _tag: 'Error', error: subsets.error };
-      if (subsets._tag === 'SubsetsGone') return done(500);
-      if (subsets._tag === 'RuleGone') {
+    if (w.kind === 'VirtualService' && isManagedBySluice(object)) {
+      const targets = await checkTargets(deps.kube, { kind: 'VirtualService', object }, new Set(versions.has('DestinationRule') ? [writtenKey('DestinationRule', object.metadata.name)] : []));
+      if (targets._tag === 'Unreadable') return { _tag: 'Error', error: targets.error };
+      if (targets._tag === 'Missing') return done(500);
+      if (targets._tag === 'Gone') {
         deps.log.warn('routes not pinned: their DestinationRule is gone', { namespace, shift: name, virtualService: object.metadata.name });
         continue;
       }

@@ -22,6 +22,7 @@ import { Caches } from '../kube/caches';
 import { KubeError } from '../kube/errors';
 import { Kube } from '../kube/kube';
 import { HTTP_ROUTES, KubeObject, SERVICES } from '../kube/objects';
+import { checkTargets, writtenKey } from './targets';
 
 /** What a pass knows about a gatewayAPI shift's objects. */
 export interface GatewayView {
@@ -113,10 +114,22 @@ export type GatewayTrouble =
 
 type Applied = { readonly _tag: 'Done' } | { readonly _tag: 'Stale' } | { readonly _tag: 'Failed'; readonly error: KubeError };
 
-/** Apply gateway writes in order, stopping at the first failure. */
+/**
+ * Apply gateway writes in order, stopping at the first failure. Before an HTTPRoute write, the
+ * backend Services the plan did not write are read from the API server (targets.ts): one the
+ * cache still holds but the server does not is Stale (wait for the cache, plan again), never a
+ * route to it. A Service already gone when sluice deletes it is gone as planned; an HTTPRoute gone
+ * when sluice replaces it (its namespace being deleted) is Stale.
+ */
 export const applyGatewayWrites = async (kube: Kube, writes: readonly GatewayWrite[]): Promise<Applied> => {
+  const written = new Set<string>();
   for (const w of writes) {
     const ref = { resource: w.kind === 'HTTPRoute' ? HTTP_ROUTES : SERVICES, namespace: w.namespace, name: w.name };
+    if (w.kind === 'HTTPRoute') {
+      const targets = await checkTargets(kube, { kind: 'HTTPRoute', object: w.object as unknown as KubeObject }, written);
+      if (targets._tag === 'Unreadable') return { _tag: 'Failed', error: targets.error };
+      if (targets._tag !== 'Present') return { _tag: 'Stale' };
+    }
     const run = () => {
       switch (w.op) {
         case 'create':
@@ -134,7 +147,12 @@ export const applyGatewayWrites = async (kube: Kube, writes: readonly GatewayWri
     const task = run();
     if (task === undefined) continue; // a Kube that cannot delete leaves the Service
     const r = await task();
-    if (E.isLeft(r)) return r.left._tag === 'Conflict' ? { _tag: 'Stale' } : { _tag: 'Failed', error: r.left };
+    if (E.isLeft(r)) {
+      if (r.left._tag === 'NotFound' && w.op === 'delete') continue;
+      if (r.left._tag === 'Conflict' || (r.left._tag === 'NotFound' && w.kind === 'HTTPRoute')) return { _tag: 'Stale' };
+      return { _tag: 'Failed', error: r.left };
+    }
+    if (w.kind === 'Service' && w.op !== 'delete') written.add(writtenKey('Service', w.name));
   }
   return { _tag: 'Done' };
 };

@@ -28,7 +28,7 @@ import { ShiftStatus } from '../api/status';
 import { Command, Decision, DecisionEvent, GateSample, HookAnswer, Observations, Problem, RouteIntent, ScheduleView, ShiftInput, VersionPods } from '../core/types';
 import {
   adoptionProblem, canonicalJson, decodeDestinationRule, decodeVirtualService, ExistingDestinationRule, ExistingVirtualService,
-  isManagedBySluice, missingSubsets, owningShift, ownershipProblem, planWrites, render, RenderOptions, routeProblems, RoutesLike, sameJson, SubsetsLike, subsetName, Write, MANAGED_BY_LABEL,
+  isManagedBySluice, owningShift, ownershipProblem, planWrites, render, RenderOptions, routeProblems, sameJson, subsetName, Write, MANAGED_BY_LABEL,
 } from '../istio';
 import { ANNOTATION, clearCommandPatch } from '../kube/annotations';
 import { Caches } from '../kube/caches';
@@ -46,6 +46,7 @@ import { guardSpec } from './guardSpec';
 import { finalize, pinVersion, releaseRoutes } from './finalize';
 import { GatewayView, gatewayServingReady, httpRouteRoutingProblem, observeGateway, releaseGateway, writeGateway } from './gatewayRoutes';
 import { podsByVersion } from './observe';
+import { checkTargets, writtenKey } from './targets';
 
 /** One log line per decision: structured fields, the logger picks the format. */
 export interface ReconcileLog {
@@ -604,11 +605,11 @@ export const applyWrites = async (kube: Kube, writes: readonly Write[], current:
   const versions = new Map<string, string>();
   for (const w of writes) {
     const resource = w.kind === 'VirtualService' ? VIRTUAL_SERVICES : DESTINATION_RULES;
-    if (w.kind === 'VirtualService' && !versions.has('DestinationRule')) {
+    if (w.kind === 'VirtualService') {
       // The cache's rule may be gone: wait for it to catch up and plan again (a create comes first then).
-      const subsets = await checkSubsets(kube, w.object as unknown as KubeObject);
-      if (subsets._tag === 'Unreadable') return { _tag: 'Error', error: subsets.error };
-      if (subsets._tag !== 'Present') return done(CACHE_CATCH_UP_MS);
+      const targets = await checkTargets(kube, { kind: 'VirtualService', object: w.object as unknown as KubeObject }, new Set(versions.has('DestinationRule') ? [writtenKey('DestinationRule', w.name)] : []));
+      if (targets._tag === 'Unreadable') return { _tag: 'Error', error: targets.error };
+      if (targets._tag !== 'Present') return done(CACHE_CATCH_UP_MS);
     }
     const marks = adoptionMarks(w.kind === 'VirtualService' ? current.virtualService : current.destinationRule);
     const object = prepare(w.object as unknown as KubeObject, marks, versions.get(w.kind));
@@ -617,29 +618,6 @@ export const applyWrites = async (kube: Kube, writes: readonly Write[], current:
     if (r.right.metadata.resourceVersion) versions.set(w.kind, r.right.metadata.resourceVersion);
   }
   return done();
-};
-
-/** What the API server holds for the subsets a VirtualService write names. */
-export type SubsetCheck =
-  | { readonly _tag: 'Present' }
-  | { readonly _tag: 'RuleGone' }
-  | { readonly _tag: 'SubsetsGone'; readonly missing: readonly string[] }
-  | { readonly _tag: 'Unreadable'; readonly error: KubeError };
-
-/**
- * Read the DestinationRule named like `virtualService` from the API server and check that every
- * subset its routes name is in it. Plans are made from the cache, which can lag a deletion: a
- * namespace being deleted (the namespace controller may remove the DestinationRule before the
- * TrafficShift), or a person deleting the rule. Writing routes then would send traffic to a subset
- * that no longer exists (Envoy answers 503 NC). Needed before a VirtualService write the same plan
- * did not precede with its DestinationRule write.
- */
-export const checkSubsets = async (kube: Kube, virtualService: KubeObject): Promise<SubsetCheck> => {
-  const ref = { resource: DESTINATION_RULES, namespace: virtualService.metadata.namespace ?? '', name: virtualService.metadata.name };
-  const fresh = await kube.get(ref)();
-  if (E.isLeft(fresh)) return fresh.left._tag === 'NotFound' ? { _tag: 'RuleGone' } : { _tag: 'Unreadable', error: fresh.left };
-  const missing = missingSubsets(virtualService as RoutesLike, fresh.right as SubsetsLike);
-  return missing.length > 0 ? { _tag: 'SubsetsGone', missing } : { _tag: 'Present' };
 };
 
 /** A write's object without managedFields (the server keeps them), with adoption marks and the latest resourceVersion. */

@@ -55,7 +55,8 @@ const NEEDED_IN_EVERY_NAMESPACE: Grant[] = [
 /** With gatewayAPI.enabled (--gateway-api, src/daemon/gatewayRoutes.ts): the HTTPRoute and the per-version Services. */
 const NEEDED_FOR_GATEWAY_API: Grant[] = [
   ...grants(['list', 'watch', 'create', 'update'], ['gateway.networking.k8s.io/httproutes']),
-  ...grants(['create', 'patch', 'delete'], ['core/services']),
+  // get: the backend Services read from the API server before a route write (src/daemon/targets.ts)
+  ...grants(['get', 'create', 'patch', 'delete'], ['core/services']),
 ];
 /** Leader election (src/daemon/leader.ts): create the Lease once, then get and update that one Lease. */
 const neededInReleaseNamespace = (leaseName: string): Grant[] => [
@@ -126,7 +127,7 @@ const gatewayCallsIn = (ns: string, scope: readonly string[]): string[][] => {
   return [
     ['list', 'httproutes.gateway.networking.k8s.io', ...scope], ['watch', 'httproutes.gateway.networking.k8s.io', ...scope],
     ['create', 'httproutes.gateway.networking.k8s.io', ...w], ['update', 'httproutes.gateway.networking.k8s.io', ...w],
-    ['create', 'services', ...w], ['patch', 'services', ...w], ['delete', 'services', ...w],
+    ['get', 'services', ...w], ['create', 'services', ...w], ['patch', 'services', ...w], ['delete', 'services', ...w],
   ];
 };
 

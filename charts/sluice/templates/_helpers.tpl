@@ -61,13 +61,14 @@ or of one Role per namespace when .Values.watchNamespaces lists them.
 {{- if .Values.gatewayAPI.enabled }}
 # spec.routing: gatewayAPI (gatewayAPI.enabled): the HTTPRoute each shift owns (watched, created,
 # replaced; never deleted, like its VirtualService) and one Service per routed version (created,
-# merge-patched, deleted with a resourceVersion precondition once no route names it).
+# merge-patched, deleted with a resourceVersion precondition once no route names it; read from the
+# API server before a route write names it, as the cache may lag its deletion).
 - apiGroups: [gateway.networking.k8s.io]
   resources: [httproutes]
   verbs: [list, watch, create, update]
 - apiGroups: [""]
   resources: [services]
-  verbs: [create, patch, delete]
+  verbs: [get, create, patch, delete]
 {{- end }}
 {{- if .Values.hooks.readSecrets }}
 # The Secrets shifts name for webhook signing keys and chat URLs (hooks.readSecrets): get only.

@@ -132,4 +132,81 @@ describe('reconcile with spec.routing: gatewayAPI', () => {
     expect(w.mem.writes.filter((x) => x.kind !== 'TrafficShift' && x.kind !== 'Event')).toEqual([]);
     expect(statusOf(w).conditions.find((c: any) => c.type === 'Ready').message).toContain('changing the routing kind of a live shift is not supported');
   });
+
+  describe('a cache that has not yet seen a backend Service deleted (a hand delete, a namespace being deleted)', () => {
+    /** At the first step, 90/10, with the route written. */
+    const atFirstStep = async (): Promise<World> => {
+      const w = gatewayWorld(['v1', 'v2']);
+      await pass(w);
+      await pass(w);
+      setVersion(w, 'v2');
+      for (let i = 0; i < 4; i++) await pass(w);
+      expect(backends(w)).toEqual([['reviews-v1', 90], ['reviews-v2', 10]]);
+      return w;
+    };
+    /** `name` gone from the API server while the caches still return it. */
+    const deletedBehindCache = (w: World, name: string): void => {
+      const cached = w.mem.read(SERVICES, NS, name)!;
+      w.mem.store.delete(`${SERVICES.plural}/${NS}/${name}`);
+      const caches = w.mem.caches;
+      Object.assign(w.deps, {
+        caches: { ...caches, service: (ns: string, n: string) => (n === name ? cached : caches.service(ns, n)), services: (ns: string) => [...caches.services!(ns), cached] },
+      });
+    };
+    const cacheCaughtUp = (w: World) => Object.assign(w.deps, { caches: w.mem.caches });
+    const routeWrites = (w: World) => w.mem.writes.filter((x) => x.kind === 'HTTPRoute');
+
+    it('writes no HTTPRoute naming the missing Service, and routes once the cache has caught up', async () => {
+      const w = await atFirstStep();
+      deletedBehindCache(w, 'reviews-v1');
+      w.mem.writes.length = 0;
+      for (const at of [10_000, 20_000]) {
+        w.gate = { _tag: 'Measured', version: 'v2', at: w.mem.now() + at, windowMs: 10_000, requests: 100, errors: 40 };
+        await pass(w, 10_000);
+      }
+      // The fallback is decided and durable in status; the route waits for a backend to route to.
+      expect(statusOf(w).phase).toBe('RolledBack');
+      expect(routeWrites(w)).toEqual([]);
+      expect(backends(w)).toEqual([['reviews-v1', 90], ['reviews-v2', 10]]);
+      cacheCaughtUp(w);
+      await pass(w);
+      expect(routingWrites(w)).toEqual(['create Service reviews-v1']);
+      await pass(w);
+      expect(routingWrites(w)).toEqual(['create Service reviews-v1', 'replace HTTPRoute reviews']);
+      expect(backends(w)).toEqual([['reviews-v1', 100], ['reviews-v2', 0]]);
+    });
+
+    it('does not pin a deleted shift\'s route to a Service that is gone, and lets the shift go once the cache has caught up', async () => {
+      const w = await atFirstStep();
+      deletedBehindCache(w, 'reviews-v1');
+      w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, metadata: { ...o.metadata, deletionTimestamp: new Date(w.mem.now()).toISOString() } }));
+      w.mem.writes.length = 0;
+      await pass(w);
+      expect(routingWrites(w)).toEqual([]);
+      expect(w.mem.read(TRAFFIC_SHIFTS, NS, 'reviews')).toBeDefined();
+      // The cache sees reviews-v1 gone: nothing to pin to, the route is left as the person left it.
+      cacheCaughtUp(w);
+      await pass(w);
+      expect(routeWrites(w)).toEqual([]);
+      expect(w.mem.read(TRAFFIC_SHIFTS, NS, 'reviews')).toBeUndefined();
+    });
+
+    it('lets a deleted shift go when its namespace took the route first', async () => {
+      const w = await atFirstStep();
+      // The namespace controller has deleted the HTTPRoute and reviews-v2, not yet reviews-v1.
+      deletedBehindCache(w, 'reviews-v2');
+      const route = w.mem.read(HTTP_ROUTES, NS, 'reviews')!;
+      w.mem.store.delete(`${HTTP_ROUTES.plural}/${NS}/reviews`);
+      Object.assign(w.deps, { caches: { ...w.deps.caches, httpRoute: () => route } });
+      w.mem.edit(TRAFFIC_SHIFTS, NS, 'reviews', (o) => ({ ...o, metadata: { ...o.metadata, deletionTimestamp: new Date(w.mem.now()).toISOString() } }));
+      w.mem.writes.length = 0;
+      // The pin to reviews-v1 meets no route: wait for the cache, no error to back off from.
+      await pass(w);
+      expect(routingWrites(w)).toEqual([]);
+      cacheCaughtUp(w);
+      await pass(w);
+      expect(routingWrites(w)).toEqual(['delete Service reviews-v1']);
+      expect(w.mem.read(TRAFFIC_SHIFTS, NS, 'reviews')).toBeUndefined();
+    });
+  });
 });
