@@ -42,6 +42,8 @@ export interface Ctx {
   readonly view: LiveView;
   readonly readStatus: () => Promise<ShiftStatus | undefined>;
   readonly ledger: () => Promise<LedgerJson>;
+  /** Requests per stream and version since the simulator started (GET /received). */
+  readonly received: () => Promise<Record<string, Record<string, number>>>;
   readonly setProfile: (version: string, errorFraction: number) => Promise<void>;
 }
 
@@ -71,6 +73,11 @@ export const makeCtx = async (args: Args, view: LiveView): Promise<Ctx> => {
       const res = await fetch(`${args.meshUrl}/ledger`);
       if (!res.ok) throw new Error(`mesh simulator GET /ledger: HTTP ${res.status}`);
       return (await res.json()) as LedgerJson;
+    },
+    received: async () => {
+      const res = await fetch(`${args.meshUrl}/received`);
+      if (!res.ok) throw new Error(`mesh simulator GET /received: HTTP ${res.status}`);
+      return (await res.json()) as Record<string, Record<string, number>>;
     },
     setProfile: async (version, errorFraction) => {
       const res = await fetch(`${args.meshUrl}/profiles`, {

@@ -1,5 +1,5 @@
 /**
- * The demo driver: plays the three stories against a running control plane, Prometheus, mesh
+ * The demo driver: plays the four stories against a running control plane, Prometheus, mesh
  * simulator and `sluice run` (scripts/demo.sh starts them), narrates each with a live view, then
  * writes a chart per story and a summary table. Exits 0 only if every story ended as described.
  *
@@ -20,8 +20,8 @@ import { applyObjects, kubectl, makeCtx, shellQuote, type Args, type Ctx } from 
 import { firstFailureMs, ratePoints, totalsBetween } from './ledger';
 import { Recorder } from './recorder';
 import {
-  blueGreenPatch, canaryShift, durationSeconds, ended, fallbackWriteMs, isTerminal, judgeBlueGreenAbort, judgeFallback,
-  judgePromoted, MAX_ERROR_RATE, meshSimConfig, PREVIEW_HEADER, resultOf, timingsFor, V3_ERROR_FRACTION, viewStateOf,
+  abTestPatch, BETA_COOKIE, BETA_STREAM, blueGreenPatch, canaryShift, durationSeconds, ended, fallbackWriteMs, isTerminal, judgeBlueGreenAbort, judgeFallback,
+  judgeAbTest, judgePromoted, MAX_ERROR_RATE, meshSimConfig, PREVIEW_HEADER, receivedBetween, resultOf, timingsFor, V3_ERROR_FRACTION, viewStateOf,
   weightOf, writeMs, type StoryObservation,
 } from './stories';
 import { renderSummary, type StoryResult } from './summary';
@@ -60,7 +60,7 @@ const watch = async (ctx: Ctx, rec: Recorder, done: (s: ShiftStatus) => boolean 
     const s = await ctx.readStatus();
     const now = Date.now();
     rec.record(s, now);
-    ctx.view.update(viewStateOf(rec.title, rec.last, rec.stepCount, rec.at(now)));
+    ctx.view.update(viewStateOf(rec.title, rec.last, rec.stepCount, rec.at(now), rec.mode));
     if (s !== undefined && (await done(s))) return true;
     if (now > until) return false;
     await sleep(500);
@@ -131,7 +131,7 @@ const setUp = async (ctx: Ctx): Promise<void> => {
 /** Story 1: a healthy canary goes through every step. */
 const storyCanary = async (ctx: Ctx, stable: string, candidate: string): Promise<Played> => {
   const name = `1 canary ${stable} → ${candidate}`;
-  const title = `Story 1/3 · canary ${stable} → ${candidate} (healthy)`;
+  const title = `Story 1/4 · canary ${stable} → ${candidate} (healthy)`;
   say(ctx, `\n━━ ${title}`);
   say(ctx, `  ${stable} serves ${svcKey(ctx)}; the mesh simulator sends it ${ctx.t.rps} requests/s. We deploy ${candidate} and ask for it.`);
   await deployVersion(ctx, candidate);
@@ -163,7 +163,7 @@ const storyCanary = async (ctx: Ctx, stable: string, candidate: string): Promise
 /** Story 2: a candidate that fails 20 % of requests is sent back to 0 % without anyone's help. */
 const storyFallback = async (ctx: Ctx, stable: string, candidate: string): Promise<Played> => {
   const name = `2 canary ${stable} → ${candidate}`;
-  const title = `Story 2/3 · canary ${stable} → ${candidate} (${candidate} fails ${pct(V3_ERROR_FRACTION)} of requests)`;
+  const title = `Story 2/4 · canary ${stable} → ${candidate} (${candidate} fails ${pct(V3_ERROR_FRACTION)} of requests)`;
   say(ctx, `\n━━ ${title}`);
   say(ctx, `  ${candidate} has a bug: the mesh simulator answers ${pct(V3_ERROR_FRACTION)} of its requests with 500.`);
   const profile = JSON.stringify({ namespace: ctx.app.namespace, service: ctx.app.service, version: candidate, errorFraction: V3_ERROR_FRACTION });
@@ -203,7 +203,7 @@ const storyFallback = async (ctx: Ctx, stable: string, candidate: string): Promi
 /** Story 3: blue-green with a preview, the 0/100 switch, and an SRE abort inside the rollback window. */
 const storyBlueGreen = async (ctx: Ctx, stable: string, candidate: string): Promise<Played> => {
   const name = `3 blue-green ${stable} → ${candidate}`;
-  const title = `Story 3/3 · blue-green ${stable} → ${candidate}, aborted by an SRE`;
+  const title = `Story 3/4 · blue-green ${stable} → ${candidate}, aborted by an SRE`;
   const key = svcKey(ctx);
   say(ctx, `\n━━ ${title}`);
   say(ctx, `  ${candidate} is deployed beside ${stable}. Before any user sees it, only requests with header ${PREVIEW_HEADER}: true reach it (the simulator sends ${ctx.t.previewRps}/s).`);
@@ -275,6 +275,53 @@ const storyBlueGreen = async (ctx: Ctx, stable: string, candidate: string): Prom
   };
 };
 
+/** Story 4: an A/B test: only users with the beta cookie reach the candidate while the gate judges it on their traffic, then everyone gets it. */
+const storyAbTest = async (ctx: Ctx, stable: string, candidate: string): Promise<Played> => {
+  const name = `4 A/B test ${stable} → ${candidate}`;
+  const title = `Story 4/4 · A/B test ${stable} → ${candidate} for users with cookie ${BETA_COOKIE}`;
+  const key = svcKey(ctx);
+  const betaKey = `${key}#${BETA_STREAM}`;
+  say(ctx, `\n━━ ${title}`);
+  say(ctx, `  Some users carry the cookie ${BETA_COOKIE} (the simulator sends ${ctx.t.betaRps} of their requests/s beside ${ctx.t.rps}/s from everyone else).`);
+  say(ctx, `  sluice sends only them to ${candidate}, judges ${candidate} on their traffic for ${ctx.t.abIterations} gate intervals of ${ctx.t.analysisInterval}, then promotes it to everyone.`);
+  await deployVersion(ctx, candidate);
+  const before = await ctx.received();
+  const startMs = await patchShift(ctx, abTestPatch(ctx.t, candidate));
+  const rec = new Recorder(title, startMs, undefined, { stable, candidate }, 'A/B test');
+  rec.mark(`spec.version: ${candidate}`, startMs);
+
+  // The per-stream counts while the A/B test runs: status is written before routes (ADR 0005), so a
+  // reading taken after a status still in the test cannot yet include the promotion's routes.
+  let during = before;
+  const testing = (s: ShiftStatus): boolean => s.candidateVersion === candidate && s.phase === 'Progressing';
+  const ok = await watch(ctx, rec, async (s) => {
+    if (testing(s)) during = await ctx.received();
+    return ended(candidate)(s);
+  }, ctx.t.storyTimeoutS);
+  const endMs = Date.now();
+  ctx.view.done();
+  const audiences = { beta: receivedBetween(before, during, betaKey), others: receivedBetween(before, during, key) };
+  const promotedMs = writeMs(rec.last, startMs, (w) => w.stable === 100 && rec.last?.stableVersion === candidate);
+  if (promotedMs !== undefined) rec.mark(`${candidate} promoted to everyone`, promotedMs);
+  const totals = totalsBetween(await ctx.ledger(), key, candidate, startMs);
+  const o: StoryObservation = { final: rec.last, maxCandidateWeight: rec.maxCandidate, candidate: totals, audiences, timedOut: !ok };
+  const reasons = judgeAbTest(o, candidate);
+  const share = (r: Record<string, number>): string => Object.entries(r).map(([v, n]) => `${n} by ${v}`).join(', ') || 'none';
+  say(ctx, `  During the test the beta users' requests were answered ${share(audiences.beta)}; everyone else's ${share(audiences.others)}.`);
+  say(ctx, reasons.length === 0
+    ? `  ✔ ${candidate} passed the A/B test on the beta users' traffic and is now stable at 100 % (${rec.at(endMs).toFixed(1)} s).`
+    : `  ✘ ${reasons.join('; ')}`);
+  finishChart(rec, endMs);
+  return {
+    result: resultOf(name, o, reasons, { durationS: rec.at(endMs) }),
+    chart: {
+      title, subtitle: `${o.final?.phase ?? 'no status'}: during the test ${audiences.beta[candidate] ?? 0} beta requests and ${audiences.others[candidate] ?? 0} others reached ${candidate}`,
+      stableLabel: stable, candidateLabel: candidate, threshold: MAX_ERROR_RATE, weights: rec.weights,
+      errorRates: await candidateRates(ctx, rec, candidate, endMs), markers: rec.markers,
+    },
+  };
+};
+
 const hasCommand = (cmd: string): Promise<boolean> =>
   new Promise((resolve) => execFile('sh', ['-c', `command -v ${cmd}`], (err) => resolve(!err)));
 
@@ -318,6 +365,7 @@ const main = async (): Promise<number> => {
     { name: `1 canary ${base} → v2`, play: () => storyCanary(ctx, base, 'v2') },
     { name: '2 canary v2 → v3', play: () => storyFallback(ctx, 'v2', 'v3') },
     { name: '3 blue-green v2 → v4', play: () => storyBlueGreen(ctx, 'v2', 'v4') },
+    { name: '4 A/B test v2 → v5', play: () => storyAbTest(ctx, 'v2', 'v5') },
   ];
   const results: StoryResult[] = [];
   const charts: string[] = [];
@@ -356,7 +404,7 @@ const main = async (): Promise<number> => {
     say(ctx, `✘ ${failed.length} of ${results.length} stories did not end as described: ${failed.map((r) => `story ${r.story}: ${r.reasons.join('; ')}`).join(' | ')}`);
     return 1;
   }
-  say(ctx, '✔ all three stories ended as described.');
+  say(ctx, `✔ all ${results.length} stories ended as described.`);
   return 0;
 };
 

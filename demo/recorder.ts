@@ -24,6 +24,8 @@ export class Recorder {
     readonly startMs: number,
     readonly stepCount: number | undefined,
     readonly versions: { readonly stable: string; readonly candidate: string },
+    /** The strategy's name in the view when it has no steps (default blue-green). */
+    readonly mode?: string,
   ) {}
 
   at(ms: number): number {

@@ -1,5 +1,5 @@
 /**
- * The three stories the demo plays, as data: the TrafficShift each one writes, the timings of the
+ * The four stories the demo plays, as data: the TrafficShift each one writes, the timings of the
  * quick and the full run, and what "ended as described" means for each. Pure; demo/main.ts
  * performs them.
  */
@@ -15,6 +15,12 @@ export interface App {
 
 /** Header that marks the mesh simulator's preview stream; the blue-green previewMatch selects it (as in istio/samples/blue-green.yaml). */
 export const PREVIEW_HEADER = 'x-preview';
+
+/** The cookie of the beta users in story 4; the A/B test matches it by a regex on the Cookie header, as Istio matches cookies. */
+export const BETA_COOKIE = 'user=beta';
+
+/** The simulator's stream of beta users (its id is `<namespace>/<service>#beta`). */
+export const BETA_STREAM = 'beta';
 
 /** The error fraction of v3 in story 2. */
 export const V3_ERROR_FRACTION = 0.2;
@@ -41,6 +47,10 @@ export interface Timings {
   readonly rollbackWindow: string;
   /** Seconds after the blue-green switch at which the SRE aborts (well inside the rollback window). */
   readonly abortAfterS: number;
+  /** Requests per second of the beta users (story 4), enough for minRequests in one gate window. */
+  readonly betaRps: number;
+  /** Gate intervals the A/B test of story 4 runs before promotion. */
+  readonly abIterations: number;
   readonly progressDeadline: string;
   /** Longest a story may take before the demo gives up on it. */
   readonly storyTimeoutS: number;
@@ -48,7 +58,8 @@ export interface Timings {
 
 /**
  * `--quick`: a few minutes in all, for tests. 60 requests/s put enough requests on a 10 % candidate
- * for a verdict in one 6 s window (minRequests 20); the 4/s preview stream does the same for blue-green. The full run gives each step time to be watched.
+ * for a verdict in one 6 s window (minRequests 20); the 4/s preview stream does the same for blue-green,
+ * and the 8/s beta users (48 per window) for the A/B test. The full run gives each step time to be watched.
  * scripts/demo.sh sets the matching Prometheus scrape interval (2s quick, 5s full).
  */
 export const timingsFor = (quick: boolean): Timings =>
@@ -56,12 +67,12 @@ export const timingsFor = (quick: boolean): Timings =>
     ? {
         rps: 60, previewRps: 4, steps: [10, 30, 60], stepInterval: '10s', analysisInterval: '6s',
         minRequests: 20, failureThreshold: 2, previewDuration: '10s', rollbackWindow: '3m', abortAfterS: 8,
-        progressDeadline: '2m', storyTimeoutS: 180,
+        betaRps: 8, abIterations: 2, progressDeadline: '2m', storyTimeoutS: 180,
       }
     : {
         rps: 60, previewRps: 4, steps: [10, 25, 50, 75], stepInterval: '30s', analysisInterval: '15s',
         minRequests: 20, failureThreshold: 2, previewDuration: '30s', rollbackWindow: '10m', abortAfterS: 30,
-        progressDeadline: '5m', storyTimeoutS: 600,
+        betaRps: 8, abIterations: 4, progressDeadline: '5m', storyTimeoutS: 600,
       };
 
 /** The threshold gate, named: the stories narrate "failureThreshold checks in a row" (sequential is the default). */
@@ -102,6 +113,22 @@ export const blueGreenPatch = (t: Timings, version: string) => ({
   },
 });
 
+/**
+ * The cookie match of story 4: `user=beta` anywhere among the request's cookies (as
+ * istio/samples/ab-test.yaml). A Cookie header separates cookies with "; " (RFC 6265 §4.2.1), so
+ * the regex allows the space: the pattern often copied for Istio, `^(.*?;)?(user=beta)(;.*)?$`,
+ * misses the cookie unless it comes first.
+ */
+export const betaMatch = { headers: { cookie: { regex: `^(.*?;\\s*)?(${BETA_COOKIE})(;.*)?$` } } };
+
+/** Merge patch for story 4: an A/B test of `version` for the beta users, `abIterations` gate intervals long. */
+export const abTestPatch = (t: Timings, version: string) => ({
+  spec: {
+    version,
+    strategy: { canary: null, blueGreen: null, abTest: { match: [betaMatch], iterations: t.abIterations } },
+  },
+});
+
 /** The mesh simulator's configuration for the demo; it registers with Prometheus through $SLUICE_PROM_TARGETS_DIR. */
 export const meshSimConfig = (app: App, t: Timings, opts: { port: number; ledgerPath: string }) => ({
   port: opts.port,
@@ -112,6 +139,7 @@ export const meshSimConfig = (app: App, t: Timings, opts: { port: number; ledger
     service: app.service,
     rps: t.rps,
     preview: { headers: { [PREVIEW_HEADER]: 'true' }, rps: t.previewRps },
+    streams: [{ name: BETA_STREAM, rps: t.betaRps, headers: { cookie: `theme=dark; ${BETA_COOKIE}` } }],
   }],
 });
 
@@ -141,13 +169,14 @@ export const ended = (candidate: string) => (s: ShiftStatus): boolean =>
   (s.phase === 'Promoted' && s.stableVersion === candidate) || ((s.phase === 'RolledBack' || s.phase === 'Failed') && s.candidateVersion === candidate);
 
 /** The live view's state from a TrafficShift status; a gate reading of another version than the candidate is not shown. */
-export const viewStateOf = (title: string, status: ShiftStatus | undefined, stepCount: number | undefined, elapsedS: number): ViewState => {
+export const viewStateOf = (title: string, status: ShiftStatus | undefined, stepCount: number | undefined, elapsedS: number, mode?: string): ViewState => {
   const last = status?.history?.[status.history.length - 1];
   const g = status?.lastGate;
   return {
     title,
     elapsedS,
     ...(stepCount !== undefined ? { stepCount } : {}),
+    ...(mode !== undefined ? { mode } : {}),
     phase: status?.phase,
     stableVersion: status?.stableVersion,
     candidateVersion: status?.candidateVersion,
@@ -170,6 +199,8 @@ export interface StoryObservation {
   readonly previewAnswered?: number;
   /** Story 3: whether the abort command succeeded. */
   readonly abortApplied?: boolean;
+  /** Story 4: requests per version each audience got while the A/B test ran (from the simulator's per-stream counts). */
+  readonly audiences?: { readonly beta: Readonly<Record<string, number>>; readonly others: Readonly<Record<string, number>> };
   /** Whether the story stopped because it ran out of time. */
   readonly timedOut: boolean;
 }
@@ -206,6 +237,22 @@ export const judgeBlueGreenAbort = (o: StoryObservation, stable: string, candida
   ...phaseIs(o, 'RolledBack'),
   ...stableAt100(o, stable),
 ];
+
+/** Story 4: during the A/B test only the beta users reached the candidate; then it was promoted to everyone. */
+export const judgeAbTest = (o: StoryObservation, candidate: string): string[] => [
+  ...((o.audiences?.beta[candidate] ?? 0) > 0 ? [] : [`no beta user's request was answered by ${candidate} during the A/B test`]),
+  ...((o.audiences?.others[candidate] ?? 0) === 0 ? [] : [`${o.audiences?.others[candidate]} requests of users without the cookie were answered by ${candidate} during the A/B test`]),
+  ...phaseIs(o, 'Promoted'),
+  ...stableAt100(o, candidate),
+];
+
+/** Requests per version `stream` got between two readings of the simulator's per-stream counts. */
+export const receivedBetween = (
+  before: Readonly<Record<string, Readonly<Record<string, number>>>>,
+  after: Readonly<Record<string, Readonly<Record<string, number>>>>,
+  stream: string,
+): Record<string, number> =>
+  Object.fromEntries(Object.entries(after[stream] ?? {}).map(([version, n]) => [version, n - (before[stream]?.[version] ?? 0)]).filter(([, n]) => (n as number) > 0));
 
 /** A story's summary row. */
 export const resultOf = (

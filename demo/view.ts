@@ -15,8 +15,10 @@ export interface ViewState {
   readonly weights?: { readonly stable: number; readonly candidate: number };
   /** 0-based canary step index; -1 or absent before the first step. */
   readonly step?: number;
-  /** Number of canary steps; absent for blue-green. */
+  /** Number of canary steps; absent for blue-green and A/B tests. */
   readonly stepCount?: number;
+  /** The strategy's name shown when it has no steps. Default `blue-green`. */
+  readonly mode?: string;
   /** The latest gate check. */
   readonly gate?: {
     readonly result: string;
@@ -61,7 +63,7 @@ export const candidateCells = (candidate: number, width: number): number => {
 const paint = (on: boolean, code: string, s: string): string => (on ? `${code}${s}${ANSI.reset}` : s);
 
 const stepText = (s: ViewState): string => {
-  if (s.stepCount === undefined) return 'blue-green';
+  if (s.stepCount === undefined) return s.mode ?? 'blue-green';
   const step = s.step ?? -1;
   return step < 0 ? `step -/${s.stepCount}` : `step ${step + 1}/${s.stepCount}`;
 };

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo as a test (scripts/test.sh runs it): `scripts/demo.sh --quick` must exit 0, and its
-# summary must show the three stories ended as described, with a chart for each.
+# summary must show the four stories ended as described, with a chart for each.
 # Prints the demo's output to results/test/demo/demo.log and its last lines on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +29,8 @@ summary=$out/summary.md
 grep -Eq '^\| 1 canary v1 → v2 +\| Promoted +\|.*\| ok +\|$' "$summary" || fail "story 1 is not 'Promoted ... ok' in $summary"
 grep -Eq '^\| 2 canary v2 → v3 +\| RolledBack +\| [0-9.]+ s +\| [1-9][0-9]* / [0-9]+ .*\| ok +\|$' "$summary" || fail "story 2 is not 'RolledBack' with failed requests > 0 in $summary"
 grep -Eq '^\| 3 blue-green v2 → v4 +\| RolledBack +\|.*\| ok +\|$' "$summary" || fail "story 3 is not 'RolledBack ... ok' in $summary"
-for n in 1 2 3; do
+grep -Eq '^\| 4 A/B test v2 → v5 +\| Promoted +\|.*\| ok +\|$' "$summary" || fail "story 4 is not 'Promoted ... ok' in $summary"
+for n in 1 2 3 4; do
   [ -s "$out/story-$n.svg" ] || fail "no chart $out/story-$n.svg"
   if command -v rsvg-convert >/dev/null 2>&1; then [ -s "$out/story-$n.png" ] || fail "no chart $out/story-$n.png"; fi
 done

@@ -1,6 +1,6 @@
 /**
- * The loopback HTTP endpoint: GET /metrics (Prometheus), GET /ledger (ground truth JSON),
- * GET /healthz, POST /profiles (a ProfileChange as JSON, effective at once).
+ * The loopback HTTP endpoint: GET /metrics (Prometheus), GET /ledger (ground truth JSON), GET /received
+ * (requests per stream and version), GET /healthz, POST /profiles (a ProfileChange as JSON, effective at once).
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,8 @@ import type { ProfileChange } from './profiles';
 export interface ControlHandlers {
   readonly metrics: () => Promise<{ readonly contentType: string; readonly body: string }>;
   readonly ledger: () => unknown;
+  /** Who got which version: requests per stream and version since the start (MeshSim.received). */
+  readonly received: () => unknown;
   readonly setProfile: (change: ProfileChange) => unknown;
 }
 
@@ -55,12 +57,14 @@ const handle = async (req: http.IncomingMessage, res: http.ServerResponse, h: Co
     }
     case 'GET /ledger':
       return sendJson(res, 200, h.ledger());
+    case 'GET /received':
+      return sendJson(res, 200, h.received());
     case 'GET /healthz':
       return send(res, 200, 'text/plain', 'ok\n');
     case 'POST /profiles':
       return postProfile(req, res, h);
     default:
-      return sendJson(res, 404, { errors: [`no such endpoint: ${route} (try GET /metrics, GET /ledger, GET /healthz, POST /profiles)`] });
+      return sendJson(res, 404, { errors: [`no such endpoint: ${route} (try GET /metrics, GET /ledger, GET /received, GET /healthz, POST /profiles)`] });
   }
 };
 

@@ -189,9 +189,11 @@ export const startMeshSim = async (input: unknown, options: MeshSimOptions = {})
     await writeAtomically(config.ledgerPath, `${JSON.stringify(ledger.toJSON())}\n`);
   };
 
+  const receivedJson = () => Object.fromEntries([...received].map(([stream, versions]) => [stream, Object.fromEntries(versions)]));
   const handlers = {
     metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     ledger: () => ledger.toJSON(),
+    received: receivedJson,
     setProfile: (change: ProfileChange) => {
       if (state !== undefined) state = setProfile(state, change);
       return change;
@@ -228,7 +230,7 @@ export const startMeshSim = async (input: unknown, options: MeshSimOptions = {})
     },
     ledger: () => ledger.toJSON(),
     sent: () => Object.fromEntries(sent),
-    received: () => Object.fromEntries([...received].map(([stream, versions]) => [stream, Object.fromEntries(versions)])),
+    received: receivedJson,
     users: (stream) => {
       const now = state?.lastTickMs ?? Date.now();
       const path = pathOf(setup.streams.find((x) => x.id === stream)?.request.uri ?? '/');

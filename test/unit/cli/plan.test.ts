@@ -67,7 +67,7 @@ describe('sluice plan on the samples', () => {
     expect(plan(['-f', sample('ab-test.yaml')]).stdout).toBe(
       [
         'shop/reviews: A/B test of Service reviews to version v2',
-        '  a/b test:  requests matching any of [{"headers":{"cookie":{"regex":"^(.*?;)?(beta=1)(;.*)?$"}}},{"sourceLabels":{"app":"web-beta"}}] reach v2 for 10 gate intervals (≥ 5m), the last check passing; all other traffic stays on stable',
+        '  a/b test:  requests matching any of [{"headers":{"cookie":{"regex":"^(.*?;\\\\s*)?(beta=1)(;.*)?$"}}},{"sourceLabels":{"app":"web-beta"}}] reach v2 for 10 gate intervals (≥ 5m), the last check passing; all other traffic stays on stable',
         '  weights:   100 % at promotion',
         '  gate:      the A/B test judges every request since it began, read every 30s, against ≤ 2 % 5xx: falls back at 1 : 100, passes at 9.9 : 1 with ≥ 10 requests' +
           ' (a candidate within the limit falls back in at most 1 % of shifts); fewer than 10 requests hold up to progressDeadline 10m',

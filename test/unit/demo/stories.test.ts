@@ -1,7 +1,8 @@
 import type { ShiftStatus } from '../../../src/api/status';
 import { decodeConfig } from '../../mesh-sim/config';
 import {
-  blueGreenPatch, canaryShift, durationSeconds, ended, fallbackWriteMs, judgeBlueGreenAbort, judgeFallback, judgePromoted, meshSimConfig, weightOf, writeMs,
+  abTestPatch, BETA_COOKIE, betaMatch, blueGreenPatch, canaryShift, durationSeconds, ended, fallbackWriteMs, judgeAbTest, judgeBlueGreenAbort, judgeFallback, judgePromoted, meshSimConfig,
+  receivedBetween, weightOf, writeMs,
   StoryObservation, timingsFor, viewStateOf,
 } from '../../../demo/stories';
 
@@ -34,6 +35,29 @@ describe('story manifests', () => {
       expect(t.abortAfterS * 3).toBeLessThan(durationSeconds(t.rollbackWindow));
       expect(t.previewRps * durationSeconds(t.analysisInterval)).toBeGreaterThanOrEqual(t.minRequests);
     }
+  });
+
+  it('starts story 4 as an A/B test for the beta cookie in one merge patch that removes the other strategies', () => {
+    expect(abTestPatch(timingsFor(true), 'v5')).toEqual({
+      spec: { version: 'v5', strategy: { canary: null, blueGreen: null, abTest: { match: [{ headers: { cookie: { regex: '^(.*?;\\s*)?(user=beta)(;.*)?$' } } }], iterations: 2 } } },
+    });
+  });
+
+  it('gives the beta users enough requests for a verdict in every A/B gate window, in both modes', () => {
+    for (const q of [true, false]) {
+      const t = timingsFor(q);
+      expect(t.betaRps * durationSeconds(t.analysisInterval)).toBeGreaterThanOrEqual(t.minRequests);
+      expect(t.abIterations).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('matches the beta cookie among other cookies, and not a look-alike (the regex Istio runs on the Cookie header)', () => {
+    const re = new RegExp(betaMatch.headers.cookie.regex);
+    expect(re.test(BETA_COOKIE)).toBe(true);
+    expect(re.test(`theme=dark; ${BETA_COOKIE}`)).toBe(true);
+    expect(re.test(`${BETA_COOKIE}; theme=dark`)).toBe(true);
+    expect(re.test('user=betamax')).toBe(false);
+    expect(re.test('xuser=beta')).toBe(false);
   });
 
   it('reads durations', () => {
@@ -73,6 +97,33 @@ describe('judging the stories', () => {
   });
 });
 
+describe('story 4: who got the candidate during the A/B test', () => {
+  const promoted = { phase: 'Promoted' as const, stableVersion: 'v5', weights: { stable: 100, candidate: 0 } };
+  it('passes when only beta users reached the candidate during the test and it was then promoted', () => {
+    expect(judgeAbTest(obs(promoted, { audiences: { beta: { v5: 90, v2: 3 }, others: { v2: 700 } } }), 'v5')).toEqual([]);
+  });
+
+  it('fails when everyone else reached the candidate during the test, or the beta users never did', () => {
+    expect(judgeAbTest(obs(promoted, { audiences: { beta: { v5: 90 }, others: { v2: 690, v5: 10 } } }), 'v5')).toEqual([
+      '10 requests of users without the cookie were answered by v5 during the A/B test',
+    ]);
+    expect(judgeAbTest(obs({ phase: 'RolledBack', stableVersion: 'v2', weights: { stable: 100, candidate: 0 } }, { audiences: { beta: { v2: 90 }, others: { v2: 700 } } }), 'v5')).toEqual([
+      "no beta user's request was answered by v5 during the A/B test",
+      'phase is RolledBack, expected Promoted',
+      'stable version is v2, expected v5',
+    ]);
+    expect(judgeAbTest(obs(promoted), 'v5')).toEqual(["no beta user's request was answered by v5 during the A/B test"]);
+  });
+
+  it('counts requests per version between two readings of the per-stream counts', () => {
+    const before = { 'shop/reviews': { v2: 100 }, 'shop/reviews#beta': { v2: 10 } };
+    const after = { 'shop/reviews': { v2: 160, v5: 0 }, 'shop/reviews#beta': { v2: 12, v5: 30 } };
+    expect(receivedBetween(before, after, 'shop/reviews#beta')).toEqual({ v2: 2, v5: 30 });
+    expect(receivedBetween(before, after, 'shop/reviews')).toEqual({ v2: 60 });
+    expect(receivedBetween(before, after, 'shop/reviews#none')).toEqual({});
+  });
+});
+
 describe('reading the status', () => {
   const history = (entries: [string, number][]) => ({
     history: entries.map(([time, candidate]) => ({ time, event: 'E', message: 'm', weights: { stable: 100 - candidate, candidate } })),
@@ -100,10 +151,14 @@ describe('reading the status', () => {
 });
 
 describe('mesh simulator config', () => {
-  it('sends the main stream and a preview stream carrying the header the blue-green story matches', () => {
+  it('sends the main stream, a preview stream carrying the header the blue-green story matches, and beta users carrying the A/B cookie', () => {
     const c = meshSimConfig(app, timingsFor(true), { port: 0, ledgerPath: '/tmp/l.json' });
     expect(decodeConfig(c).ok).toBe(true);
-    expect(c.services).toEqual([{ namespace: 'shop', service: 'reviews', rps: 60, preview: { headers: { 'x-preview': 'true' }, rps: 4 } }]);
+    expect(c.services).toEqual([{
+      namespace: 'shop', service: 'reviews', rps: 60, preview: { headers: { 'x-preview': 'true' }, rps: 4 },
+      streams: [{ name: 'beta', rps: 8, headers: { cookie: 'theme=dark; user=beta' } }],
+    }]);
+    expect(new RegExp(betaMatch.headers.cookie.regex).test(c.services[0]!.streams[0]!.headers.cookie)).toBe(true);
   });
 });
 

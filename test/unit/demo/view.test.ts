@@ -43,6 +43,10 @@ describe('renderFrame', () => {
     expect(lines[3]).toBe('  errors     - no gate check yet');
   });
 
+  it('names another strategy without steps by its mode', () => {
+    expect(renderFrame({ title: 't', elapsedS: 0, mode: 'A/B test' })[1]).toBe('  phase waiting for status  A/B test    elapsed 0:00');
+  });
+
   it('shows a gate without a rate (no data) by its result', () => {
     const lines = renderFrame(state({ gate: { result: 'NoData', threshold: 0.01, window: '6s' } }));
     expect(lines[3]).toBe('  errors    v2 gate NoData (threshold 1.0 %, window 6s)');
