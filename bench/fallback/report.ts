@@ -142,11 +142,12 @@ const panel = (title: string, unit: string, bars: readonly Bar[], x0: number, y0
   const groups = [...new Set(bars.map((b) => b.group))];
   const tools = toolOrder(bars.map((b) => b.tool));
   const max = Math.max(1, ...bars.map((b) => b.value ?? 0));
-  const plotH = h - 70;
+  // Room above the tallest bar for its value label, below the title.
+  const plotH = h - 84;
   const gw = w / Math.max(1, groups.length);
   const bw = Math.min(28, (gw - 10) / tools.length);
   const out: string[] = [`<text x="${x0}" y="${y0 + 14}" font-size="14" font-weight="bold">${esc(title)}</text>`];
-  const base = y0 + 24 + plotH;
+  const base = y0 + 38 + plotH;
   out.push(`<line x1="${x0}" y1="${base}" x2="${x0 + w}" y2="${base}" stroke="#333"/>`);
   groups.forEach((g, gi) => {
     const gx = x0 + gi * gw + gw / 2;
@@ -176,7 +177,8 @@ export const chartSvg = (docs: readonly BenchDocument[]): string => {
   const failed: Bar[] = rows.map(({ r }) => ({ group: group(r), tool: r.tool, value: r.medianFailed }));
   const seconds: Bar[] = rows.map(({ r }) => ({ group: group(r), tool: r.tool, value: r.medianSecondsFirstBadToZero }));
   const groups = new Set(rows.map(({ r }) => group(r))).size;
-  const w = Math.max(640, groups * 90 + 40);
+  // 130 px a group: "shared-failure-compare" at 10 px fits under its own bars.
+  const w = Math.max(640, groups * 130 + 40);
   const h = 300;
   const tools = toolOrder(rows.map(({ r }) => r.tool));
   const legend = tools

@@ -48,3 +48,17 @@ describe('fallback report', () => {
     expect(svg).toContain('>flagger</text>');
   });
 });
+
+describe('fallback chart layout', () => {
+  it('keeps the tallest bar\'s value label below its panel title, and gives long scenario names their own width', () => {
+    const doc = (name: string, failed: number): BenchDocument =>
+      ({ summary: summarize({ ...scenario, name }, null, [run('sluice', 1, { scenario: name, outcome: 'fellBack', candidateFailedRequests: failed, secondsFirstBadToZero: 10 })]) }) as unknown as BenchDocument;
+    const svg = chartSvg([doc('shared-failure-compare', 120), doc('healthy-low-traffic', 30)]);
+    const title = Number(/<text x="20" y="([\d.]+)" font-size="14"/.exec(svg)![1]);
+    const topLabel = Math.min(...[...svg.matchAll(/<text x="[\d.]+" y="([\d.]+)" font-size="10" text-anchor="middle">\d+<\/text>/g)].map((m) => Number(m[1])));
+    expect(topLabel - title).toBeGreaterThanOrEqual(12);
+    const centres = [...svg.matchAll(/<text x="([\d.]+)" y="[\d.]+" font-size="10" text-anchor="middle">(shared-failure-compare|healthy-low-traffic)<\/text>/g)].map((m) => Number(m[1]));
+    expect(centres.length).toBeGreaterThanOrEqual(2);
+    expect(Math.abs(centres[1]! - centres[0]!)).toBeGreaterThanOrEqual('shared-failure-compare'.length * 5.5);
+  });
+});
