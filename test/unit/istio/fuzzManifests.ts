@@ -36,6 +36,7 @@ const PATHS = [
   'analysis.maxErrorRate', 'analysis.minRequests', 'analysis.query', 'analysis.query.requests', 'analysis.prometheus.url', 'manualPromotion',
   'progressDeadline', 'route', 'route.timeout', 'route.retries', 'route.headers', 'route.headers.request.set', 'route.headers.request.remove',
   'route.corsPolicy', 'route.match', 'schedule', 'schedule.start', 'schedule.timeZone', 'schedule.windows', 'adopt', 'bogus',
+  'strategy.canary.sessionAffinity', 'strategy.canary.sessionAffinity.cookieName', 'strategy.canary.sessionAffinity.maxAge',
 ] as const;
 
 const setPath = (obj: Record<string, unknown>, path: string, value: unknown): void => {
@@ -55,6 +56,7 @@ const BASES: readonly Record<string, unknown>[] = [
   { service: 'reviews', version: 'v2', strategy: { canary: { steps: [10, 50] } } },
   { service: 'reviews', version: 'v2', hosts: ['reviews', 'reviews.shop.svc.cluster.local'], strategy: { canary: { steps: [5, 25, 50], stepInterval: '30s' } }, route: { match: [{ uri: { prefix: '/' } }], headers: { request: { set: { 'x-a': 'b' } } } } },
   { service: 'reviews', version: 'v2', strategy: { blueGreen: { previewMatch: { headers: { 'x-preview': { exact: 'true' } } }, previewDuration: '1m' } }, route: { match: [{ uri: { prefix: '/api' } }, { uri: { prefix: '/v2' } }] } },
+  { service: 'reviews', version: 'v2.1_rc', strategy: { canary: { steps: [20, 60], sessionAffinity: { cookieName: 'reviews-canary', maxAge: '2h' } } }, route: { match: [{ uri: { prefix: '/api' } }] } },
   { service: 'reviews', version: 'V2_rc.1', versionLabel: 'app.kubernetes.io/version', strategy: { canary: { steps: [50] } }, analysis: { query: { requests: 'sum(a{v="{{version}}"})', errors: 'sum(b)' } } },
 ];
 
