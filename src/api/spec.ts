@@ -387,6 +387,14 @@ export const NotifyTarget = struct('NotifyTarget', {
   severity: oneOfWords(SEVERITIES),
 });
 export type NotifyTarget = t.TypeOf<typeof NotifyTarget>;
+/**
+ * The protocols sluice routes (spec.protocol), as Istio selects them for a Service port
+ * (docs/tcp.md): http (VirtualService `http` routes, judged on istio_requests_total) or tcp
+ * (`tcp` routes, weighted per connection, judged on Istio's TCP connection metrics).
+ */
+export const PROTOCOLS = ['http', 'tcp'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
 /** The two ways sluice can route (spec.routing). */
 export const ROUTING_KINDS = ['virtualService', 'gatewayAPI'] as const;
 export type RoutingKind = (typeof ROUTING_KINDS)[number];
@@ -422,6 +430,13 @@ export const TrafficShiftSpec = struct('TrafficShiftSpec', {
    * gatewayAPI (an HTTPRoute + one Service per version, src/gateway). Default virtualService.
    */
   routing: oneOfWords(ROUTING_KINDS),
+  /**
+   * http or tcp: which VirtualService routes carry the weights and which Istio metrics the gate
+   * reads (tcp: connections opened, and closed with Envoy response flags; docs/tcp.md). tcp
+   * refuses the HTTP-only fields (abTest, previewMatch, sessionAffinity, route, maxP99LatencyMs, gatewayAPI).
+   * Default http.
+   */
+  protocol: oneOfWords(PROTOCOLS),
 });
 export type TrafficShiftSpec = t.TypeOf<typeof TrafficShiftSpec>;
 
@@ -458,6 +473,8 @@ export interface ResolvedSpec {
   readonly notify?: readonly ResolvedNotifyTarget[];
   /** virtualService or gatewayAPI; absent means virtualService (resolveSpec always sets it). */
   readonly routing?: RoutingKind;
+  /** http or tcp; absent means http (resolveSpec always sets it). */
+  readonly protocol?: Protocol;
 }
 
 /** strategy.canary.sessionAffinity with its default filled. */
@@ -537,4 +554,5 @@ export const DEFAULTS = {
   hookRetries: 2,
   notifySeverity: 'info',
   routing: 'virtualService',
+  protocol: 'http',
 } as const;

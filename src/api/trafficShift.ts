@@ -12,6 +12,7 @@ import { API_VERSION, DEFAULTS, Hook, HOOK_KINDS, KIND, ResolvedHook, ResolvedHo
 import { ShiftStatus } from './status';
 import { checkSchedule } from './scheduleCheck';
 import { gatewaySpecErrors } from '../gateway/check';
+import { tcpSpecErrors } from './protocolCheck';
 
 export interface ObjectMeta {
   readonly name: string;
@@ -104,7 +105,8 @@ export const checkSpec = (spec: TrafficShiftSpec): FieldError[] => {
       if (first < i) errors.push(fieldError(`spec.hooks.${kind}[${i}].name`, h.name, `is also the name of spec.hooks.${kind}[${first}]; expected one name per hook of a kind`));
     });
   }
-  if (spec.routing === 'gatewayAPI') errors.push(...gatewaySpecErrors(spec));
+  if (spec.routing === 'gatewayAPI' && spec.protocol !== 'tcp') errors.push(...gatewaySpecErrors(spec));
+  errors.push(...tcpSpecErrors(spec));
   return errors;
 };
 
@@ -222,5 +224,6 @@ export const resolveSpec = (spec: TrafficShiftSpec): ResolvedSpec => {
       ? { notify: spec.notify.map((n) => ({ provider: n.provider, urlSecret: n.urlSecret, severity: n.severity ?? DEFAULTS.notifySeverity })) }
       : {}),
     routing: spec.routing ?? DEFAULTS.routing,
+    protocol: spec.protocol ?? DEFAULTS.protocol,
   };
 };

@@ -80,6 +80,8 @@ export interface ShiftPlan {
   readonly nextStart?: string;
   /** spec.routing when it is gatewayAPI (an HTTPRoute and per-version Services); absent: a VirtualService. */
   readonly routing?: 'gatewayAPI';
+  /** spec.protocol when it is tcp (a VirtualService tcp route, weighted per connection); absent: http. */
+  readonly protocol?: 'tcp';
 }
 
 /** Hook into src/schedule: the next scheduled start after `nowMs`, if the spec has one. */
@@ -95,6 +97,8 @@ const gatePlan = (spec: ResolvedSpec): GatePlan => {
   const deadline = `progressDeadline ${formatDuration(spec.progressDeadlineMs)}`;
   const noData = a.noData === 'hold' ? `no data holds up to ${deadline}` : 'no data counts as a failure';
   const shared = a.compareTo === 'stable' ? `; a failure stable shares holds up to ${deadline}` : '';
+  // spec.protocol: tcp counts connections, failed when Envoy flagged them (docs/tcp.md).
+  const [things, thing, failed] = spec.protocol === 'tcp' ? ['connections', 'connection', 'failed connections'] : ['requests', 'request', '5xx'];
   const base = {
     minRequests: a.minRequests,
     window,
@@ -107,7 +111,7 @@ const gatePlan = (spec: ResolvedSpec): GatePlan => {
     ...(a.compareTo !== undefined ? { compareTo: a.compareTo } : {}),
   };
   if (a.method === 'threshold')
-    return { ...base, text: `${who} ≥ ${a.minRequests} requests in a ${window} window with ≤ ${percent(a.maxErrorRate)} 5xx${latency}; ${failures}; ${noData}${shared}` };
+    return { ...base, text: `${who} ≥ ${a.minRequests} ${things} in a ${window} window with ≤ ${percent(a.maxErrorRate)} ${failed}${latency}; ${failures}; ${noData}${shared}` };
   const periods = judgedPeriods(spec);
   const limits = sprtLimits(a.maxErrorRate, a.falseFailureRate, periods);
   const each = spec.strategy.kind === 'canary' ? 'each step' : spec.strategy.kind === 'abTest' ? 'the A/B test' : periods === 2 ? 'the preview and the rollback window each' : 'the rollback window';
@@ -117,9 +121,9 @@ const gatePlan = (spec: ResolvedSpec): GatePlan => {
     falseFailureRate: a.falseFailureRate,
     failsAtRatio: limits.failAt,
     text:
-      `${each} judges every request since it began, read every ${window}, against ≤ ${percent(a.maxErrorRate)} 5xx: ` +
-      `${showLines(limits)} with ≥ ${a.minRequests} requests (a candidate within the limit falls back in at most ${percent(a.falseFailureRate)} of shifts)` +
-      `${latencyRule}; fewer than ${a.minRequests} requests hold up to ${deadline}${shared}`,
+      `${each} judges every ${thing} since it began, read every ${window}, against ≤ ${percent(a.maxErrorRate)} ${failed}: ` +
+      `${showLines(limits)} with ≥ ${a.minRequests} ${things} (a candidate within the limit falls back in at most ${percent(a.falseFailureRate)} of shifts)` +
+      `${latencyRule}; fewer than ${a.minRequests} ${things} hold up to ${deadline}${shared}`,
   };
 };
 
@@ -150,6 +154,7 @@ export const planShift = (shift: TrafficShift, nowMs: number): ShiftPlan => {
     earliestCompletionSeconds: preview + steps.reduce((sum, step) => sum + step.minDwellSeconds, 0),
     ...(start !== undefined ? { nextStart: new Date(start).toISOString() } : {}),
     ...(spec.routing === 'gatewayAPI' ? { routing: 'gatewayAPI' as const } : {}),
+    ...(spec.protocol === 'tcp' ? { protocol: 'tcp' as const } : {}),
   };
 };
 
@@ -201,6 +206,8 @@ export const describePlan = (shift: TrafficShift, plan: ShiftPlan): string => {
         : `100 % at the switch; stable stays routable for ${dur(plan.steps[0]!.minDwellSeconds)} (rollback window)`;
   lines.push(`  weights:   ${weights}${manual}`);
   if (plan.routing === 'gatewayAPI') lines.push(`  routes:    ${gatewayRoutesLine(spec)}`);
+  if (plan.protocol === 'tcp')
+    lines.push(`  routes:    a tcp route of VirtualService ${spec.service}: each connection picks a version by weight and stays on it until it closes (spec.protocol: tcp)`);
   lines.push(`  gate:      ${plan.gate.text}`);
   lines.push(`  earliest:  done ${dur(plan.earliestCompletionSeconds)} after the start${plan.manualPromotion ? ' and a promote command' : ''}`);
   lines.push(...scheduleLines(spec, plan));

@@ -12,8 +12,8 @@
 import { candidateMatches, ResolvedSpec } from '../api/spec';
 import { RouteIntent } from '../core/types';
 import { HTTPRoute, ParentService, renderGateway, VersionService } from '../gateway';
-import { render } from '../istio/render';
-import { DestinationRule, VirtualService } from '../istio/types';
+import { renderRoutes } from '../istio/render';
+import { DestinationRule, TcpVirtualService, VirtualService } from '../istio/types';
 
 /** One state of the rollout and what sluice writes for it. */
 export interface PlannedRoutes {
@@ -22,7 +22,7 @@ export interface PlannedRoutes {
   /** The traffic in words. */
   readonly description: string;
   readonly destinationRule: DestinationRule;
-  readonly virtualService: VirtualService;
+  readonly virtualService: VirtualService | TcpVirtualService;
 }
 
 /** A state and the intent the daemon renders for it. */
@@ -68,7 +68,7 @@ export const routeStates = (spec: ResolvedSpec, stable: string): readonly RouteS
 /** The objects sluice would write at each state of the rollout of `shift`, rendered by the daemon's render. */
 export const planRoutes = (shift: { readonly namespace: string; readonly name: string; readonly uid: string; readonly spec: ResolvedSpec }, stable: string): readonly PlannedRoutes[] =>
   routeStates(shift.spec, stable).map(({ state, description, intent }) => {
-    const { destinationRule, virtualService } = render(shift, intent);
+    const { destinationRule, virtualService } = renderRoutes(shift, intent);
     return { state, description, destinationRule, virtualService };
   });
 

@@ -16,7 +16,7 @@ import { guardSpec } from './guardSpec';
 import { ResolvedSpec } from '../api/spec';
 import { ShiftStatus } from '../api/status';
 import {
-  ExistingDestinationRule, ExistingVirtualService, isManagedBySluice, owningShift, render, RenderOptions, sameJson, MANAGED_BY_LABEL, SHIFT_LABEL,
+  ExistingDestinationRule, ExistingVirtualService, isManagedBySluice, owningShift, renderRoutes, RenderOptions, sameJson, MANAGED_BY_LABEL, SHIFT_LABEL,
 } from '../istio';
 import { DESTINATION_RULES, FINALIZER, KubeObject, ORIGINAL_SPEC_ANNOTATION, VIRTUAL_SERVICES, keyOf } from '../kube/objects';
 import { releaseGateway } from './gatewayRoutes';
@@ -33,8 +33,8 @@ interface Subset { readonly name: string; readonly [k: string]: unknown }
 
 const subsetsNamed = (vsSpec: Spec | undefined): Set<string> => {
   const names = new Set<string>();
-  const http = (vsSpec?.http ?? []) as { route?: { destination?: { subset?: string } }[] }[];
-  for (const r of http) for (const d of r.route ?? []) if (d.destination?.subset) names.add(d.destination.subset);
+  const routes = [...((vsSpec?.http ?? []) as unknown[]), ...((vsSpec?.tcp ?? []) as unknown[])] as { route?: { destination?: { subset?: string } }[] }[];
+  for (const r of routes) for (const d of r.route ?? []) if (d.destination?.subset) names.add(d.destination.subset);
   return names;
 };
 
@@ -91,12 +91,12 @@ export const planRelease = (
   const pin = pinVersion(shift.status);
   const pinned =
     shift.spec && pin !== undefined
-      ? render({ namespace: shift.namespace, name: shift.name, uid: shift.uid, spec: shift.spec }, { stable: pin, weights: { stable: 100, candidate: 0 }, preview: false }, options)
+      ? renderRoutes({ namespace: shift.namespace, name: shift.name, uid: shift.uid, spec: shift.spec }, { stable: pin, weights: { stable: 100, candidate: 0 }, preview: false }, options)
       : undefined;
   const vsOriginal = vs ? originalOf(vs) : undefined;
   const drOriginal = dr ? originalOf(dr) : undefined;
   const finalVs: Spec | undefined = vs
-    ? (vsOriginal ?? (pinned ? { ...vs.spec, hosts: pinned.virtualService.spec.hosts, gateways: pinned.virtualService.spec.gateways, http: pinned.virtualService.spec.http } : vs.spec))
+    ? (vsOriginal ?? (pinned ? { ...vs.spec, ...pinned.virtualService.spec } : vs.spec))
     : undefined;
   const writes: Release[] = [];
   const drSubsets = (dr?.spec.subsets ?? []) as Subset[];

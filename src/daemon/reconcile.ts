@@ -28,7 +28,7 @@ import { ShiftStatus } from '../api/status';
 import { Command, Decision, DecisionEvent, GateSample, HookAnswer, Observations, Problem, RouteIntent, ScheduleView, ShiftInput, VersionPods } from '../core/types';
 import {
   adoptionProblem, canonicalJson, decodeDestinationRule, decodeVirtualService, ExistingDestinationRule, ExistingVirtualService,
-  isManagedBySluice, owningShift, ownershipProblem, planWrites, render, RenderOptions, routeProblems, sameJson, subsetName, Write, MANAGED_BY_LABEL,
+  isManagedBySluice, owningShift, ownershipProblem, planWrites, renderRoutes, RenderOptions, routeProblems, sameJson, subsetName, Write, MANAGED_BY_LABEL,
 } from '../istio';
 import { ANNOTATION, clearCommandPatch } from '../kube/annotations';
 import { Caches } from '../kube/caches';
@@ -323,7 +323,7 @@ const decideRoutes = (deps: ReconcileDeps, seen: Seen): Step<Decided> => {
   if (intent !== undefined && seen.gateway !== undefined) return TE.right({ ...seen, decision, gatewayIntent: intent });
   if (intent === undefined || seen.gateway !== undefined || E.isLeft(seen.current)) return TE.right({ ...seen, decision });
   const current = seen.current.right;
-  const lost = adoptionProblem(current.virtualService, render(shiftOf(seen), intent, renderOptions(deps)).virtualService, deps.clusterDomain);
+  const lost = adoptionProblem(current.virtualService, renderRoutes(shiftOf(seen), intent, renderOptions(deps)).virtualService, deps.clusterDomain);
   if (lost !== undefined) return endWith(() => reportOnly(deps, seen.obj, { reason: 'NotOwned', message: `${seen.namespace}/${seen.name}: ${lost}` }));
   return TE.right({ ...seen, decision, routes: { intent, current } });
 };
@@ -448,8 +448,10 @@ const stampCommandId = (deps: ReconcileDeps, obj: KubeObject): Step<KubeObject> 
  */
 export const servingReady = (current: CurrentRoutes, pods: Readonly<Record<string, VersionPods>>, versionLabel: string): boolean => {
   const anyReady = Object.values(pods).some((p) => p.ready > 0);
-  const http = current.virtualService?.spec.http;
-  if (http === undefined) return anyReady;
+  type Routed = { route?: { destination: { subset?: string }; weight?: number }[] };
+  const vsSpec = current.virtualService?.spec as { http?: Routed[]; tcp?: Routed[] } | undefined;
+  if (vsSpec?.http === undefined && vsSpec?.tcp === undefined) return anyReady;
+  const http = [...(vsSpec.http ?? []), ...(vsSpec.tcp ?? [])];
   const versionOf = new Map<string, string>();
   for (const s of current.destinationRule?.spec.subsets ?? []) {
     const v = s.labels?.[versionLabel];
@@ -489,7 +491,7 @@ const writeRoutes = async (
   const key = keyOf(shift.namespace, shift.name);
   const where = `${shift.namespace}/${shift.name}`;
   const attempt = async (spec: ResolvedSpec): Promise<{ readonly _tag: 'Done' } | RouteTrouble> => {
-    const rendered = render({ ...shift, spec }, routes, renderOptions(deps));
+    const rendered = renderRoutes({ ...shift, spec }, routes, renderOptions(deps));
     // Render always passes this (property-tested); the check stays as the last line of defence
     // before traffic changes: weights are integers summing to 100 and every subset exists.
     const unsafe = routeProblems(rendered.virtualService, rendered.destinationRule);

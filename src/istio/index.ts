@@ -3,7 +3,7 @@ export * from './types';
 export { canonicalJson, sameJson, sortKeys } from './canonical';
 export { serviceFqdn, subsetName } from './names';
 export { mergeMatch, previewMatches } from './match';
-export { render } from './render';
+export { render, renderRoutes, renderTcp } from './render';
 export type { RenderOptions, ShiftRef } from './render';
 export { missingSubsets, routeProblems } from './safety';
 export type { RoutesLike, SubsetsLike } from './safety';

@@ -17,6 +17,8 @@
  *   and expires the cookie. Neither names the candidate once its weight is 0 (a fallback).
  * - The candidate weight is authoritative: it is rounded and clamped to 0..100, and the stable
  *   destination gets the rest, so every rendered route sums to 100 whatever the intent says.
+ * - spec.protocol: tcp renders one `tcp` route with the same weighted destinations instead of the
+ *   `http` routes (renderRoutes picks by protocol): Envoy's tcp_proxy weighs them per connection.
  */
 import { candidateMatches, HttpMatch, ResolvedSpec } from '../api/spec';
 import { RouteIntent } from '../core/types';
@@ -25,8 +27,8 @@ import { sortKeys } from './canonical';
 import { serviceFqdn, subsetName } from './names';
 import { addSetCookie, cookieMatch, expireCookie, pinCookie } from './sticky';
 import {
-  DestinationRule, HttpRoute, ISTIO_API_VERSION, IstioMeta, MANAGED_BY, MANAGED_BY_LABEL, RenderedRoutes,
-  RouteDestination, SHIFT_LABEL, Subset, VirtualService,
+  AnyRenderedRoutes, DestinationRule, HttpRoute, ISTIO_API_VERSION, IstioMeta, MANAGED_BY, MANAGED_BY_LABEL, RenderedRoutes,
+  RenderedTcpRoutes, RouteDestination, SHIFT_LABEL, Subset, TcpVirtualService, VirtualService,
 } from './types';
 
 /** The TrafficShift being rendered: where it lives, its uid, its resolved spec. */
@@ -128,3 +130,27 @@ export const render = (shift: ShiftRef, intent: RouteIntent, options: RenderOpti
   };
   return { destinationRule, virtualService };
 };
+
+/**
+ * The routes of a TCP shift: the same DestinationRule, and a VirtualService whose one `tcp` route
+ * carries the weighted destinations of the primary route (no preview: a TCP spec has no match).
+ */
+export const renderTcp = (shift: ShiftRef, intent: RouteIntent, options: RenderOptions = {}): RenderedTcpRoutes => {
+  const host = serviceFqdn(shift.spec.service, shift.namespace, options.clusterDomain);
+  const { destinationRule, virtualService } = render(shift, { ...intent, preview: false }, options);
+  const tcp: TcpVirtualService = {
+    apiVersion: virtualService.apiVersion,
+    kind: virtualService.kind,
+    metadata: virtualService.metadata,
+    spec: {
+      hosts: virtualService.spec.hosts,
+      gateways: virtualService.spec.gateways,
+      tcp: [{ route: split(intent).map((s) => ({ destination: { host, subset: subsetName(s.version) }, weight: s.weight })) }],
+    },
+  };
+  return { destinationRule, virtualService: tcp };
+};
+
+/** The routes for the shift's protocol (spec.protocol; default http): what the daemon and `sluice plan --routes` write. */
+export const renderRoutes = (shift: ShiftRef, intent: RouteIntent, options: RenderOptions = {}): AnyRenderedRoutes =>
+  shift.spec.protocol === 'tcp' ? renderTcp(shift, intent, options) : render(shift, intent, options);

@@ -1,13 +1,19 @@
 /**
  * The two invariants of any routes sluice writes, checked on plain objects so they apply to
  * rendered output and to what is read back from the cluster alike:
- *   1. every http route's destination weights are integers 0..100 summing to 100;
+ *   1. every http and tcp route's destination weights are integers 0..100 summing to 100;
  *   2. every subset a route names exists in the DestinationRule (else Envoy answers 503 NC).
  */
 
+type RouteLike = { readonly name?: string; readonly route?: readonly { readonly destination?: { readonly host?: string; readonly subset?: string }; readonly weight?: number }[] };
 export interface RoutesLike {
-  readonly spec?: { readonly http?: readonly { readonly name?: string; readonly route?: readonly { readonly destination?: { readonly subset?: string }; readonly weight?: number }[] }[] };
+  readonly spec?: { readonly http?: readonly RouteLike[]; readonly tcp?: readonly RouteLike[] };
 }
+
+/** Every route of both kinds sluice writes, with where it is (`spec.http[0] (primary)`, `spec.tcp[0]`). */
+const routesOf = (vs: RoutesLike): { readonly where: string; readonly route: RouteLike }[] =>
+  (['http', 'tcp'] as const).flatMap((kind) =>
+    (vs.spec?.[kind] ?? []).map((route, i) => ({ where: `spec.${kind}[${i}]${route.name ? ` (${route.name})` : ''}`, route })));
 export interface SubsetsLike {
   readonly spec?: { readonly subsets?: readonly { readonly name: string }[] };
 }
@@ -15,8 +21,7 @@ export interface SubsetsLike {
 /** Every broken invariant, as sentences; empty when the routes are safe. */
 export const routeProblems = (vs: RoutesLike, dr: SubsetsLike): string[] => {
   const problems: string[] = [];
-  (vs.spec?.http ?? []).forEach((route, i) => {
-    const where = `spec.http[${i}]${route.name ? ` (${route.name})` : ''}`;
+  routesOf(vs).forEach(({ where, route }) => {
     const dests = route.route ?? [];
     if (dests.length === 0) problems.push(`${where}: has no destinations`);
     const weights = dests.map((d) => (dests.length === 1 && d.weight === undefined ? 100 : d.weight));
@@ -33,11 +38,11 @@ export const routeProblems = (vs: RoutesLike, dr: SubsetsLike): string[] => {
 /** Invariant 2 alone: every route destination naming a subset the DestinationRule lacks, as sentences. */
 export const missingSubsets = (vs: RoutesLike, dr: SubsetsLike): string[] => {
   const subsets = new Set((dr.spec?.subsets ?? []).map((s) => s.name));
-  return (vs.spec?.http ?? []).flatMap((route, i) =>
+  return routesOf(vs).flatMap(({ where, route }) =>
     (route.route ?? []).flatMap((d, j) => {
       const subset = d.destination?.subset;
       return subset !== undefined && !subsets.has(subset)
-        ? [`spec.http[${i}]${route.name ? ` (${route.name})` : ''}.route[${j}].destination.subset: "${subset}" is not a subset of the DestinationRule`]
+        ? [`${where}.route[${j}].destination.subset: "${subset}" is not a subset of the DestinationRule`]
         : [];
     }),
   );

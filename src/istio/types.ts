@@ -80,3 +80,32 @@ export interface RenderedRoutes {
   readonly destinationRule: DestinationRule;
   readonly virtualService: VirtualService;
 }
+
+/**
+ * An Istio TCPRoute as sluice generates it (spec.protocol: tcp): weighted destinations only, no
+ * match and no name (Istio's TCPRoute has neither a name nor HTTP fields); Envoy's tcp_proxy
+ * picks one destination per connection.
+ */
+export interface TcpRoute {
+  readonly route: readonly RouteDestination[];
+}
+
+/** The VirtualService of a TCP shift: `tcp` routes instead of `http` ones. */
+export interface TcpVirtualService {
+  readonly apiVersion: typeof ISTIO_API_VERSION;
+  readonly kind: 'VirtualService';
+  readonly metadata: IstioMeta;
+  readonly spec: {
+    readonly hosts: readonly string[];
+    readonly gateways: readonly string[];
+    readonly tcp: readonly TcpRoute[];
+  };
+}
+
+export interface RenderedTcpRoutes {
+  readonly destinationRule: DestinationRule;
+  readonly virtualService: TcpVirtualService;
+}
+
+/** Routes of either protocol, as renderRoutes returns them. */
+export type AnyRenderedRoutes = RenderedRoutes | RenderedTcpRoutes;

@@ -10,7 +10,7 @@
  */
 import { sameJson } from './canonical';
 import { ExistingDestinationRule, ExistingVirtualService, isManagedBySluice, owningShift } from './objects';
-import { DestinationRule, RenderedRoutes, VirtualService } from './types';
+import { AnyRenderedRoutes, DestinationRule, TcpVirtualService, VirtualService } from './types';
 
 export interface CurrentObjects {
   readonly destinationRule?: ExistingDestinationRule;
@@ -46,7 +46,7 @@ const withoutShiftOwners = (current: unknown): unknown[] | undefined => {
 };
 
 /** `current` with sluice's labels and the given spec fields replaced, and no TrafficShift ownerReference. */
-const mergeInto = (current: Obj, desired: DestinationRule | VirtualService, spec: Record<string, unknown>): Record<string, unknown> => {
+const mergeInto = (current: Obj, desired: DestinationRule | VirtualService | TcpVirtualService, spec: Record<string, unknown>): Record<string, unknown> => {
   const { ownerReferences, ...metadata } = current.metadata ?? {};
   const owners = withoutShiftOwners(ownerReferences);
   return {
@@ -71,7 +71,7 @@ const subsetNames = (dr: { spec: { subsets?: readonly { name: string }[] } }): s
 const byName = <S extends { name: string }>(a: S, b: S): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /** The ordered writes from `current` to `desired`, leaving out writes that would change nothing. */
-export const planWrites = (current: CurrentObjects, desired: RenderedRoutes): Write[] => {
+export const planWrites = (current: CurrentObjects, desired: AnyRenderedRoutes): Write[] => {
   const dr = desired.destinationRule;
   const vs = desired.virtualService;
   const meta = { name: dr.metadata.name, namespace: dr.metadata.namespace };
@@ -101,7 +101,9 @@ export const planWrites = (current: CurrentObjects, desired: RenderedRoutes): Wr
   if (!curVs) {
     writes.push({ op: 'create', kind: 'VirtualService', ...meta, object: vs as unknown as Record<string, unknown>, why: 'create routes' });
   } else {
-    const object = mergeInto(curVs, vs, { hosts: vs.spec.hosts, gateways: vs.spec.gateways, http: vs.spec.http });
+    // The route kind of the shift's protocol is replaced; the other kind is kept as it is.
+    const routes = 'tcp' in vs.spec ? { tcp: vs.spec.tcp } : { http: vs.spec.http };
+    const object = mergeInto(curVs, vs, { hosts: vs.spec.hosts, gateways: vs.spec.gateways, ...routes });
     if (!sameJson(object, curVs)) writes.push({ op: 'update', kind: 'VirtualService', ...meta, object, why: 'set routes and weights' });
   }
 

@@ -42,6 +42,11 @@ export interface GateTarget {
   readonly backend?: string;
   /** gatewayAPI with compareTo: the compared version's per-version Service, counted the same way. Default none. */
   readonly compareBackend?: string;
+  /**
+   * spec.protocol: tcp: counted on Istio's TCP metrics (TCP_METRICS: connections opened, and
+   * closed with a response flag), in the same batch as the HTTP shifts. Default none: HTTP.
+   */
+  readonly protocol?: 'tcp';
 }
 
 /**
@@ -61,6 +66,7 @@ export const gateTargetOf = (key: string, namespace: string, spec: ResolvedSpec,
   ...(spec.routing === 'gatewayAPI' && spec.analysis.compareTo === 'stable' && status.stableVersion !== undefined
     ? { compareBackend: versionServiceName(spec.service, status.stableVersion) }
     : {}),
+  ...(spec.protocol === 'tcp' ? { protocol: 'tcp' as const } : {}),
 });
 
 /** Where a shift's queries go: a connection (access.ts Route id), or nowhere, with the reason. */
@@ -103,9 +109,29 @@ export const BY_LABELS = ['destination_service_namespace', 'destination_service_
  */
 export const WINDOW_LABEL = 'sluice_window';
 
-/** Identifies one (namespace, service, version) series in a batched answer; `window` is its WINDOW_LABEL ('' for the interval). */
-export const seriesKey = (namespace: string, service: string, version: string, window = ''): string =>
-  JSON.stringify([namespace, service, version, window]);
+/**
+ * The label a batch puts on the series of its TCP terms (its value: "tcp"), so a Service that
+ * reports both HTTP and TCP metrics keeps them apart in one answer.
+ */
+export const PROTOCOL_LABEL = 'sluice_protocol';
+
+/**
+ * What the built-in queries count for a TCP shift (docs/tcp.md). Istio's stats filter
+ * (istio/proxy istio_stats.cc, reportHelper) reports a TCP connection as opened once the peer's
+ * metadata is read or when it closes, and computes its labels once at that moment, so
+ * `response_flags` on a connection's closed count is the one it was opened with: "-" for a
+ * connection that reached the workload, Envoy's flags ("UF,URX": the server sidecar could not
+ * connect to the workload) for one that failed at once. Requests are connections opened; errors
+ * are connections closed with a flag other than "-".
+ */
+export const TCP_METRICS = {
+  requests: { metric: 'istio_tcp_connections_opened_total', extra: '' },
+  errors: { metric: 'istio_tcp_connections_closed_total', extra: 'response_flags!="-", ' },
+} as const;
+
+/** Identifies one (namespace, service, version) series in a batched answer; `window` is its WINDOW_LABEL ('' for the interval), `protocol` its PROTOCOL_LABEL ('' for HTTP). */
+export const seriesKey = (namespace: string, service: string, version: string, window = '', protocol = ''): string =>
+  JSON.stringify(protocol === '' ? [namespace, service, version, window] : [namespace, service, version, window, protocol]);
 
 /**
  * The count window of a target at tick time `at` (ms): the interval, or for a sequential target the
@@ -180,6 +206,24 @@ const countQuery = (metric: string, extra: string, targets: readonly GateTarget[
   return terms.join(' or ');
 };
 
+/** A count query over HTTP targets (`http` metric) and TCP targets (`tcp` metric, every term labelled PROTOCOL_LABEL="tcp"), joined by `or`. */
+const countQueryByProtocol = (
+  http: { readonly metric: string; readonly extra: string },
+  tcp: { readonly metric: string; readonly extra: string },
+  targets: readonly GateTarget[],
+  interval: string,
+  windows: ReadonlyMap<string, number>,
+): string => {
+  const plain = targets.filter((t) => t.protocol !== 'tcp');
+  const tcpTargets = targets.filter((t) => t.protocol === 'tcp');
+  return [
+    ...(plain.length > 0 ? [countQuery(http.metric, http.extra, plain, interval, windows)] : []),
+    ...(tcpTargets.length > 0
+      ? [`label_replace(${countQuery(tcp.metric, tcp.extra, tcpTargets, interval, windows)}, "${PROTOCOL_LABEL}", "tcp", "destination_version", ".*")`]
+      : []),
+  ].join(' or ');
+};
+
 /**
  * The built-in batched queries for `targets` (of one routing kind): counts over `interval`
  * ("30s"), or over `windows.get(key)` ms for a sequential shift; p99 always over the interval.
@@ -188,8 +232,8 @@ export const builtinQueries = (targets: readonly GateTarget[], interval: string,
   const by = BY_LABELS.join(', ');
   const latency = targets.filter((t) => t.analysis.maxP99LatencyMs !== undefined);
   return {
-    requests: countQuery('istio_requests_total', '', targets, interval, windows),
-    errors: countQuery('istio_requests_total', 'response_code=~"5..", ', targets, interval, windows),
+    requests: countQueryByProtocol({ metric: 'istio_requests_total', extra: '' }, TCP_METRICS.requests, targets, interval, windows),
+    errors: countQueryByProtocol({ metric: 'istio_requests_total', extra: 'response_code=~"5..", ' }, TCP_METRICS.errors, targets, interval, windows),
     ...(latency.length > 0
       ? { p99: `histogram_quantile(0.99, sum by (${by}, le) (rate(istio_request_duration_milliseconds_bucket${selector(latency, '')}[${interval}])))` }
       : {}),

@@ -9,7 +9,7 @@ import * as E from 'fp-ts/Either';
 import { formatDuration } from '../api/duration';
 import { ComparedCounts, GateSample } from '../core/types';
 import { PromError, Vector, describePromError } from './client';
-import { GateQuery, GateTarget, seriesKey, WINDOW_LABEL } from './queries';
+import { GateQuery, GateTarget, PROTOCOL_LABEL, seriesKey, WINDOW_LABEL } from './queries';
 
 /** The answers to one GateQuery's metric queries (p99 only when it was asked). */
 export interface Answers {
@@ -68,12 +68,12 @@ const firstFailure = (answers: Answers): string | undefined => {
  */
 const isData = (v: number): boolean => !Number.isNaN(v) && v !== -Infinity;
 
-/** Series value by (namespace, service, version, window label); values that are not data count as absent. */
+/** Series value by (namespace, service, version, window label, protocol label); values that are not data count as absent. */
 const bySeries = (vector: Vector): ReadonlyMap<string, number> => {
   const values = new Map<string, number>();
   for (const s of vector) {
     const l = s.labels;
-    const key = seriesKey(l['destination_service_namespace'] ?? '', l['destination_service_name'] ?? '', l['destination_version'] ?? '', l[WINDOW_LABEL] ?? '');
+    const key = seriesKey(l['destination_service_namespace'] ?? '', l['destination_service_name'] ?? '', l['destination_version'] ?? '', l[WINDOW_LABEL] ?? '', l[PROTOCOL_LABEL] ?? '');
     if (isData(s.value)) values.set(key, (values.get(key) ?? 0) + s.value);
   }
   return values;
@@ -81,8 +81,8 @@ const bySeries = (vector: Vector): ReadonlyMap<string, number> => {
 
 const ofService = (m: ReadonlyMap<string, number>, namespace: string, service: string, window = ''): number[] =>
   [...m.entries()].filter(([key]) => {
-    const [ns, svc, , w] = JSON.parse(key) as [string, string, string, string];
-    return ns === namespace && svc === service && w === window;
+    const [ns, svc, , w, protocol] = JSON.parse(key) as [string, string, string, string, string?];
+    return ns === namespace && svc === service && w === window && protocol === undefined;
   }).map(([, v]) => v);
 /** The sum of a service's series of one window label over every destination_version. */
 const sumOfService = (m: ReadonlyMap<string, number>, namespace: string, service: string, window = ''): number => ofService(m, namespace, service, window).reduce((a, b) => a + b, 0);
@@ -120,8 +120,9 @@ export const assessAnswers = (query: GateQuery, answers: Answers, at: number): r
         const windowMs = query.windows?.get(t.key);
         const tag = windowMs !== undefined ? formatDuration(windowMs) : '';
         // gatewayAPI: a version's own Service's series count too, whatever their version (a waypoint reports none).
+        const protocol = t.protocol ?? '';
         const count = (m: ReadonlyMap<string, number>, version: string, backend: string | undefined): number =>
-          (m.get(seriesKey(t.namespace, t.service, version, tag)) ?? 0) + (backend !== undefined ? sumOfService(m, t.namespace, backend, tag) : 0);
+          (m.get(seriesKey(t.namespace, t.service, version, tag, protocol)) ?? 0) + (backend !== undefined ? sumOfService(m, t.namespace, backend, tag) : 0);
         const p99k = seriesKey(t.namespace, t.service, t.version);
         return measured(t, at, {
           requests: count(requests, t.version, t.backend),

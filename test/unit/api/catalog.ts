@@ -74,5 +74,6 @@ export const CATALOG: Record<string, readonly unknown[]> = {
     [{ provider: 'discord', urlSecret: { name: 'chat', key: 'x' } }], [{ provider: 'slack' }], [{ provider: 'slack', urlSecret: { name: 'chat', key: 'x' }, severity: 'debug' }],
     Array.from({ length: 5 }, () => ({ provider: 'slack', urlSecret: { name: 'chat', key: 'x' } })), { provider: 'slack' },
   ],
+  protocol: [u, 'http', 'tcp', 'udp', 'TCP', 6],
   unknownField: [u, u, u, 1],
 };

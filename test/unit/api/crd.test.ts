@@ -38,8 +38,8 @@ describe('the TrafficShift CRD', () => {
 });
 
 describe('the samples', () => {
-  it('are all readable, and the TrafficShifts are A/B, canary (sticky too), blue-green, Gateway API (mesh canary, ingress blue-green), hooks, manual and scheduled', () => {
-    expect(sampleShifts().map((s) => s.file)).toEqual(['ab-test.yaml', 'blue-green.yaml', 'canary-sticky.yaml', 'canary.yaml', 'gateway-api-canary.yaml', 'gateway-api-ingress.yaml', 'hooks-and-notifications.yaml', 'manual-promotion.yaml', 'scheduled-canary.yaml']);
+  it('are all readable, and the TrafficShifts are A/B, canary (sticky too), blue-green, TCP canary, Gateway API (mesh canary, ingress blue-green), hooks, manual and scheduled', () => {
+    expect(sampleShifts().map((s) => s.file)).toEqual(['ab-test.yaml', 'blue-green.yaml', 'canary-sticky.yaml', 'canary-tcp.yaml', 'canary.yaml', 'gateway-api-canary.yaml', 'gateway-api-ingress.yaml', 'hooks-and-notifications.yaml', 'manual-promotion.yaml', 'scheduled-canary.yaml']);
     expect(sampleDocuments().filter((d) => d.file === 'app.yaml').map((d) => `${d.doc.kind}`)).toEqual(['Namespace', 'Service', 'Deployment', 'Deployment']);
   });
 
@@ -72,7 +72,7 @@ const broken: [string, Record<string, unknown>, string[]][] = [
   ['no version', { service: 'reviews', strategy: minimalCanary.strategy },
     ['shop/reviews: spec.version: (missing) is required']],
   ['a misspelt field', { ...minimalCanary, stepInterval: '1m' },
-    ['shop/reviews: spec.stepInterval: "1m" is not a known field (known: service, version, strategy, hosts, gateways, versionLabel, analysis, manualPromotion, progressDeadline, route, schedule, adopt, hooks, notify, routing)']],
+    ['shop/reviews: spec.stepInterval: "1m" is not a known field (known: service, version, strategy, hosts, gateways, versionLabel, analysis, manualPromotion, progressDeadline, route, schedule, adopt, hooks, notify, routing, protocol)']],
   ['an error rate above 1', { ...minimalCanary, analysis: { maxErrorRate: 5 } },
     ['shop/reviews: spec.analysis.maxErrorRate: 5 is not a number from 0 to 1']],
   // The sequential gate (issue 11).
@@ -180,6 +180,21 @@ const broken: [string, Record<string, unknown>, string[]][] = [
     ['shop/reviews: spec.strategy: {"canary":{"steps":[10]},"abTest":{"match":[{"method":{"e... has canary and abTest; expected exactly one of canary, blueGreen, abTest']],
   ['a window at 24:00', { ...minimalCanary, schedule: { windows: [{ days: ['Mon'], from: '24:00', to: '05:00' }] } },
     ['shop/reviews: spec.schedule.windows[0].from: "24:00" is not a time of day (expected "HH:MM", 00:00 to 23:59)']],
+  // spec.protocol: tcp (issue 13): the HTTP-only fields are refused, each naming itself.
+  ['an unknown protocol', { ...minimalCanary, protocol: 'udp' },
+    ['shop/reviews: spec.protocol: "udp" is not one of http, tcp']],
+  ['an A/B test over TCP', { ...minimalCanary, protocol: 'tcp', strategy: { abTest: { match: [{ headers: { 'x-beta': { exact: '1' } } }], iterations: 2 } } },
+    ['shop/reviews: spec.strategy.abTest: {"match":[{"headers":{"x-beta":{"exact":"1"}}}],"iteratio... is an A/B test by HTTP match, which spec.protocol: tcp cannot route (an Istio TCP route carries only weighted destinations, chosen per connection); expected canary or blueGreen']],
+  ['a preview match over TCP', { ...minimalCanary, protocol: 'tcp', strategy: { blueGreen: { previewMatch: { headers: { 'x-preview': { exact: '1' } } } } } },
+    ['shop/reviews: spec.strategy.blueGreen.previewMatch: {"headers":{"x-preview":{"exact":"1"}}} is an HTTP match, which spec.protocol: tcp cannot route (an Istio TCP route carries only weighted destinations, chosen per connection); expected no previewMatch']],
+  ['a sticky canary over TCP', { ...minimalCanary, protocol: 'tcp', strategy: { canary: { steps: [10], sessionAffinity: { cookieName: 'canary' } } } },
+    ['shop/reviews: spec.strategy.canary.sessionAffinity: {"cookieName":"canary"} pins users by an HTTP cookie, which spec.protocol: tcp cannot set or match (an Istio TCP route carries only weighted destinations, chosen per connection, and a connection already stays on its version until it closes); expected no sessionAffinity']],
+  ['HTTP route options over TCP', { ...minimalCanary, protocol: 'tcp', route: { timeout: '5s' } },
+    ['shop/reviews: spec.route: {"timeout":"5s"} holds HTTP route options, which spec.protocol: tcp cannot carry (an Istio TCP route carries only weighted destinations, chosen per connection); expected no spec.route']],
+  ['a latency limit over TCP', { ...minimalCanary, protocol: 'tcp', analysis: { maxP99LatencyMs: 250 } },
+    ['shop/reviews: spec.analysis.maxP99LatencyMs: 250 needs request durations, which Istio reports for HTTP only (istio_request_duration_milliseconds); expected no latency limit with spec.protocol: tcp']],
+  ['Gateway API routing over TCP', { ...minimalCanary, protocol: 'tcp', routing: 'gatewayAPI' },
+    ['shop/reviews: spec.routing: "gatewayAPI" routes by HTTPRoute, which carries HTTP only; expected virtualService (the default) with spec.protocol: tcp']],
 ];
 
 describe('broken manifests', () => {

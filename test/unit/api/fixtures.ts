@@ -48,6 +48,15 @@ export const CEL: CelEquivalents = {
   "!self.matches('^__([Ss][Ee][Cc][Uu][Rr][Ee]|[Hh][Oo][Ss][Tt])-')": (self: string) => !/^__(secure|host)-/i.test(self),
   "!has(self.versionLabel) || self.versionLabel == 'version' || (has(self.analysis) && has(self.analysis.query))": (self) =>
     self.versionLabel === undefined || self.versionLabel === 'version' || self.analysis?.query !== undefined,
+  "!has(self.protocol) || self.protocol != 'tcp' || !has(self.strategy.abTest)": (self) => self.protocol !== 'tcp' || self.strategy?.abTest === undefined,
+  "!has(self.protocol) || self.protocol != 'tcp' || !has(self.strategy.blueGreen) || !has(self.strategy.blueGreen.previewMatch)": (self) =>
+    self.protocol !== 'tcp' || self.strategy?.blueGreen?.previewMatch === undefined,
+  "!has(self.protocol) || self.protocol != 'tcp' || !has(self.strategy.canary) || !has(self.strategy.canary.sessionAffinity)": (self) =>
+    self.protocol !== 'tcp' || self.strategy?.canary?.sessionAffinity === undefined,
+  "!has(self.protocol) || self.protocol != 'tcp' || !has(self.route)": (self) => self.protocol !== 'tcp' || self.route === undefined,
+  "!has(self.protocol) || self.protocol != 'tcp' || !has(self.analysis) || !has(self.analysis.maxP99LatencyMs)": (self) =>
+    self.protocol !== 'tcp' || self.analysis?.maxP99LatencyMs === undefined,
+  "!has(self.protocol) || self.protocol != 'tcp' || !has(self.routing) || self.routing != 'gatewayAPI'": (self) => self.protocol !== 'tcp' || self.routing !== 'gatewayAPI',
 };
 
 /** Validation as the API server does it: defaults first, then schema and CEL rules. */

@@ -12,9 +12,9 @@ import { abTestSpec, blueGreenSpec, canarySpec, intent, shiftRef } from '../isti
 const SAMPLES = join(__dirname, '..', '..', '..', 'istio', 'samples');
 
 type Http = { name: string; route: { destination: { subset: string }; weight: number }[] }[];
-const httpOf = (p: { virtualService: { spec: { http: unknown } } }) => p.virtualService.spec.http as Http;
+const httpOf = (p: { virtualService: { spec: object } }) => (p.virtualService.spec as { http: unknown }).http as Http;
 /** Per route name, `{subset: weight}`. */
-const weights = (p: { virtualService: { spec: { http: unknown } } }) =>
+const weights = (p: { virtualService: { spec: object } }) =>
   Object.fromEntries(httpOf(p).map((r) => [r.name, Object.fromEntries(r.route.map((d) => [d.destination.subset, d.weight]))]));
 const subsets = (p: { destinationRule: { spec: { subsets: readonly { name: string }[] } } }) => p.destinationRule.spec.subsets.map((s) => s.name);
 
