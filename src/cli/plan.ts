@@ -205,6 +205,10 @@ export const describePlan = (shift: TrafficShift, plan: ShiftPlan): string => {
         ? '100 % at promotion'
         : `100 % at the switch; stable stays routable for ${dur(plan.steps[0]!.minDwellSeconds)} (rollback window)`;
   lines.push(`  weights:   ${weights}${manual}`);
+  if (s.kind === 'canary' && s.sessionAffinity !== undefined) {
+    const a = s.sessionAffinity;
+    lines.push(`  sticky:    a user ${plan.version} served gets cookie ${a.cookieName}=${plan.version} (Max-Age ${dur(Math.floor(a.maxAgeMs / 1000))}, renewed) and stays on ${plan.version}; with no ${plan.version} weight (fallback, promotion) the cookie is expired`);
+  }
   if (plan.routing === 'gatewayAPI') lines.push(`  routes:    ${gatewayRoutesLine(spec)}`);
   if (plan.protocol === 'tcp')
     lines.push(`  routes:    a tcp route of VirtualService ${spec.service}: each connection picks a version by weight and stays on it until it closes (spec.protocol: tcp)`);
