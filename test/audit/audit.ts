@@ -11,18 +11,24 @@
  * User-Agent starts with `sluice/` (contract B: `sluice/<version> (<identity>)`).
  *
  * The rules, all in RULES below, each with the exact definition next to its check:
- *   weights            every route of a VirtualService sluice writes has integer weights summing to 100
+ *   weights            every route of a VirtualService or HTTPRoute sluice writes has integer weights summing to 100
  *   subsets            every subset such a route names exists in the DestinationRule at that moment
+ *   backends           every backend an HTTPRoute sluice writes names is a Service that exists at that moment,
+ *                      one with weight selects a ready Pod; sluice deletes no Service an HTTPRoute names
  *   fallback-sticks    after a fallback from X, no sluice write gives X weight until a retry or another candidate
  *   gated-full-traffic a candidate reaches 100 % only when the shift's status records why
  *   leader-only        a replica in leader election writes only while it holds an unexpired Lease
+ * VirtualServices and HTTPRoutes (spec.routing: gatewayAPI) are judged by the same rules: an
+ * HTTPRoute backend counts as the subset of the version its Service selects (its sluice.dev/version
+ * label, else the shift's version label in its selector).
  */
+import { VERSION_SERVICE_LABEL } from '../../src/gateway/types';
 import { subsetName } from '../../src/istio/names';
 import { SHIFT_LABEL } from '../../src/istio/types';
 import { AuditEvent, microsOf } from './log';
 import {
-  ACTIVE, describeStatus, fqdn, fullSubsets, fullVersionOf, gateOfRun, hostNamespace, isBlueGreen, isObject, maxShare, newEntries, Obj,
-  routesOf, Status, statusOf, weightOf,
+  ACTIVE, describeStatus, fqdn, fullSubsets, fullVersionOf, gateOfRun, hostNamespace, httpRouteRoutesOf, isBlueGreen, isObject, isReadyPod, maxShare,
+  newEntries, Obj, Route, routesOf, selects, selectorOf, Status, statusOf, weightOf,
 } from './objects';
 
 export type { AuditEvent } from './log';
@@ -44,8 +50,9 @@ export interface Violation {
 
 /** Every rule, with the promise it checks (its exact definition is documented at its check below). */
 export const RULES = {
-  weights: 'every http/tcp/tls route of a VirtualService sluice writes has integer weights 0..100 summing to 100',
+  weights: 'every http/tcp/tls route of a VirtualService and every rule of an HTTPRoute sluice writes has integer weights 0..100 summing to 100',
   subsets: 'every subset a route sluice writes names exists in the DestinationRule for that host at that moment',
+  backends: 'every backendRef of an HTTPRoute sluice writes names a Service that exists at that moment, one with weight a Service selecting a ready Pod; sluice deletes no Service an HTTPRoute names',
   'fallback-sticks': 'once a shift fell back from a candidate, no later sluice write gives it weight until a retry or another candidate',
   'gated-full-traffic': 'a candidate gets 100 % only when the shift status records a Pass of this run, a blue-green switch or a promote command',
   'leader-only': 'a replica that takes part in leader election writes only while it holds an unexpired Lease',
@@ -66,9 +73,9 @@ export interface CheckOptions {
 /** What checkWrites looked at, for a report. */
 export interface CheckSummary {
   readonly violations: Violation[];
-  /** Successful writes by sluice (VirtualServices, DestinationRules, TrafficShifts) the rules judged. */
+  /** Successful writes by sluice (VirtualServices, DestinationRules, HTTPRoutes, Services, TrafficShifts) the rules judged. */
   readonly sluiceWrites: number;
-  /** Of those, VirtualService writes (the ones that move traffic). */
+  /** Of those, VirtualService and HTTPRoute writes (the ones that move traffic). */
   readonly sluiceRouteWrites: number;
   /** Successful writes by anyone that were replayed. */
   readonly replayedWrites: number;
@@ -76,10 +83,14 @@ export interface CheckSummary {
   readonly replicas: string[];
 }
 
-type Kind = 'VirtualService' | 'DestinationRule' | 'TrafficShift' | 'Lease';
+type Kind = 'VirtualService' | 'DestinationRule' | 'HTTPRoute' | 'Service' | 'Pod' | 'TrafficShift' | 'Lease';
 const KINDS: Readonly<Record<string, Kind>> = {
   'networking.istio.io/virtualservices': 'VirtualService',
   'networking.istio.io/destinationrules': 'DestinationRule',
+  'gateway.networking.k8s.io/httproutes': 'HTTPRoute',
+  '/services': 'Service',
+  // pods and pods/status: the pod simulator writes the Ready condition
+  '/pods': 'Pod',
   'sluice.dev/trafficshifts': 'TrafficShift',
   'coordination.k8s.io/leases': 'Lease',
 };
@@ -208,6 +219,12 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
 
   const virtualServices = new Map<string, Obj>();
   const destinationRules = new Map<string, Obj>();
+  /** HTTPRoutes with their rules read as routes when written (backends resolved to versions then). */
+  const httpRoutes = new Map<string, { readonly object: Obj; readonly routes: Route[] }>();
+  const services = new Map<string, Obj>();
+  const pods = new Map<string, Obj>();
+  /** The version each Service selected when last written: an HTTPRoute naming it after it is gone still names that version. */
+  const serviceVersions = new Map<string, string>();
   const shifts = new Map<string, ShiftState>();
   const leases = new Map<string, LeaseState>();
   /** The Lease each replica tried to write last, while it exists: the election it takes part in now. */
@@ -221,20 +238,85 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
   // ---- rule: weights. Every http/tcp/tls route of a VirtualService sluice writes: each weight
   // an integer 0..100 (a lone destination without one is 100, a missing one beside others 0),
   // summing to 100; a route needs a destination unless it redirects or answers directly.
-  const checkWeights = (w: Write, vs: Obj): void => {
-    for (const route of routesOf(vs)) {
+  // Every rule of an HTTPRoute sluice writes likewise, over its backendRefs. Gateway API weights
+  // are proportions (a backend gets weight / the rule's sum; a missing weight is 1), so what is
+  // required of sluice's own writes is stricter than the API: every backendRef carries an explicit
+  // integer weight 0..100 and they sum to 100, so each weight is the backend's percentage.
+  const checkWeights = (w: Write, routes: readonly Route[]): void => {
+    for (const route of routes) {
       if (route.destinations.length === 0) {
-        if (!route.terminal) flag('weights', w, `${route.where}: has no destinations`);
+        if (!route.terminal) flag('weights', w, `${route.where}: has no ${route.list === 'route' ? 'destinations' : 'backendRefs'}`);
         continue;
       }
       let sum = 0;
       route.destinations.forEach((d, j) => {
         const weight = weightOf(route, d);
+        if (route.list === 'backendRefs' && d.weight === undefined)
+          flag('weights', w, `${route.where}.backendRefs[${j}].weight: missing (Gateway API reads 1); sluice writes every weight, summing to 100`);
         if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0 || weight > 100)
-          flag('weights', w, `${route.where}.route[${j}].weight: ${JSON.stringify(weight)} is not an integer from 0 to 100`);
+          flag('weights', w, `${route.where}.${route.list}[${j}].weight: ${JSON.stringify(weight)} is not an integer from 0 to 100`);
         else sum += weight;
       });
       if (sum !== 100) flag('weights', w, `${route.where}: weights sum to ${sum}, expected 100`);
+    }
+  };
+
+  // ---- rule: backends. Every backendRef of an HTTPRoute sluice writes, weighted or not, names a
+  // Service (in backendRef.namespace, else the route's) that exists at that moment as last
+  // written by anyone (a request to a missing backend is answered 500); a backendRef with weight
+  // > 0 names one that selects at least one ready Pod then (isReadyPod: Ready=True, not finished,
+  // not being deleted; else those requests get 503 UH). And sluice deletes no Service that an
+  // HTTPRoute, as last written by anyone, names.
+  const versionOf = (namespace: string, name: string): string | undefined => {
+    const key = keyOf(namespace, name);
+    const service = services.get(key);
+    return (service !== undefined ? serviceVersion(service, namespace) : undefined) ?? serviceVersions.get(key);
+  };
+  const serviceVersion = (service: Obj, namespace: string): string | undefined => {
+    const label = service.metadata?.labels?.[VERSION_SERVICE_LABEL];
+    if (label !== undefined) return label;
+    const owner = service.metadata?.labels?.[SHIFT_LABEL];
+    const versionLabel = owner !== undefined ? (shifts.get(keyOf(namespace, owner))?.object.spec?.versionLabel as string | undefined) : undefined;
+    return selectorOf(service)[versionLabel ?? 'version'];
+  };
+  const readyPodsOf = (service: Obj, namespace: string): { selected: number; ready: number } => {
+    let selected = 0;
+    let ready = 0;
+    for (const [k, pod] of pods) {
+      if (!k.startsWith(`${namespace}/`) || !selects(service, pod)) continue;
+      selected++;
+      if (isReadyPod(pod)) ready++;
+    }
+    return { selected, ready };
+  };
+  const checkBackends = (w: Write, routes: readonly Route[]): void => {
+    for (const route of routes) {
+      route.destinations.forEach((d, j) => {
+        if (d.backend === undefined) return;
+        const { namespace, name } = d.backend;
+        const service = services.get(keyOf(namespace, name));
+        const at = `${route.where}.backendRefs[${j}]`;
+        if (service === undefined) {
+          flag('backends', w, `${at}.name: Service ${namespace}/${name} does not exist at that moment`);
+          return;
+        }
+        const weight = weightOf(route, d);
+        if (typeof weight !== 'number' || weight <= 0) return;
+        const { selected, ready } = readyPodsOf(service, namespace);
+        if (ready === 0) {
+          const selector = Object.entries(selectorOf(service)).map(([k, v]) => `${k}=${v}`).join(',') || 'none';
+          flag('backends', w, `${at}: weight ${weight} for Service ${namespace}/${name}, which selects no ready Pod at that moment (selector ${selector}: ${selected} Pods, none ready)`);
+        }
+      });
+    }
+  };
+  const checkServiceDelete = (w: Write): void => {
+    const gone = w.name !== '' ? [w.name] : (w.removedItems ?? []).map((o) => o.metadata?.name ?? '');
+    for (const name of gone) {
+      for (const [routeKey, { routes }] of httpRoutes) {
+        const named = routes.flatMap((r) => r.destinations.map((d, j) => ({ d, at: `${r.where}.backendRefs[${j}]` }))).find(({ d }) => d.backend?.namespace === w.namespace && d.backend.name === name);
+        if (named !== undefined) flag('backends', w, `deletes Service ${w.namespace}/${name} while HTTPRoute ${routeKey} names it (${named.at})`, name);
+      }
     }
   };
 
@@ -292,7 +374,7 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
     if (s.phase === 'RolledBack' && s.candidateVersion !== undefined && state.fallback === undefined)
       state.fallback = { candidate: s.candidateVersion, ...(s.startedAt !== undefined ? { startedAt: s.startedAt } : {}), auditID: w.event.auditID, time: timeOf(w) };
   };
-  const checkFallback = (w: Write, index: number, shiftKey: string, before: Obj | undefined, vs: Obj): void => {
+  const checkFallback = (w: Write, index: number, shiftKey: string, before: readonly Route[] | undefined, vs: readonly Route[]): void => {
     const state = shifts.get(shiftKey);
     if (state === undefined) return;
     const fb = state.fallback;
@@ -323,14 +405,14 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
   // the write must keep the stable version's destination (at 0 %) so it stays routable. The
   // stable version (fallback, revert, pin) and versions no status names yet (first adoption)
   // are not judged.
-  const checkFullRoutes = (w: Write, index: number, shiftKey: string, previous: Obj | undefined, vs: Obj): void => {
+  const checkFullRoutes = (w: Write, index: number, shiftKey: string, previous: readonly Route[] | undefined, vs: readonly Route[]): void => {
     const already = previous !== undefined ? fullSubsets(previous) : new Set<string>();
     const full = new Set([...fullSubsets(vs)].filter((s) => !already.has(s)));
     if (full.size === 0) return;
     const before = shifts.get(shiftKey)?.status;
     // the stable version at 100 % is what every fallback, revert and pin writes: never judged
     if (before?.stableVersion !== undefined && full.size === 1 && full.has(subsetName(before.stableVersion))) return;
-    const next = nextShiftWrite(index, shiftKey, (x) => x.replica === w.replica, (x) => x.kind === 'VirtualService' && x.replica === w.replica && x.ok && x.after !== undefined && shiftOf(x.after, x.namespace) === shiftKey);
+    const next = nextShiftWrite(index, shiftKey, (x) => x.replica === w.replica, (x) => x.kind === w.kind && x.replica === w.replica && x.ok && x.after !== undefined && shiftOf(x.after, x.namespace) === shiftKey);
     const after = next !== undefined ? statusOf(next.after) : undefined;
     const known = [after, before].filter((s): s is Status => s !== undefined);
     const stable = before?.stableVersion ?? after?.stableVersion;
@@ -344,7 +426,7 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
       }
       const from = agreeing.stableVersion;
       const switching = agreeing.candidateVersion === version && from !== undefined && from !== version;
-      if (switching && !routesOf(vs).some((r) => r.destinations.some((d) => d.subset === subsetName(from))))
+      if (switching && !vs.some((r) => r.destinations.some((d) => d.subset === subsetName(from))))
         flag('gated-full-traffic', w, `switches ${version} to 100 % without keeping ${from} routable (no route names subset "${subsetName(from)}")`);
     }
   };
@@ -417,6 +499,13 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
           return remove(shifts, w);
         case 'VirtualService':
           return remove(virtualServices, w);
+        case 'HTTPRoute':
+          return remove(httpRoutes, w);
+        case 'Service':
+          if (sluice) checkServiceDelete(w);
+          return remove(services, w);
+        case 'Pod':
+          return remove(pods, w);
       }
     }
     const after = w.after;
@@ -447,18 +536,45 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
       case 'VirtualService': {
         if (sluice) {
           sluiceRouteWrites++;
-          checkWeights(w, after);
+          const routes = routesOf(after);
+          checkWeights(w, routes);
           checkSubsets(w, after);
           const shiftKey = shiftOf(after, w.namespace);
           if (shiftKey !== undefined) {
-            const previous = virtualServices.get(key);
-            checkFallback(w, index, shiftKey, previous, after);
-            checkFullRoutes(w, index, shiftKey, previous, after);
+            const before = virtualServices.get(key);
+            const previous = before !== undefined ? routesOf(before) : undefined;
+            checkFallback(w, index, shiftKey, previous, routes);
+            checkFullRoutes(w, index, shiftKey, previous, routes);
           }
         }
         virtualServices.set(key, after);
         return;
       }
+      case 'HTTPRoute': {
+        const routes = httpRouteRoutesOf(after, versionOf, subsetName);
+        if (sluice) {
+          sluiceRouteWrites++;
+          checkWeights(w, routes);
+          checkBackends(w, routes);
+          const shiftKey = shiftOf(after, w.namespace);
+          if (shiftKey !== undefined) {
+            const previous = httpRoutes.get(key)?.routes;
+            checkFallback(w, index, shiftKey, previous, routes);
+            checkFullRoutes(w, index, shiftKey, previous, routes);
+          }
+        }
+        httpRoutes.set(key, { object: after, routes });
+        return;
+      }
+      case 'Service': {
+        services.set(key, after);
+        const version = serviceVersion(after, w.namespace);
+        if (version !== undefined) serviceVersions.set(key, version);
+        return;
+      }
+      case 'Pod':
+        pods.set(key, after);
+        return;
     }
   });
 

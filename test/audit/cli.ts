@@ -33,7 +33,7 @@ const main = (args: readonly string[]): number => {
   }
   const { violations, sluiceWrites, sluiceRouteWrites, replayedWrites, replicas } = summary;
   process.stdout.write(
-    `${file}: ${replayedWrites} writes replayed; ${sluiceWrites} by sluice (${sluiceRouteWrites} VirtualService writes) ` +
+    `${file}: ${replayedWrites} writes replayed; ${sluiceWrites} by sluice (${sluiceRouteWrites} VirtualService and HTTPRoute writes) ` +
       `from ${replicas.length} replicas checked; ${violations.length} violations\n`,
   );
   if (violations.length > 0) process.stdout.write(`${formatViolations(violations)}\n`);

@@ -23,7 +23,7 @@ const checkAuditLog = (): string | undefined => {
   }
   const { violations, sluiceWrites, sluiceRouteWrites, replayedWrites, replicas } = summary;
   process.stderr.write(
-    `\n[integration] audit log ${log}: ${sluiceWrites} writes by sluice checked (${sluiceRouteWrites} VirtualService writes, ` +
+    `\n[integration] audit log ${log}: ${sluiceWrites} writes by sluice checked (${sluiceRouteWrites} route writes: VirtualServices and HTTPRoutes, ` +
       `${replicas.length} replicas) among ${replayedWrites} writes replayed, in ${Date.now() - t0} ms: ${violations.length} violations\n`,
   );
   if (violations.length === 0) return undefined;

@@ -14,10 +14,13 @@ export const ts = (seconds: number): string => new Date(T0 + Math.round(seconds 
 
 export const sluiceAgent = (replica: string): string => `sluice/0.1.0 (${replica})`;
 
-type Resource = 'virtualservices' | 'destinationrules' | 'trafficshifts' | 'leases';
+type Resource = 'virtualservices' | 'destinationrules' | 'httproutes' | 'services' | 'pods' | 'trafficshifts' | 'leases';
 const GROUPS: Record<Resource, string> = {
   virtualservices: 'networking.istio.io',
   destinationrules: 'networking.istio.io',
+  httproutes: 'gateway.networking.k8s.io',
+  services: '',
+  pods: '',
   trafficshifts: 'sluice.dev',
   leases: 'coordination.k8s.io',
 };
@@ -133,4 +136,53 @@ export const reconcileWrites = (at: number, subsets: readonly string[], weights:
   write('destinationrules', dr(subsets), { at, agent }),
   write('virtualservices', vs(weights), { at: at + 0.01, agent }),
   write('trafficshifts', shift(status, strategy), { at: at + 0.02, agent, subresource: 'status' }),
+];
+
+// ------------------------------------------------------------------ spec.routing: gatewayAPI
+
+const SLUICE_LABELS = { 'app.kubernetes.io/managed-by': 'sluice', 'sluice.dev/shift': SHIFT };
+
+/** The per-version Service sluice writes for `version` (src/gateway/render.ts versionService). */
+export const versionService = (version: string): Record<string, unknown> => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: `${SHIFT}-${version}`, namespace: NS, labels: { ...SLUICE_LABELS, 'sluice.dev/service': SHIFT, 'sluice.dev/version': version } },
+  spec: { type: 'ClusterIP', ports: [{ name: 'http', port: 9080, protocol: 'TCP' }], selector: { app: SHIFT, version } },
+});
+
+/** A Pod of `version` behind the shifted Service, Ready or not (as the pod simulator writes its status). */
+export const pod = (name: string, version: string, ready = true): Record<string, unknown> => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: NS, labels: { app: SHIFT, version } },
+  status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+});
+
+/** An HTTPRoute as sluice renders it: a `primary` rule with these per-version Service weights (undefined: no weight field). */
+export const httpRoute = (weights: Record<string, number | undefined>, extra: { preview?: string } = {}): Record<string, unknown> => {
+  const ref = (version: string, weight: number | undefined) => ({ group: '', kind: 'Service', name: `${SHIFT}-${version}`, port: 9080, ...(weight !== undefined ? { weight } : {}) });
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: SHIFT, namespace: NS, labels: SLUICE_LABELS },
+    spec: {
+      parentRefs: [{ group: '', kind: 'Service', name: SHIFT }],
+      rules: [
+        ...(extra.preview !== undefined ? [{ name: 'preview', matches: [{ headers: [{ type: 'Exact', name: 'x-preview', value: 'true' }] }], backendRefs: [ref(extra.preview, 100)] }] : []),
+        { name: 'primary', backendRefs: Object.entries(weights).map(([version, weight]) => ref(version, weight)) },
+      ],
+    },
+  };
+};
+
+/** What a user and the cluster write before sluice routes: the pods of `versions` (Ready), and sluice's Services for them. */
+export const gatewayWorld = (at: number, versions: readonly string[], agent = sluiceAgent('a')): AuditEvent[] => [
+  ...versions.map((v, i) => write('pods', pod(`${SHIFT}-${v}-${i}`, v), { at: at + i * 0.001, verb: 'create', agent: 'kube-controller-manager/v1.36.3' })),
+  ...versions.map((v, i) => write('services', versionService(v), { at: at + 0.01 + i * 0.001, verb: 'create', agent })),
+];
+
+/** One gatewayAPI reconcile: the status, then the HTTPRoute (the daemon's order, ADR 0005). */
+export const gatewayReconcile = (at: number, weights: Record<string, number>, status: Record<string, unknown>, agent = sluiceAgent('a'), strategy: Strategy = CANARY): AuditEvent[] => [
+  write('trafficshifts', shift(status, strategy), { at, agent, subresource: 'status' }),
+  write('httproutes', httpRoute(weights), { at: at + 0.01, agent }),
 ];
