@@ -70,6 +70,10 @@ export const LIMITS = {
   hookMetadataValueChars: 1024,
   /** Notification targets of one shift. */
   notifyTargets: 4,
+  /** User routes in spec.routes.before, and in spec.routes.after. */
+  userRoutes: 8,
+  /** Destinations of one user route. */
+  userRouteDestinations: 8,
 } as const;
 
 const matchText = textUpTo(LIMITS.stringMatchChars);
@@ -283,6 +287,107 @@ const RouteOptions = struct('RouteOptions', {}, {
   match: arrayOf(HttpMatch, 'HTTP matches', LIMITS.matches),
 });
 
+/**
+ * User routes (spec.routes): Istio HTTPRoutes an SRE keeps around sluice's managed routes (fault
+ * injection for a game day, a redirect, a path that must go elsewhere). sluice copies them as
+ * written into every VirtualService it writes, with one exception: a destination naming the
+ * routed Service gets the managed route's split (stable and candidate subsets and weights), so
+ * a user route never sends traffic to a version the shift has retired (docs/adr/0011). The
+ * fields below are the ones sluice validates; anything else is refused as an unknown field.
+ */
+const percent = struct('Percent', {
+  /** Percent of requests, 0 to 100 (fractions allowed). */
+  value: numberIn(0, 100),
+}, {});
+
+/** Istio Destination of a user route: a Service host (never a subset, see checkUserRoutes) and an optional port. */
+export const UserDestination = struct('Destination', {
+  /** The Service, as Istio reads it ("reviews", "ratings.shop.svc.cluster.local"); the routed Service gets sluice's split. */
+  host: leaf('host', 'is not a host name (expected e.g. "reviews" or "ratings.shop.svc.cluster.local", at most 253 characters)', (u): u is string => typeof u === 'string' && u.length <= LIMITS.hostChars && /^[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*$/.test(u)),
+}, {
+  /** Refused: sluice owns the routed Service's subsets and cannot keep another Service's alive (checkUserRoutes says so). */
+  subset: textUpTo(LIMITS.nameChars),
+  /** The Service port. Default: the Service's only port. */
+  port: struct('PortSelector', { number: intIn(1, 65535) }, {}),
+});
+
+export const UserRouteDestination = struct('HTTPRouteDestination', { destination: UserDestination }, {
+  /** Integer percent; the destinations of a route sum to 100. Default 100 for a lone destination. */
+  weight: intIn(0, 100),
+  /** Header operations for this destination only; never Host. Default none. */
+  headers: Headers,
+});
+
+/** Istio HTTPFaultInjection: a delay and/or an abort for a share of the route's requests. */
+export const FaultInjection = struct('HTTPFaultInjection', {}, {
+  /** Wait `fixedDelay` (1ms to 24h) before forwarding `percentage` of requests. Default none. */
+  delay: struct('Delay', { fixedDelay: duration(1, LIMITS.shortDurationMs) }, { percentage: percent }),
+  /** Answer `httpStatus` (200 to 599) without forwarding, for `percentage` of requests. Default none. */
+  abort: struct('Abort', { httpStatus: intIn(200, 599) }, { percentage: percent }),
+});
+
+/** Istio HTTPRedirect: answer with a redirect instead of forwarding. */
+export const Redirect = struct('HTTPRedirect', {}, {
+  /** Replaces the path. Default: the request's. */
+  uri: boundedString(LIMITS.stringMatchChars),
+  /** Replaces the authority (host). Default: the request's. */
+  authority: boundedString(LIMITS.hostChars),
+  /** Port of the redirect target. Default: the request's scheme's. */
+  port: intIn(1, 65535),
+  /** Scheme of the redirect target. Default: the request's. */
+  scheme: oneOfWords(['http', 'https'] as const),
+  /** Status of the answer, 300 to 399. Default 301. */
+  redirectCode: intIn(300, 399),
+});
+
+/** Istio HTTPRewrite: the path the destination sees (never the authority: Host is not changed by sluice). */
+export const Rewrite = struct('HTTPRewrite', {}, {
+  /** Replaces the matched path prefix (or the whole path for an exact match). Default none. */
+  uri: textUpTo(LIMITS.stringMatchChars),
+  /** Replaces the parts of the path a RE2 regex matches. Default none. */
+  uriRegexRewrite: struct('RegexRewrite', { match: textUpTo(LIMITS.stringMatchChars), rewrite: textUpTo(LIMITS.stringMatchChars) }, {}),
+});
+
+/** Istio HTTPDirectResponse: answer `status` (200 to 599) with an optional text body. */
+export const DirectResponse = struct('HTTPDirectResponse', { status: intIn(200, 599) }, {
+  /** The body, at most 4096 characters. Default none. */
+  body: struct('HTTPBody', { string: textUpTo(LIMITS.headerValueChars) }, {}),
+});
+
+/** One user route: an Istio HTTPRoute with exactly one of route, redirect, directResponse. */
+export const UserRoute = struct('HTTPRoute', {}, {
+  /** Names the route in the VirtualService; not primary, preview or ab-test (sluice's). Default none. */
+  name: boundedString(LIMITS.nameChars),
+  /** Istio HTTPMatchRequests (ORed), at most 8. Default every request (refused in spec.routes.before). */
+  match: arrayOf(HttpMatch, 'HTTP matches', LIMITS.matches),
+  /** Weighted destinations, at most 8; the routed Service gets sluice's split. */
+  route: arrayOf(UserRouteDestination, 'route destinations', LIMITS.userRouteDestinations),
+  /** Answer with a redirect. */
+  redirect: Redirect,
+  /** Answer directly. */
+  directResponse: DirectResponse,
+  /** Rewrite the path before forwarding. */
+  rewrite: Rewrite,
+  /** Delay or abort some requests. */
+  fault: FaultInjection,
+  /** Istio HTTPRoute timeout, 1ms to 24h. Default none. */
+  timeout: duration(1, LIMITS.shortDurationMs),
+  /** Istio HTTPRetry, copied as written (at most 4096 characters as JSON). Default none. */
+  retries: boundedJsonObject(LIMITS.routeOptionChars, LIMITS.routeOptionKeys),
+  /** Istio Headers (request/response set, add, remove); never Host. Default none. */
+  headers: Headers,
+  /** Istio CorsPolicy, copied as written (at most 4096 characters as JSON). Default none. */
+  corsPolicy: boundedJsonObject(LIMITS.routeOptionChars, LIMITS.routeOptionKeys),
+});
+export type UserRoute = t.TypeOf<typeof UserRoute>;
+
+export const UserRoutes = struct('UserRoutes', {}, {
+  /** Routes before sluice's (they see requests first), at most 8; each must leave some requests to sluice's routes. Default none. */
+  before: arrayOf(UserRoute, 'HTTP routes', LIMITS.userRoutes),
+  /** Routes after sluice's primary route (reached only by requests spec.route.match leaves out), at most 8. Default none. */
+  after: arrayOf(UserRoute, 'HTTP routes', LIMITS.userRoutes),
+});
+
 const DAY_WORDS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
 export type Day = (typeof DAY_WORDS)[number];
 export const DAYS: readonly Day[] = DAY_WORDS;
@@ -437,6 +542,8 @@ export const TrafficShiftSpec = struct('TrafficShiftSpec', {
    * Default http.
    */
   protocol: oneOfWords(PROTOCOLS),
+  /** Istio HTTPRoutes of your own, kept before and after sluice's routes in every write (docs/adr/0011). Default none. */
+  routes: UserRoutes,
 });
 export type TrafficShiftSpec = t.TypeOf<typeof TrafficShiftSpec>;
 
@@ -475,6 +582,30 @@ export interface ResolvedSpec {
   readonly routing?: RoutingKind;
   /** http or tcp; absent means http (resolveSpec always sets it). */
   readonly protocol?: Protocol;
+  /** spec.routes: user routes before and after sluice's; absent when the shift has none. */
+  readonly routes?: ResolvedUserRoutes;
+}
+
+/**
+ * A user route as Istio JSON (UserRoute encoded, keys as the user wrote them): what sluice writes,
+ * except that a destination naming the routed Service gets sluice's split (src/istio/userRoutes.ts).
+ */
+export interface UserRouteJson {
+  readonly name?: string;
+  readonly match?: readonly Record<string, unknown>[];
+  readonly route?: readonly {
+    readonly destination: { readonly host: string; readonly subset?: string; readonly port?: { readonly number: number } };
+    readonly weight?: number;
+    readonly headers?: Record<string, unknown>;
+  }[];
+  /** fault, redirect, rewrite, directResponse, timeout, retries, headers, corsPolicy: Istio's JSON. */
+  readonly [field: string]: unknown;
+}
+
+/** spec.routes with both lists present, as Istio JSON. */
+export interface ResolvedUserRoutes {
+  readonly before: readonly UserRouteJson[];
+  readonly after: readonly UserRouteJson[];
 }
 
 /** strategy.canary.sessionAffinity with its default filled. */

@@ -8,11 +8,12 @@ import * as t from 'io-ts';
 import { toFieldErrors } from './codecs';
 import { parseDuration } from './duration';
 import { FieldError, fieldError } from './fieldError';
-import { API_VERSION, DEFAULTS, Hook, HOOK_KINDS, KIND, ResolvedHook, ResolvedHooks, ResolvedSpec, TrafficShiftSpec } from './spec';
+import { API_VERSION, DEFAULTS, Hook, HOOK_KINDS, KIND, ResolvedHook, ResolvedHooks, ResolvedSpec, TrafficShiftSpec, UserRoute, UserRouteJson } from './spec';
 import { ShiftStatus } from './status';
 import { checkSchedule } from './scheduleCheck';
 import { gatewaySpecErrors } from '../gateway/check';
 import { tcpSpecErrors } from './protocolCheck';
+import { checkUserRoutes } from './routesCheck';
 
 export interface ObjectMeta {
   readonly name: string;
@@ -107,6 +108,7 @@ export const checkSpec = (spec: TrafficShiftSpec): FieldError[] => {
   }
   if (spec.routing === 'gatewayAPI' && spec.protocol !== 'tcp') errors.push(...gatewaySpecErrors(spec));
   errors.push(...tcpSpecErrors(spec));
+  if (spec.routes !== undefined) errors.push(...checkUserRoutes(spec));
   return errors;
 };
 
@@ -188,6 +190,9 @@ const resolveHooks = (hooks: NonNullable<TrafficShiftSpec['hooks']>): ResolvedHo
   onFallback: (hooks.onFallback ?? []).map(resolveHook),
 });
 
+/** A decoded user route back as the Istio JSON the user wrote (matches as { exact: ... }). */
+const userRouteJson = (r: UserRoute): UserRouteJson => JSON.parse(JSON.stringify(UserRoute.encode(r))) as UserRouteJson;
+
 /** Fill every default; the one place defaults are applied (the CRD carries the same ones). */
 export const resolveSpec = (spec: TrafficShiftSpec): ResolvedSpec => {
   const a = spec.analysis ?? {};
@@ -225,5 +230,8 @@ export const resolveSpec = (spec: TrafficShiftSpec): ResolvedSpec => {
       : {}),
     routing: spec.routing ?? DEFAULTS.routing,
     protocol: spec.protocol ?? DEFAULTS.protocol,
+    ...((spec.routes?.before?.length ?? 0) + (spec.routes?.after?.length ?? 0) > 0
+      ? { routes: { before: (spec.routes?.before ?? []).map(userRouteJson), after: (spec.routes?.after ?? []).map(userRouteJson) } }
+      : {}),
   };
 };

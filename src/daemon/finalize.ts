@@ -6,6 +6,7 @@
  *   - an object sluice created stays, pinned 100 % to the stable version (or to the candidate
  *     when it already has 100 %, so nothing moves), without sluice's ownerReference, so the
  *     garbage collector does not delete it once the shift is gone.
+ * User routes (spec.routes) stay, their split pinned like the primary route's.
  * The VirtualService changes in ONE write. A subset is removed only after no route names it, so
  * the DestinationRule is written with the union of subsets before the VirtualService and with the
  * final ones after. Then the finalizer is removed.
@@ -21,7 +22,7 @@ import {
 import { DESTINATION_RULES, FINALIZER, KubeObject, ORIGINAL_SPEC_ANNOTATION, VIRTUAL_SERVICES, keyOf } from '../kube/objects';
 import { releaseGateway } from './gatewayRoutes';
 import { checkTargets, writtenKey } from './targets';
-import { CurrentRoutes, renderOptions, currentRoutes, done, onShiftWrite, ORIGINAL_MANAGED_BY_ANNOTATION, Pass, ReconcileDeps, recordEvents, shiftRef } from './reconcile';
+import { CurrentRoutes, renderOptions, currentRoutes, done, onShiftWrite, ORIGINAL_MANAGED_BY_ANNOTATION, Pass, ReconcileDeps, recordEvents, shiftRef, withLiveUserRoutes } from './reconcile';
 
 type Spec = Record<string, unknown>;
 interface Release {
@@ -138,13 +139,15 @@ const ownedRoutes = (deps: ReconcileDeps, namespace: string, name: string, servi
  * and unguarded). Returns the objects that were owned, or how the writes failed.
  */
 export const releaseRoutes = async (
-  deps: ReconcileDeps, obj: KubeObject, service: string, spec: ResolvedSpec | undefined, status: ShiftStatus,
+  deps: ReconcileDeps, obj: KubeObject, service: string, spec: ResolvedSpec | undefined, status: ShiftStatus, lenient = false,
 ): Promise<{ readonly _tag: 'Released'; readonly owned: CurrentRoutes } | Pass> => {
   const namespace = obj.metadata.namespace ?? '';
   const name = obj.metadata.name;
   const owned = ownedRoutes(deps, namespace, name, service);
   const vs = owned.virtualService?.spec;
-  const forService = spec && { ...spec, service, hosts: vs?.hosts ?? (spec.service === service ? spec.hosts : [service]), gateways: vs?.gateways ?? spec.gateways };
+  const read = spec && { ...spec, service, hosts: vs?.hosts ?? (spec.service === service ? spec.hosts : [service]), gateways: vs?.gateways ?? spec.gateways };
+  // A spec read leniently, or one that moved to another Service, pins the user routes that are live.
+  const forService = read && (lenient || spec.service !== service ? withLiveUserRoutes(deps, read, namespace, owned) : read);
   const writes = planRelease({ namespace, name, uid: obj.metadata.uid ?? '', ...(forService ? { spec: forService } : {}), status }, owned, renderOptions(deps));
   const versions = new Map<string, string>();
   for (const w of writes) {
@@ -183,7 +186,7 @@ export const finalize = async (deps: ReconcileDeps, obj: KubeObject): Promise<Pa
   const services = [...new Set([status.routedService, typeof raw === 'string' ? raw : undefined].filter((x): x is string => x !== undefined))];
   const messages: string[] = [];
   for (const service of services) {
-    const released = await releaseRoutes(deps, obj, service, spec, status);
+    const released = await releaseRoutes(deps, obj, service, spec, status, E.isLeft(decoded));
     if (released._tag !== 'Released') return released;
     const gateway = await releaseGateway(deps.kube, deps.caches, namespace, name, service, pinVersion(status));
     if (gateway._tag === 'Stale') return done(500);

@@ -28,7 +28,7 @@ import { ShiftStatus } from '../api/status';
 import { Command, Decision, DecisionEvent, GateSample, HookAnswer, Observations, Problem, RouteIntent, ScheduleView, ShiftInput, VersionPods } from '../core/types';
 import {
   adoptionProblem, canonicalJson, decodeDestinationRule, decodeVirtualService, ExistingDestinationRule, ExistingVirtualService,
-  isManagedBySluice, owningShift, ownershipProblem, planWrites, renderRoutes, RenderOptions, routeProblems, sameJson, subsetName, Write, MANAGED_BY_LABEL,
+  isManagedBySluice, liveUserRoutes, owningShift, ownershipProblem, planWrites, renderRoutes, RenderOptions, routeProblems, sameJson, serviceFqdn, subsetName, UserHttpRoute, Write, MANAGED_BY_LABEL,
 } from '../istio';
 import { ANNOTATION, clearCommandPatch } from '../kube/annotations';
 import { Caches } from '../kube/caches';
@@ -364,8 +364,10 @@ const applyRoutes = (deps: ReconcileDeps, planned: Decided & { readonly written:
     };
   }
   if (routes === undefined) return TE.right({});
+  // A spec read leniently (it does not decode) keeps the user routes that are live.
+  const shift = planned.specProblem !== undefined ? { ...shiftOf(planned), spec: withLiveUserRoutes(deps, planned.spec, planned.namespace, routes.current) } : shiftOf(planned);
   return async () => {
-    const wrote = await writeRoutes(deps, shiftOf(planned), routes.intent, routes.current, decision);
+    const wrote = await writeRoutes(deps, shift, routes.intent, routes.current, decision);
     return wrote._tag === 'Done' ? E.right({}) : E.left(await afterRefusedRoutes(deps, written, wrote, decision.requeueAfterMs));
   };
 };
@@ -471,6 +473,17 @@ export const servingReady = (current: CurrentRoutes, pods: Readonly<Record<strin
   return false;
 };
 
+/**
+ * `spec` with the user routes of the live VirtualService instead of its own: what a spec that
+ * does not decode is rendered with, so bad input never adds, changes or drops a user route (a
+ * fallback still moves their split; src/istio/userRoutes.ts).
+ */
+export const withLiveUserRoutes = (deps: Pick<ReconcileDeps, 'clusterDomain'>, spec: ResolvedSpec, namespace: string, current: CurrentRoutes): ResolvedSpec => {
+  const { routes: _unread, ...rest } = spec;
+  const live = liveUserRoutes(current.virtualService?.spec.http as readonly UserHttpRoute[] | undefined, serviceFqdn(spec.service, namespace, deps.clusterDomain));
+  return live !== undefined ? { ...rest, routes: live } : rest;
+};
+
 /** The daemon's options for rendering routes (a cluster whose DNS domain is not cluster.local). */
 export const renderOptions = (deps: Pick<ReconcileDeps, 'clusterDomain'>): RenderOptions => (deps.clusterDomain !== undefined ? { clusterDomain: deps.clusterDomain } : {});
 
@@ -482,7 +495,7 @@ type RouteTrouble =
 /**
  * Render, check and write the routes. A refused write is remembered (ReconcileDeps.troubles) so
  * the next decision holds and runs the stall clock until a write goes through. When the server
- * refuses a fallback because of fields sluice copies from spec.route, the fallback is written
+ * refuses a fallback because of fields sluice copies from spec.route or spec.routes, the fallback is written
  * again without them: taking traffic from a failing candidate never waits for a spec fix.
  */
 const writeRoutes = async (
@@ -500,7 +513,7 @@ const writeRoutes = async (
     if (written._tag === 'Done') return { _tag: 'Done' };
     if (written._tag === 'Stale') return written;
     const error = written.error;
-    const hint = error._tag === 'Invalid' ? '; fix the fields sluice copies onto its routes (spec.route, spec.strategy.blueGreen.previewMatch, spec.strategy.abTest.match)' : '';
+    const hint = error._tag === 'Invalid' ? '; fix the fields sluice copies onto its routes (spec.route, spec.routes, spec.strategy.blueGreen.previewMatch, spec.strategy.abTest.match)' : '';
     return { _tag: 'Refused', error, problem: { reason: 'RoutesNotApplied', message: `${where}: routes not written: ${clip(error.message)}${hint}` } };
   };
   const result = await attempt(shift.spec);
@@ -509,8 +522,9 @@ const writeRoutes = async (
   deps.troubles?.set(key, result.problem);
   const fallingBack = decision.status.phase === 'RolledBack' && routes.weights.candidate === 0;
   if (result.error?._tag !== 'Invalid' || !fallingBack) return result;
-  // The fallback goes in without the user's route options; their refusal stays reported.
-  const bare = await attempt({ ...shift.spec, route: {} });
+  // The fallback goes in without the user's route options and routes; their refusal stays reported.
+  const { routes: _userRoutes, ...withoutUserRoutes } = shift.spec;
+  const bare = await attempt({ ...withoutUserRoutes, route: {} });
   if (bare._tag === 'Done') deps.log.warn('fallback written without the spec.route options the server refused', { namespace: shift.namespace, shift: shift.name, error: result.problem.message });
   return bare;
 };

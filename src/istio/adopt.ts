@@ -16,7 +16,7 @@
 import { sameJson } from './canonical';
 import { MESH_GATEWAY, ownHosts, qualifiedGateway } from './hostsPolicy';
 import { ExistingVirtualService, isManagedBySluice } from './objects';
-import { DEFAULT_CLUSTER_DOMAIN, HttpRoute, TcpVirtualService, VirtualService } from './types';
+import { DEFAULT_CLUSTER_DOMAIN, HttpRoute, TcpVirtualService, UserHttpRoute, VirtualService } from './types';
 
 /** Route fields sluice writes; an existing route with others loses them. */
 const ROUTE_FIELDS = ['name', 'match', 'route', 'timeout', 'retries', 'headers', 'corsPolicy'] as const;
@@ -49,8 +49,8 @@ const routeLoss = (route: Route, primary: HttpRoute, own: ReadonlySet<string>): 
 
 const quoted = (xs: readonly string[]): string => xs.map((x) => JSON.stringify(x)).join(', ');
 
-const lostHttpRoutes = (current: ExistingVirtualService, desired: readonly HttpRoute[], own: ReadonlySet<string>): string[] => {
-  const primary = desired.find((r) => r.name === 'primary') ?? desired[desired.length - 1]!;
+const lostHttpRoutes = (current: ExistingVirtualService, desired: readonly (HttpRoute | UserHttpRoute)[], own: ReadonlySet<string>): string[] => {
+  const primary = (desired.find((r) => r.name === 'primary') ?? desired[desired.length - 1]!) as HttpRoute;
   return (current.spec.http ?? []).flatMap((r, i) => {
     const loss = routeLoss(r as Route, primary, own);
     return loss === undefined ? [] : [`http[${i}]${r.name ? ` (${r.name})` : ''} ${loss}`];

@@ -14,3 +14,4 @@ export type { CurrentObjects, Write } from './writes';
 export { hostsPolicy, ownHosts, parseHostsPolicyFlags } from './hostsPolicy';
 export type { GatewayRule, HostRule, HostsPolicyConfig, SpecPolicy } from './hostsPolicy';
 export { adoptionProblem } from './adopt';
+export { liveUserRoutes, renderUserRoute } from './userRoutes';

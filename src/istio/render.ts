@@ -15,20 +15,24 @@
  *   the primary route adds a Set-Cookie and a `sticky` route before it sends requests carrying the
  *   cookie to the candidate; with no candidate weight a `sticky-expire` route sends them to stable
  *   and expires the cookie. Neither names the candidate once its weight is 0 (a fallback).
+ * - User routes (spec.routes.before / after) come first and last, as written, except that a
+ *   destination naming the routed Service gets the primary route's split (userRoutes.ts).
  * - The candidate weight is authoritative: it is rounded and clamped to 0..100, and the stable
  *   destination gets the rest, so every rendered route sums to 100 whatever the intent says.
  * - spec.protocol: tcp renders one `tcp` route with the same weighted destinations instead of the
  *   `http` routes (renderRoutes picks by protocol): Envoy's tcp_proxy weighs them per connection.
  */
-import { candidateMatches, HttpMatch, ResolvedSpec } from '../api/spec';
+import { candidateMatches, HttpMatch, ResolvedSpec, ResolvedUserRoutes } from '../api/spec';
 import { RouteIntent } from '../core/types';
 import { previewMatches } from './match';
 import { sortKeys } from './canonical';
+import { ownHosts } from './hostsPolicy';
 import { serviceFqdn, subsetName } from './names';
 import { addSetCookie, cookieMatch, expireCookie, pinCookie } from './sticky';
+import { renderUserRoute } from './userRoutes';
 import {
   AnyRenderedRoutes, DestinationRule, HttpRoute, ISTIO_API_VERSION, IstioMeta, MANAGED_BY, MANAGED_BY_LABEL, RenderedRoutes,
-  RenderedTcpRoutes, RouteDestination, SHIFT_LABEL, Subset, TcpVirtualService, VirtualService,
+  RenderedTcpRoutes, RouteDestination, SHIFT_LABEL, Subset, TcpVirtualService, UserHttpRoute, VirtualService,
 } from './types';
 
 /** The TrafficShift being rendered: where it lives, its uid, its resolved spec. */
@@ -68,19 +72,20 @@ const routeOptions = (route: ResolvedSpec['route']): Partial<HttpRoute> => ({
 /** Istio's JSON for a decoded match ({ kind, value } back to { exact: ... }), keys sorted: the bytes do not depend on the order the user wrote them in. */
 const istioMatch = (m: HttpMatch): Record<string, unknown> => sortKeys(HttpMatch.encode(m)) as Record<string, unknown>;
 
-const httpRoutes = (shift: ShiftRef, intent: RouteIntent, host: string): HttpRoute[] => {
+const httpRoutes = (shift: ShiftRef, intent: RouteIntent, host: string, own: ReadonlySet<string>): (HttpRoute | UserHttpRoute)[] => {
   const spec = shift.spec;
   const options = routeOptions(spec.route);
   const routeMatch = spec.route.match?.map(istioMatch);
   const destination = (version: string, weight: number): RouteDestination => ({ destination: { host, subset: subsetName(version) }, weight });
-  const routes: HttpRoute[] = [];
+  const weights = split(intent);
+  const user = (list: ResolvedUserRoutes['before'] | undefined) => (list ?? []).map((r) => renderUserRoute(r, own, host, weights));
+  const routes: (HttpRoute | UserHttpRoute)[] = [...user(spec.routes?.before)];
   const candidate = intent.candidate !== undefined && intent.candidate !== intent.stable ? intent.candidate : undefined;
   const audience = candidateMatches(spec);
   if (intent.preview && candidate !== undefined && audience !== undefined) {
     const match = audience.flatMap((m) => previewMatches(istioMatch(m), routeMatch) ?? []);
     if (match.length > 0) routes.push({ name: spec.strategy.kind === 'abTest' ? 'ab-test' : 'preview', match, route: [destination(candidate, 100)], ...options });
   }
-  const weights = split(intent);
   // Sticky canary (sticky.ts): pinned while the candidate has weight, expired whenever it has none.
   const affinity = spec.strategy.kind === 'canary' ? spec.strategy.sessionAffinity : undefined;
   const pinned = affinity !== undefined && candidate !== undefined && (weights[1]?.weight ?? 0) > 0 ? { affinity, candidate } : undefined;
@@ -101,8 +106,12 @@ const httpRoutes = (shift: ShiftRef, intent: RouteIntent, host: string): HttpRou
     }),
     ...options,
   });
-  return routes;
+  return [...routes, ...user(spec.routes?.after)];
 };
+
+/** Every host form of the routed Service, lower case: a user route's destination naming one of them gets the split. */
+const ownHostSet = (shift: ShiftRef, options: RenderOptions): ReadonlySet<string> =>
+  new Set(ownHosts(shift.spec.service, shift.namespace, options.clusterDomain).map((h) => h.toLowerCase()));
 
 /** Subsets to keep: every version the intent routes to (stable, and the candidate if any). */
 const subsetsFor = (spec: ResolvedSpec, intent: RouteIntent): Subset[] =>
@@ -126,7 +135,7 @@ export const render = (shift: ShiftRef, intent: RouteIntent, options: RenderOpti
     apiVersion: ISTIO_API_VERSION,
     kind: 'VirtualService',
     metadata: metadataFor(shift),
-    spec: { hosts: [...shift.spec.hosts], gateways: [...shift.spec.gateways], http: httpRoutes(shift, intent, host) },
+    spec: { hosts: [...shift.spec.hosts], gateways: [...shift.spec.gateways], http: httpRoutes(shift, intent, host, ownHostSet(shift, options)) },
   };
   return { destinationRule, virtualService };
 };

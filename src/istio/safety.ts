@@ -1,11 +1,12 @@
 /**
  * The two invariants of any routes sluice writes, checked on plain objects so they apply to
  * rendered output and to what is read back from the cluster alike:
- *   1. every http and tcp route's destination weights are integers 0..100 summing to 100;
+ *   1. every http and tcp route's destination weights are integers 0..100 summing to 100 (a redirect or
+ *      a direct response has none);
  *   2. every subset a route names exists in the DestinationRule (else Envoy answers 503 NC).
  */
 
-type RouteLike = { readonly name?: string; readonly route?: readonly { readonly destination?: { readonly host?: string; readonly subset?: string }; readonly weight?: number }[] };
+type RouteLike = { readonly name?: string; readonly redirect?: unknown; readonly directResponse?: unknown; readonly route?: readonly { readonly destination?: { readonly host?: string; readonly subset?: string }; readonly weight?: number }[] };
 export interface RoutesLike {
   readonly spec?: { readonly http?: readonly RouteLike[]; readonly tcp?: readonly RouteLike[] };
 }
@@ -23,7 +24,8 @@ export const routeProblems = (vs: RoutesLike, dr: SubsetsLike): string[] => {
   const problems: string[] = [];
   routesOf(vs).forEach(({ where, route }) => {
     const dests = route.route ?? [];
-    if (dests.length === 0) problems.push(`${where}: has no destinations`);
+    // A redirect or a direct response answers without a destination (a user route, spec.routes).
+    if (dests.length === 0 && route.redirect === undefined && route.directResponse === undefined) problems.push(`${where}: has no destinations`);
     const weights = dests.map((d) => (dests.length === 1 && d.weight === undefined ? 100 : d.weight));
     weights.forEach((w, j) => {
       if (!Number.isInteger(w) || (w as number) < 0 || (w as number) > 100)

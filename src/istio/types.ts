@@ -3,6 +3,8 @@
  * writes are typed; see objects.ts for decoding existing objects while keeping everything else.
  */
 
+import type { UserRouteJson } from '../api/spec';
+
 export const ISTIO_API_VERSION = 'networking.istio.io/v1';
 /** Label every object sluice writes carries; `isManagedBySluice` reads it. */
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -65,6 +67,9 @@ export interface HttpRoute {
   readonly corsPolicy?: Record<string, unknown>;
 }
 
+/** A user route (spec.routes) as sluice writes it: Istio JSON (src/istio/userRoutes.ts). */
+export type UserHttpRoute = UserRouteJson;
+
 export interface VirtualService {
   readonly apiVersion: typeof ISTIO_API_VERSION;
   readonly kind: 'VirtualService';
@@ -72,7 +77,8 @@ export interface VirtualService {
   readonly spec: {
     readonly hosts: readonly string[];
     readonly gateways: readonly string[];
-    readonly http: readonly HttpRoute[];
+    /** spec.routes.before, sluice's routes (preview or ab-test, then primary), spec.routes.after. */
+    readonly http: readonly (HttpRoute | UserHttpRoute)[];
   };
 }
 

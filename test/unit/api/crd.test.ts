@@ -38,8 +38,8 @@ describe('the TrafficShift CRD', () => {
 });
 
 describe('the samples', () => {
-  it('are all readable, and the TrafficShifts are A/B, canary (sticky too), blue-green, TCP canary, Gateway API (mesh canary, ingress blue-green), hooks, manual and scheduled', () => {
-    expect(sampleShifts().map((s) => s.file)).toEqual(['ab-test.yaml', 'blue-green.yaml', 'canary-sticky.yaml', 'canary-tcp.yaml', 'canary.yaml', 'gateway-api-canary.yaml', 'gateway-api-ingress.yaml', 'hooks-and-notifications.yaml', 'manual-promotion.yaml', 'scheduled-canary.yaml']);
+  it('are all readable, and the TrafficShifts are A/B, canary (sticky too), blue-green, TCP canary, Gateway API (mesh canary, ingress blue-green), hooks, manual, scheduled and user routes', () => {
+    expect(sampleShifts().map((s) => s.file)).toEqual(['ab-test.yaml', 'blue-green.yaml', 'canary-sticky.yaml', 'canary-tcp.yaml', 'canary.yaml', 'gateway-api-canary.yaml', 'gateway-api-ingress.yaml', 'hooks-and-notifications.yaml', 'manual-promotion.yaml', 'scheduled-canary.yaml', 'user-routes.yaml']);
     expect(sampleDocuments().filter((d) => d.file === 'app.yaml').map((d) => `${d.doc.kind}`)).toEqual(['Namespace', 'Service', 'Deployment', 'Deployment']);
   });
 
@@ -72,7 +72,7 @@ const broken: [string, Record<string, unknown>, string[]][] = [
   ['no version', { service: 'reviews', strategy: minimalCanary.strategy },
     ['shop/reviews: spec.version: (missing) is required']],
   ['a misspelt field', { ...minimalCanary, stepInterval: '1m' },
-    ['shop/reviews: spec.stepInterval: "1m" is not a known field (known: service, version, strategy, hosts, gateways, versionLabel, analysis, manualPromotion, progressDeadline, route, schedule, adopt, hooks, notify, routing, protocol)']],
+    ['shop/reviews: spec.stepInterval: "1m" is not a known field (known: service, version, strategy, hosts, gateways, versionLabel, analysis, manualPromotion, progressDeadline, route, schedule, adopt, hooks, notify, routing, protocol, routes)']],
   ['an error rate above 1', { ...minimalCanary, analysis: { maxErrorRate: 5 } },
     ['shop/reviews: spec.analysis.maxErrorRate: 5 is not a number from 0 to 1']],
   // The sequential gate (issue 11).
@@ -178,6 +178,25 @@ const broken: [string, Record<string, unknown>, string[]][] = [
     ['shop/reviews: spec.strategy.abTest.match[0].cookie: {"exact":"beta"} is not a known field (known: name, uri, method, authority, headers, queryParams, withoutHeaders, ignoreUriCase, port, sourceLabels, sourceNamespace)']],
   ['an A/B test beside a canary', { ...minimalCanary, strategy: { canary: { steps: [10] }, abTest: { match: [{ method: { exact: 'GET' } }], iterations: 3 } } },
     ['shop/reviews: spec.strategy: {"canary":{"steps":[10]},"abTest":{"match":[{"method":{"e... has canary and abTest; expected exactly one of canary, blueGreen, abTest']],
+  // spec.routes (issue 13): user routes sluice keeps around its own.
+  ['a user route naming a subset', { ...minimalCanary, routes: { before: [{ match: [{ headers: { 'x-chaos': { exact: '1' } } }], route: [{ destination: { host: 'reviews', subset: 'v1' } }] }] } },
+    ["shop/reviews: spec.routes.before[0].route[0].destination.subset: \"v1\" is refused: sluice owns the subsets of the Service it routes and removes them as versions leave, and cannot keep another Service's subsets alive; expected no subset (a destination naming the routed Service gets the split of sluice's primary route)"]],
+  ['a user route with both route and redirect', { ...minimalCanary, routes: { before: [{ match: [{ uri: { prefix: '/old' } }], redirect: { uri: '/new' }, route: [{ destination: { host: 'reviews' } }] }] } },
+    ['shop/reviews: spec.routes.before[0]: {"match":[{"uri":{"prefix":"/old"}}],"redirect":{"uri":"/... has route and redirect; expected exactly one of route, redirect, directResponse']],
+  ['a user route with neither route, redirect nor directResponse', { ...minimalCanary, routes: { before: [{ match: [{ uri: { prefix: '/old' } }], fault: { abort: { httpStatus: 503 } } }] } },
+    ['shop/reviews: spec.routes.before[0]: {"match":[{"uri":{"prefix":"/old"}}],"fault":{"abort":{"h... has none; expected exactly one of route, redirect, directResponse']],
+  ['user route weights summing to 90', { ...minimalCanary, routes: { before: [{ match: [{ uri: { prefix: '/beta' } }], route: [{ destination: { host: 'reviews' }, weight: 80 }, { destination: { host: 'ratings' }, weight: 10 }] }] } },
+    ['shop/reviews: spec.routes.before[0].route: [80,10] has weights summing to 90; expected 100']],
+  ['a user route named primary', { ...minimalCanary, routes: { before: [{ name: 'primary', match: [{ uri: { prefix: '/beta' } }], route: [{ destination: { host: 'ratings' } }] }] } },
+    ['shop/reviews: spec.routes.before[0].name: "primary" is a name sluice gives its own routes (primary, preview, ab-test, sticky, sticky-expire); expected another name']],
+  ['a user route with a mirror (not a field sluice keeps)', { ...minimalCanary, routes: { before: [{ match: [{ uri: { prefix: '/beta' } }], route: [{ destination: { host: 'ratings' } }], mirror: { host: 'reviews' } }] } },
+    ['shop/reviews: spec.routes.before[0].mirror: {"host":"reviews"} is not a known field (known: name, match, route, redirect, directResponse, rewrite, fault, timeout, retries, headers, corsPolicy)']],
+  ['a fault abort with status 600', { ...minimalCanary, routes: { before: [{ match: [{ uri: { prefix: '/beta' } }], route: [{ destination: { host: 'reviews' } }], fault: { abort: { httpStatus: 600, percentage: { value: 100 } } } }] } },
+    ['shop/reviews: spec.routes.before[0].fault.abort.httpStatus: 600 is not an integer from 200 to 599']],
+  ['a fault percentage above 100', { ...minimalCanary, routes: { before: [{ match: [{ uri: { prefix: '/beta' } }], route: [{ destination: { host: 'reviews' } }], fault: { abort: { httpStatus: 503, percentage: { value: 101 } } } }] } },
+    ['shop/reviews: spec.routes.before[0].fault.abort.percentage.value: 101 is not a number from 0 to 100']],
+  ['a user route host with a space', { ...minimalCanary, routes: { before: [{ match: [{ uri: { prefix: '/beta' } }], route: [{ destination: { host: 'rat ings' } }] }] } },
+    ['shop/reviews: spec.routes.before[0].route[0].destination.host: "rat ings" is not a host name (expected e.g. "reviews" or "ratings.shop.svc.cluster.local", at most 253 characters)']],
   ['a window at 24:00', { ...minimalCanary, schedule: { windows: [{ days: ['Mon'], from: '24:00', to: '05:00' }] } },
     ['shop/reviews: spec.schedule.windows[0].from: "24:00" is not a time of day (expected "HH:MM", 00:00 to 23:59)']],
   // spec.protocol: tcp (issue 13): the HTTP-only fields are refused, each naming itself.
@@ -222,6 +241,50 @@ describe('broken manifests', () => {
     const spec = { ...minimalCanary, route: { corsPolicy: { allowOrigins: [{ exact: 'x'.repeat(5000) }] } } };
     expect(crdErrors(manifest(spec))).toEqual([]);
     expect(codecErrors(manifest(spec))).toEqual([`shop/reviews: spec.route.corsPolicy: {"allowOrigins":[{"exact":"${'x'.repeat(30)}... is 5031 characters as JSON; expected at most 4096`]);
+  });
+
+  it('user routes that would shadow sluice\'s, never be reached or share a name are refused by the codec only (no schema can compare them with spec.route)', () => {
+    const route = [{ destination: { host: 'reviews' } }];
+    const cases: [object, string[]][] = [
+      [{ ...minimalCanary, routes: { before: [{ route }] } },
+        ['shop/reviews: spec.routes.before[0].match: (missing) matches every request, so sluice\'s route "primary" would get none; expected a match that leaves requests to sluice\'s routes']],
+      [{ ...minimalCanary, routes: { before: [{ match: [{ headers: { 'x-a': { exact: '1' } } }, { uri: { prefix: '/' } }], route }] } },
+        ['shop/reviews: spec.routes.before[0].match[1]: {"uri":{"prefix":"/"}} catches every request sluice\'s route "primary" would get, which would then get none; expected conditions that leave some of them to it (sluice\'s primary route takes every request: a prefix "/" is all of them)']],
+      [{ ...minimalCanary, route: { match: [{ uri: { prefix: '/api/v1' } }] }, routes: { before: [{ match: [{ uri: { prefix: '/api' } }], route }] } },
+        ['shop/reviews: spec.routes.before[0].match[0]: {"uri":{"prefix":"/api"}} catches every request sluice\'s route "primary" would get, which would then get none; expected conditions that leave some of them to it']],
+      [{ ...minimalCanary, strategy: { blueGreen: { previewMatch: { headers: { 'x-preview': { exact: 'true' } } } } }, routes: { before: [{ match: [{ headers: { 'x-preview': { exact: 'true' } } }], route }] } },
+        ['shop/reviews: spec.routes.before[0].match[0]: {"headers":{"x-preview":{"exact":"true"}}} catches every request sluice\'s route "preview" would get, which would then get none; expected conditions that leave some of them to it']],
+      [{ ...minimalCanary, routes: { after: [{ name: 'rest', route }] } },
+        ['shop/reviews: spec.routes.after: ["rest"] is never reached: sluice\'s primary route matches every request (spec.route.match is not set); expected spec.route.match narrowing sluice\'s routes, or these routes in spec.routes.before']],
+      [{ ...minimalCanary, route: { match: [{ uri: { prefix: '/api' } }] }, routes: { before: [{ name: 'x', match: [{ uri: { prefix: '/b' } }], route }], after: [{ name: 'x', route }] } },
+        ['shop/reviews: spec.routes.after[0].name: "x" is also the name of spec.routes.before[0]; expected one name per route']],
+      [{ ...minimalCanary, routing: 'gatewayAPI', routes: { before: [{ match: [{ uri: { prefix: '/b' } }], route }] } },
+        ['shop/reviews: spec.routes: {"before":[{"match":[{"uri":{"prefix":"/b"}}],"route":[{"... is not supported with spec.routing: gatewayAPI (sluice writes user routes into its VirtualService only); expected no spec.routes, or routing virtualService']],
+      [{ ...minimalCanary, protocol: 'tcp', routes: { before: [{ match: [{ uri: { prefix: '/b' } }], route }] } },
+        ['shop/reviews: spec.routes: {"before":[{"match":[{"uri":{"prefix":"/b"}}],"route":[{"... is not supported with spec.protocol: tcp (user routes are HTTP routes); expected no spec.routes, or protocol http']],
+    ];
+    for (const [spec, lines] of cases) {
+      expect(crdErrors(manifest(spec as Record<string, unknown>))).toEqual([]);
+      expect(codecErrors(manifest(spec as Record<string, unknown>))).toEqual(lines);
+    }
+  });
+
+  it('user routes that leave requests to sluice\'s routes are accepted by both', () => {
+    const spec = {
+      ...minimalCanary,
+      route: { match: [{ uri: { prefix: '/api' } }] },
+      routes: {
+        before: [
+          { name: 'game-day', match: [{ headers: { 'x-chaos': { exact: 'abort' } } }], fault: { abort: { httpStatus: 503, percentage: { value: 100 } }, delay: { fixedDelay: '1s', percentage: { value: 5.5 } } }, route: [{ destination: { host: 'reviews' } }] },
+          { name: 'legacy', match: [{ uri: { prefix: '/api/legacy' } }], rewrite: { uri: '/api' }, route: [{ destination: { host: 'ratings', port: { number: 9080 } }, weight: 100 }] },
+          { name: 'moved', match: [{ uri: { exact: '/api/old' } }], redirect: { uri: '/api/new', redirectCode: 308 } },
+        ],
+        after: [{ name: 'maintenance', directResponse: { status: 503, body: { string: 'down for maintenance' } } }],
+      },
+    };
+    expect(crdErrors(manifest(spec))).toEqual([]);
+    expect(codecErrors(manifest(spec))).toEqual([]);
+    expect(resolved(manifest(spec)).routes?.before.map((r) => r.name)).toEqual(['game-day', 'legacy', 'moved']);
   });
 
   it('a versionLabel other than "version" is accepted by both with custom queries', () => {

@@ -46,6 +46,14 @@ export const CEL: CelEquivalents = {
   "duration(self) >= duration('1s') && duration(self) <= duration('60s')": (self) => ms(self) >= 1000 && ms(self) <= 60_000,
   'self.all(k, size(k) >= 1 && size(k) <= 63)': (self) => Object.keys(self).every((k) => chars(k) >= 1 && chars(k) <= 63),
   "!self.matches('^__([Ss][Ee][Cc][Uu][Rr][Ee]|[Hh][Oo][Ss][Tt])-')": (self: string) => !/^__(secure|host)-/i.test(self),
+  // spec.routes (user routes)
+  '(has(self.route) ? 1 : 0) + (has(self.redirect) ? 1 : 0) + (has(self.directResponse) ? 1 : 0) == 1': (self) =>
+    [self.route, self.redirect, self.directResponse].filter((x) => x !== undefined).length === 1,
+  '!has(self.rewrite) || !has(self.redirect)': (self) => self.rewrite === undefined || self.redirect === undefined,
+  "!(self in ['primary', 'preview', 'ab-test', 'sticky', 'sticky-expire'])": (self: string) => !['primary', 'preview', 'ab-test', 'sticky', 'sticky-expire'].includes(self),
+  'size(self) == 1 ? (!has(self[0].weight) || self[0].weight == 100) : (self.all(d, has(d.weight)) && self.map(d, d.weight).sum() == 100)': (self: { weight?: number }[]) =>
+    self.length === 1 ? self[0]!.weight === undefined || self[0]!.weight === 100 : self.every((d) => d.weight !== undefined) && self.reduce((s, d) => s + (d.weight ?? 0), 0) === 100,
+  '!has(self.subset)': (self) => self.subset === undefined,
   "!has(self.versionLabel) || self.versionLabel == 'version' || (has(self.analysis) && has(self.analysis.query))": (self) =>
     self.versionLabel === undefined || self.versionLabel === 'version' || self.analysis?.query !== undefined,
   "!has(self.protocol) || self.protocol != 'tcp' || !has(self.strategy.abTest)": (self) => self.protocol !== 'tcp' || self.strategy?.abTest === undefined,

@@ -13,7 +13,7 @@ describe('decodeTrafficShift', () => {
   it('reports every problem of an object at once: a typo does not hide a bad value beside it', () => {
     const spec = { ...minimalCanary, stratgy: {}, analysis: { maxErrorRate: 2, noData: 'maybe' } };
     expect(codecErrors(manifest(spec))).toEqual([
-      'shop/reviews: spec.stratgy: {} is not a known field (known: service, version, strategy, hosts, gateways, versionLabel, analysis, manualPromotion, progressDeadline, route, schedule, adopt, hooks, notify, routing, protocol)',
+      'shop/reviews: spec.stratgy: {} is not a known field (known: service, version, strategy, hosts, gateways, versionLabel, analysis, manualPromotion, progressDeadline, route, schedule, adopt, hooks, notify, routing, protocol, routes)',
       'shop/reviews: spec.analysis.maxErrorRate: 2 is not a number from 0 to 1',
       'shop/reviews: spec.analysis.noData: "maybe" is not one of hold, fail',
     ]);

@@ -137,7 +137,7 @@ describe('reconcile', () => {
     expect(s.phase).toBe('Idle');
     const ready = s.conditions.find((c: any) => c.type === 'Ready');
     expect(ready).toMatchObject({ status: 'False', reason: 'RoutesNotApplied' });
-    expect(ready.message).toBe(`shop/reviews: routes not written: ${refusal}; fix the fields sluice copies onto its routes (spec.route, spec.strategy.blueGreen.previewMatch, spec.strategy.abTest.match)`);
+    expect(ready.message).toBe(`shop/reviews: routes not written: ${refusal}; fix the fields sluice copies onto its routes (spec.route, spec.routes, spec.strategy.blueGreen.previewMatch, spec.strategy.abTest.match)`);
     expect(w.events.at(-1)).toEqual({ type: 'Warning', reason: 'RoutesNotApplied', message: ready.message });
     expect(w.mem.read(VIRTUAL_SERVICES, NS, 'reviews')).toEqual(before);
   });

@@ -47,7 +47,7 @@ const renderProblems = (spec: ResolvedSpec, decision: Decision): string[] => {
   const problems = routeProblems(rendered.virtualService, rendered.destinationRule);
   const own = serviceFqdn(spec.service, NS);
   for (const route of rendered.virtualService.spec.http) {
-    for (const d of route.route) if (d.destination.host !== own) problems.push(`routes to ${d.destination.host}`);
+    for (const d of route.route ?? []) if (d.destination.host !== own) problems.push(`routes to ${d.destination.host}`);
     const request = (route.headers as { request?: { set?: object; add?: object; remove?: string[] } } | undefined)?.request;
     const names = [...Object.keys(request?.set ?? {}), ...Object.keys(request?.add ?? {}), ...(request?.remove ?? [])];
     if (names.some((n) => n.toLowerCase() === 'host' || n.startsWith(':'))) problems.push(`rewrites Host: ${names.join(', ')}`);

@@ -42,7 +42,7 @@ describe('render', () => {
   it('uses the FQDN for the DestinationRule host and every destination, the cluster domain configurable', () => {
     const { destinationRule, virtualService } = render(shiftRef(canarySpec), intent('v1', 'v2', 10));
     expect(destinationRule.spec.host).toBe(FQDN);
-    expect(virtualService.spec.http[0]!.route.map((d) => d.destination.host)).toEqual([FQDN, FQDN]);
+    expect(virtualService.spec.http[0]!.route!.map((d) => d.destination.host)).toEqual([FQDN, FQDN]);
     const other = render(shiftRef(canarySpec), intent('v1', 'v2', 10), { clusterDomain: 'corp.example' });
     expect(other.destinationRule.spec.host).toBe('reviews.shop.svc.corp.example');
   });
@@ -98,7 +98,7 @@ describe('render', () => {
   });
 
   it('takes the candidate weight as authoritative: clamps it and gives stable the rest', () => {
-    const route = (w: number) => render(shiftRef(canarySpec), intent('v1', 'v2', w)).virtualService.spec.http[0]!.route.map((d) => d.weight);
+    const route = (w: number) => render(shiftRef(canarySpec), intent('v1', 'v2', w)).virtualService.spec.http[0]!.route!.map((d) => d.weight);
     expect(route(140)).toEqual([0, 100]);
     expect(route(-5)).toEqual([100, 0]);
     expect(route(33.4)).toEqual([67, 33]);
