@@ -8,7 +8,7 @@ const FQDN = 'reviews.shop.svc.cluster.local';
 const sticky = (affinity: object, extra: object = {}) => ({ ...canarySpec, ...extra, strategy: { canary: { steps: [10, 25, 50], sessionAffinity: affinity } } });
 const STICKY = sticky({ cookieName: 'canary', maxAge: '90m' });
 const http = (spec: object, stable: string, candidate: string | undefined, weight: number): readonly HttpRoute[] =>
-  render(shiftRef(spec), intent(stable, candidate, weight)).virtualService.spec.http;
+  render(shiftRef(spec), intent(stable, candidate, weight)).virtualService.spec.http as readonly HttpRoute[];
 /** Subset -> weight of each route by name, with the Set-Cookie each destination adds. */
 const shape = (routes: readonly HttpRoute[]) =>
   routes.map((r) => [r.name, r.route.map((d) => `${d.destination.subset} ${d.weight}${d.headers ? ` +${d.headers.response.add['Set-Cookie']}` : ''}`)]);
@@ -54,7 +54,7 @@ describe('render: sticky canary (strategy.canary.sessionAffinity)', () => {
     for (let w = 0; w <= 100; w++) {
       const r = render(shiftRef(STICKY), intent('v1', 'v2', w));
       expect(routeProblems(r.virtualService, r.destinationRule)).toEqual([]);
-      const candidateShare = Math.max(...r.virtualService.spec.http.flatMap((h) => h.route.filter((d) => d.destination.subset === 'v2').map((d) => d.weight)));
+      const candidateShare = Math.max(...r.virtualService.spec.http.flatMap((h) => (h.route ?? []).filter((d) => d.destination.subset === 'v2').map((d) => d.weight ?? 0)));
       expect(candidateShare > 0).toBe(w > 0);
       const names = r.virtualService.spec.http.map((h) => h.name);
       if (w > 0) checked.pinned += names[0] === 'sticky' ? 1 : 0;
