@@ -197,6 +197,10 @@ const broken: [string, Record<string, unknown>, string[]][] = [
     ['shop/reviews: spec.routes.before[0].fault.abort.percentage.value: 101 is not a number from 0 to 100']],
   ['a user route host with a space', { ...minimalCanary, routes: { before: [{ match: [{ uri: { prefix: '/beta' } }], route: [{ destination: { host: 'rat ings' } }] }] } },
     ['shop/reviews: spec.routes.before[0].route[0].destination.host: "rat ings" is not a host name (expected e.g. "reviews" or "ratings.shop.svc.cluster.local", at most 253 characters)']],
+  ['user routes with routing gatewayAPI', { ...minimalCanary, routing: 'gatewayAPI', routes: { before: [{ match: [{ uri: { prefix: '/b' } }], route: [{ destination: { host: 'reviews' } }] }] } },
+    ['shop/reviews: spec.routes: {"before":[{"match":[{"uri":{"prefix":"/b"}}],"route":[{"... is not supported with spec.routing: gatewayAPI (sluice writes user routes into its VirtualService only); expected no spec.routes, or routing virtualService']],
+  ['user routes with protocol tcp', { ...minimalCanary, protocol: 'tcp', routes: { before: [{ match: [{ uri: { prefix: '/b' } }], route: [{ destination: { host: 'reviews' } }] }] } },
+    ['shop/reviews: spec.routes: {"before":[{"match":[{"uri":{"prefix":"/b"}}],"route":[{"... is not supported with spec.protocol: tcp (user routes are HTTP routes); expected no spec.routes, or protocol http']],
   ['a window at 24:00', { ...minimalCanary, schedule: { windows: [{ days: ['Mon'], from: '24:00', to: '05:00' }] } },
     ['shop/reviews: spec.schedule.windows[0].from: "24:00" is not a time of day (expected "HH:MM", 00:00 to 23:59)']],
   // spec.protocol: tcp (issue 13): the HTTP-only fields are refused, each naming itself.
@@ -258,10 +262,6 @@ describe('broken manifests', () => {
         ['shop/reviews: spec.routes.after: ["rest"] is never reached: sluice\'s primary route matches every request (spec.route.match is not set); expected spec.route.match narrowing sluice\'s routes, or these routes in spec.routes.before']],
       [{ ...minimalCanary, route: { match: [{ uri: { prefix: '/api' } }] }, routes: { before: [{ name: 'x', match: [{ uri: { prefix: '/b' } }], route }], after: [{ name: 'x', route }] } },
         ['shop/reviews: spec.routes.after[0].name: "x" is also the name of spec.routes.before[0]; expected one name per route']],
-      [{ ...minimalCanary, routing: 'gatewayAPI', routes: { before: [{ match: [{ uri: { prefix: '/b' } }], route }] } },
-        ['shop/reviews: spec.routes: {"before":[{"match":[{"uri":{"prefix":"/b"}}],"route":[{"... is not supported with spec.routing: gatewayAPI (sluice writes user routes into its VirtualService only); expected no spec.routes, or routing virtualService']],
-      [{ ...minimalCanary, protocol: 'tcp', routes: { before: [{ match: [{ uri: { prefix: '/b' } }], route }] } },
-        ['shop/reviews: spec.routes: {"before":[{"match":[{"uri":{"prefix":"/b"}}],"route":[{"... is not supported with spec.protocol: tcp (user routes are HTTP routes); expected no spec.routes, or protocol http']],
     ];
     for (const [spec, lines] of cases) {
       expect(crdErrors(manifest(spec as Record<string, unknown>))).toEqual([]);

@@ -54,6 +54,8 @@ export const CEL: CelEquivalents = {
   'size(self) == 1 ? (!has(self[0].weight) || self[0].weight == 100) : (self.all(d, has(d.weight)) && self.map(d, d.weight).sum() == 100)': (self: { weight?: number }[]) =>
     self.length === 1 ? self[0]!.weight === undefined || self[0]!.weight === 100 : self.every((d) => d.weight !== undefined) && self.reduce((s, d) => s + (d.weight ?? 0), 0) === 100,
   '!has(self.subset)': (self) => self.subset === undefined,
+  "!has(self.routes) || !has(self.protocol) || self.protocol != 'tcp'": (self) => self.routes === undefined || self.protocol !== 'tcp',
+  "!has(self.routes) || !has(self.routing) || self.routing != 'gatewayAPI'": (self) => self.routes === undefined || self.routing !== 'gatewayAPI',
   "!has(self.versionLabel) || self.versionLabel == 'version' || (has(self.analysis) && has(self.analysis.query))": (self) =>
     self.versionLabel === undefined || self.versionLabel === 'version' || self.analysis?.query !== undefined,
   "!has(self.protocol) || self.protocol != 'tcp' || !has(self.strategy.abTest)": (self) => self.protocol !== 'tcp' || self.strategy?.abTest === undefined,
