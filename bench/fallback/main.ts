@@ -16,7 +16,7 @@ import { createWriteStream, existsSync, promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseDuration } from '../../src/api/duration';
+import { formatDuration, parseDuration } from '../../src/api/duration';
 import { parseCli, USAGE, UsageError, type Args } from './cli';
 import { startMeshSim, type MeshSim } from '../../test/mesh-sim/sim';
 import { limitOf } from './limit';
@@ -310,6 +310,8 @@ export const runBenchmark = async (args: Args): Promise<BenchDocument> => {
           path.join(REPO, 'dist', 'src', 'cli', 'main.js'), 'run',
           '--kubeconfig', requireEnv('KUBECONFIG'), '--prometheus-url', proxy.url, '--namespace', side.namespace,
           '--metrics-addr', `127.0.0.1:${port}`, '--leader-elect=false', '--log-format', 'json',
+          // a fact of the environment, like the URL: how often its Prometheus scrapes (sequential gates read that often)
+          '--scrape-interval', formatDuration(scrapeMs),
         ], logFile));
       } else {
         const port = await freePort();

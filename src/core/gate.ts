@@ -223,14 +223,21 @@ const saneCounts = (c: ComparedCounts): boolean =>
  * numbers and one nested object (compared), never arrays; keys may come back from the API server
  * in another order, and an absent member equals an undefined one.
  */
-export const sameVerdict = (next: GateRecord, last: GateRecord): boolean => sameMembers(next, last, 'time');
+export const sameVerdict = (next: GateRecord, last: GateRecord): boolean => sameMembers(next, last, ['time']);
 
-const sameMembers = (a: object, b: object, skip?: string): boolean => {
+/**
+ * sequential: whether `next` holds the same evidence as `last` — the same result and counts (hence
+ * the same ratio), apart from when it was read and over how long a window, which grows with every
+ * read while no request arrives (the message says the window, so it is not compared either).
+ */
+export const sameEvidence = (next: GateRecord, last: GateRecord): boolean => sameMembers(next, last, ['time', 'window', 'windowMs', 'message']);
+
+const sameMembers = (a: object, b: object, skip: readonly string[] = []): boolean => {
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
   const keys = new Set([...Object.keys(ra), ...Object.keys(rb)]);
   for (const k of keys) {
-    if (k === skip) continue;
+    if (skip.includes(k)) continue;
     const x = ra[k];
     const y = rb[k];
     const nested = typeof x === 'object' && x !== null && typeof y === 'object' && y !== null;

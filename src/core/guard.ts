@@ -4,7 +4,7 @@
  * stall clock that turns "no progress for progressDeadline" into a fallback.
  */
 import { GateRecord, ShiftStatus } from '../api/status';
-import { assess, gateRecord, judgedPeriods, sameVerdict, Verdict } from './gate';
+import { assess, gateRecord, judgedPeriods, sameEvidence, sameVerdict, Verdict } from './gate';
 import {
   Ctx, currentGate, evidenceStart, guarded, inPreview, msOf, Note, patch, podsOf, podsSentence, runningPhase, showDuration,
 } from './state';
@@ -65,10 +65,29 @@ const failureDelta = (ctx: Ctx, status: ShiftStatus, verdict: Verdict): 'count' 
  * evidenceSince), so a new step, run or resume still gets one fresh record; the held sample is
  * judged again on later reconciles, to the same nothing.
  */
-const repeatsHold = (status: ShiftStatus, record: GateRecord): boolean => {
+const repeatsHold = (ctx: Ctx, status: ShiftStatus, record: GateRecord): boolean => {
   const last = currentGate(status);
   const periodStart = Math.max(evidenceStart(status, Infinity), msOf(status.stepStartedAt, -Infinity));
-  return last !== undefined && msOf(last.time, -Infinity) >= periodStart && sameVerdict(record, last);
+  // sequential: the window grows with every read, so "the same" is the same counts (sameEvidence).
+  const same = ctx.spec.analysis.method === 'sequential' ? sameEvidence : sameVerdict;
+  return last !== undefined && msOf(last.time, -Infinity) >= periodStart && same(record, last);
+};
+
+/**
+ * sequential: the gate reads every scrape (sampler.ts), but status records a verdict of the same
+ * kind at most once per interval: a Pass, an undecided NoData or a latency Fail within one interval
+ * of the last record of this period with the same result (and hold) changes nothing — so a waiting
+ * shift writes its status no more often than with reads every interval (issue 12), and latency still
+ * fails after `failureThreshold` intervals in a row, not scrapes. A decisive Fail always acts, and
+ * a change of result is always recorded. A kept Pass still lets the step advance (freshPass).
+ */
+const throttled = (ctx: Ctx, status: ShiftStatus, verdict: Verdict, record: GateRecord): boolean => {
+  const rule = ctx.spec.analysis;
+  if (rule.method !== 'sequential' || (verdict._tag === 'Fail' && verdict.decisive === true)) return false;
+  const last = currentGate(status);
+  const periodStart = Math.max(evidenceStart(status, Infinity), msOf(status.stepStartedAt, -Infinity));
+  if (last === undefined || msOf(last.time, -Infinity) < periodStart) return false;
+  return last.result === record.result && last.hold === record.hold && msOf(record.time, -Infinity) - msOf(last.time, Infinity) < rule.intervalMs;
 };
 
 /** Judge this reconcile's sample if it is new and the gate guards; count it toward failureThreshold. */
@@ -79,10 +98,11 @@ export const observeGate = (ctx: Ctx, status: ShiftStatus): Guarded => {
   const windowMs = Math.max(0, windowOf(ctx, sample));
   const verdict = assess(sample, rule, showDuration(windowMs), { periods: judgedPeriods(ctx.spec), latencyWindow: showDuration(rule.intervalMs) });
   const record = gateRecord(verdict, sample.at, rule, windowMs);
+  if (throttled(ctx, status, verdict, record)) return { status, notes: [] };
   const before = status.consecutiveFailures ?? 0;
   const delta = failureDelta(ctx, status, verdict);
   const failures = delta === 'count' ? before + 1 : delta === 'reset' ? 0 : before;
-  if (delta === 'hold' && repeatsHold(status, record)) return { status, notes: [] };
+  if (delta === 'hold' && repeatsHold(ctx, status, record)) return { status, notes: [] };
   const next = patch(status, { lastGate: record, consecutiveFailures: failures });
   if (delta !== 'count') return { status: next, notes: [] };
   // The sequential test decided: its evidence already spans the period, so it falls back at once.

@@ -11,6 +11,7 @@ import { parseAddr } from './server';
 import { HostsPolicyConfig, parseHostsPolicyFlags } from '../istio/hostsPolicy';
 import { PrometheusConnections } from '../prometheus/connections';
 import { parsePrometheusFlags } from '../prometheus/flags';
+import { DEFAULT_SCRAPE_INTERVAL_MS } from '../prometheus/sampler';
 import { checkUrlPatterns } from '../net/urlPolicy';
 import { FLAG_ALLOW_HOOK_URL } from '../hooks/policy';
 import { NotifyDefault, parseNotifyDefault } from '../notify/config';
@@ -22,6 +23,8 @@ export interface DaemonConfig {
   readonly namespaces: readonly string[];
   /** Prometheus for shifts that name none. Default none. */
   readonly prometheusUrl?: string;
+  /** --scrape-interval: how often Prometheus scrapes the mesh; sequential gates read this often (at most their interval). Default 15 s (DEFAULT_SCRAPE_INTERVAL_MS). */
+  readonly scrapeIntervalMs: number;
   /** Where /metrics, /healthz and /readyz are served. Default ":8080". */
   readonly metricsAddr: string;
   /** Act only while holding the lease. Default true. */
@@ -86,6 +89,7 @@ export const RUN_FLAGS: Readonly<Record<string, Flag>> = {
   kubeconfig: { env: 'SLUICE_KUBECONFIG', value: 'FILE', help: 'kubeconfig file (default $KUBECONFIG, then in-cluster)' },
   namespace: { env: 'SLUICE_NAMESPACE', repeat: true, value: 'NAMESPACE', help: 'namespace to watch, repeatable; $SLUICE_NAMESPACE is comma-separated (default all)' },
   'prometheus-url': { env: 'SLUICE_PROMETHEUS_URL', value: 'URL', help: 'Prometheus for shifts that name none' },
+  'scrape-interval': { env: 'SLUICE_SCRAPE_INTERVAL', value: 'DURATION', help: "how often Prometheus scrapes the mesh's metrics (its scrape_interval); sequential gates read the evidence this often, or every analysis.interval when shorter (default 15s)" },
   'metrics-addr': { env: 'SLUICE_METRICS_ADDR', value: 'HOST:PORT', help: 'host:port for /metrics, /healthz, /readyz (default :8080)' },
   'leader-elect': { env: 'SLUICE_LEADER_ELECT', bool: true, help: 'act only while holding the lease (default true)' },
   'lease-name': { env: 'SLUICE_LEASE_NAME', value: 'NAME', help: 'Lease name (default sluice-leader)' },
@@ -184,10 +188,11 @@ export const parseRunConfig = (
     duration('renew-deadline', DEFAULT_LEADER_TIMING.renewDeadlineMs),
     duration('retry-period', DEFAULT_LEADER_TIMING.retryPeriodMs),
     duration('resync-period', 300_000),
+    duration('scrape-interval', DEFAULT_SCRAPE_INTERVAL_MS),
   ];
   const bad = timing.find(E.isLeft);
   if (bad && E.isLeft(bad)) return bad;
-  const [leaseDurationMs, renewDeadlineMs, retryPeriodMs, resyncMs] = timing.map((t) => (E.isRight(t) ? t.right : 0)) as [number, number, number, number];
+  const [leaseDurationMs, renewDeadlineMs, retryPeriodMs, resyncMs, scrapeIntervalMs] = timing.map((t) => (E.isRight(t) ? t.right : 0)) as [number, number, number, number, number];
   if (!(retryPeriodMs < renewDeadlineMs && renewDeadlineMs < leaseDurationMs))
     return E.left(`--retry-period (${retryPeriodMs} ms) < --renew-deadline (${renewDeadlineMs} ms) < --lease-duration (${leaseDurationMs} ms) must hold`);
   const tenancy = parseHostsPolicyFlags({ allowHost: v.get('allow-host') ?? [], allowGateway: v.get('allow-gateway') ?? [], ...(one('cluster-domain') ? { clusterDomain: one('cluster-domain') } : {}) });
@@ -205,6 +210,7 @@ export const parseRunConfig = (
     ...(kubeconfig ? { kubeconfig } : {}),
     namespaces,
     ...(url ? { prometheusUrl: url } : {}),
+    scrapeIntervalMs,
     metricsAddr,
     leaderElect: elect === 'true',
     leaseName,

@@ -105,6 +105,7 @@ export const startDaemon = async (config: DaemonConfig, log: Logger = createLogg
     ...(connections.right.default ? { defaultUrl: connections.right.default.url } : {}),
     onSample: (keys) => keys.forEach(enqueue),
     now: clock.now,
+    scrapeIntervalMs: config.scrapeIntervalMs,
   });
   const targets = new Map<string, GateTarget>();
   // The sampler is told once per turn of the event loop, not once per reconcile: after a start or

@@ -134,15 +134,24 @@ export const seriesKey = (namespace: string, service: string, version: string, w
   JSON.stringify(protocol === '' ? [namespace, service, version, window] : [namespace, service, version, window, protocol]);
 
 /**
+ * Where a sequential target's counts start (epoch ms): its evidenceSince rounded DOWN to whole
+ * intervals, so every request of the period is counted (plus at most one interval before, of the
+ * same candidate), the start stays put for the whole period however often it is read, and targets
+ * of one group share few distinct starts, hence few terms in the batched query.
+ */
+export const countStartMs = (target: GateTarget): number | undefined => {
+  if (target.evidenceSince === undefined) return undefined;
+  const interval = target.analysis.intervalMs;
+  return Math.floor(target.evidenceSince / interval) * interval;
+};
+
+/**
  * The count window of a target at tick time `at` (ms): the interval, or for a sequential target the
- * time since its evidence began rounded UP to whole intervals, so every request of the period is
- * in it (plus at most one interval before, of the same candidate) and targets of one group share
- * few distinct windows, hence few terms in the batched query.
+ * time since its count start (countStartMs); at least 1 ms.
  */
 export const countWindowMs = (target: GateTarget, at: number): number => {
-  const interval = target.analysis.intervalMs;
-  if (target.evidenceSince === undefined) return interval;
-  return Math.max(1, Math.ceil((at - target.evidenceSince) / interval)) * interval;
+  const start = countStartMs(target);
+  return start === undefined ? target.analysis.intervalMs : Math.max(1, at - start);
 };
 
 /** The URL a target is queried at (its own, else the daemon's default, else ""), and the field it came from. */
@@ -185,11 +194,46 @@ const sumBy = (metric: string, targets: readonly GateTarget[], extra: string, wi
   `sum by (${BY_LABELS.join(', ')}) (increase(${metric}${selector(targets, extra)}[${window}]))`;
 
 /**
+ * The exact count since a sequential window began, per series, then summed (docs/adr/0010). With
+ * X the selected series and w the window:
+ *
+ *   (last_over_time(X[w]) - X offset w >= 0 unless resets(X[w]) > 0)   the counter's growth since the
+ *                                                                      last scrape at or before the start
+ *   or (increase(X[w]) and resets(X[w]) > 0)                          a counter reset inside the window
+ *                                                                      (a restarted proxy): increase()'s
+ *                                                                      reset-aware estimate
+ *   or last_over_time(X[w])                                           a series absent at the start, or
+ *                                                                      reset at it: counted from zero
+ *
+ * `increase()` alone drops a series' first value (prometheus/prometheus#1673), and Istio creates a
+ * response_code="503" series at the first such response, so a candidate's first errors would read
+ * as 0 errors. Counts are whole numbers here (no extrapolation), so repeated reads between two
+ * scrapes agree. `or` keeps the first term's series and adds only those the earlier terms lack.
+ */
+const exactSumBy = (metric: string, targets: readonly GateTarget[], extra: string, window: string): string => {
+  const x = `${metric}${selector(targets, extra)}`;
+  const grew = `last_over_time(${x}[${window}]) - ${x} offset ${window} >= 0 unless resets(${x}[${window}]) > 0`;
+  const reset = `increase(${x}[${window}]) and resets(${x}[${window}]) > 0`;
+  return `sum by (${BY_LABELS.join(', ')}) ((${grew}) or (${reset}) or last_over_time(${x}[${window}]))`;
+};
+
+/**
+ * The label of the one extra series a batch with sequential targets adds to its requests query:
+ * its value is the time (epoch seconds) of the newest scrape of the selected series, so the sampler
+ * can read soon after each scrape (sampler.ts).
+ */
+export const SCRAPED_LABEL = 'sluice_scraped';
+
+const scrapedTerm = (metric: string, targets: readonly GateTarget[]): string =>
+  `label_replace(max(timestamp(${metric}${selector(targets, '')})), "${SCRAPED_LABEL}", "last", "", "")`;
+
+/**
  * One metric's batched expression: the interval term for the threshold shifts, then one term per
- * distinct sequential window, each labelled with WINDOW_LABEL; joined by `or` (the label sets
+ * distinct sequential window (exact counts since its start, exactSumBy), each labelled with
+ * WINDOW_LABEL, and with `scraped` the SCRAPED_LABEL series; joined by `or` (the label sets
  * differ, so no term hides another's series).
  */
-const countQuery = (metric: string, extra: string, targets: readonly GateTarget[], interval: string, windows: ReadonlyMap<string, number>): string => {
+const countQuery = (metric: string, extra: string, targets: readonly GateTarget[], interval: string, windows: ReadonlyMap<string, number>, scraped = false): string => {
   const plain = targets.filter((t) => !windows.has(t.key));
   const byWindow = new Map<number, GateTarget[]>();
   for (const t of targets) {
@@ -200,8 +244,9 @@ const countQuery = (metric: string, extra: string, targets: readonly GateTarget[
     ...(plain.length > 0 ? [sumBy(metric, plain, extra, interval)] : []),
     ...[...byWindow.entries()].sort(([a], [b]) => a - b).map(([w, ts]) => {
       const window = formatDuration(w);
-      return `label_replace(${sumBy(metric, ts, extra, window)}, "${WINDOW_LABEL}", "${window}", "destination_version", ".*")`;
+      return `label_replace(${exactSumBy(metric, ts, extra, window)}, "${WINDOW_LABEL}", "${window}", "destination_version", ".*")`;
     }),
+    ...(scraped && byWindow.size > 0 ? [scrapedTerm(metric, targets.filter((t) => windows.has(t.key)))] : []),
   ];
   return terms.join(' or ');
 };
@@ -213,26 +258,28 @@ const countQueryByProtocol = (
   targets: readonly GateTarget[],
   interval: string,
   windows: ReadonlyMap<string, number>,
+  scraped = false,
 ): string => {
   const plain = targets.filter((t) => t.protocol !== 'tcp');
   const tcpTargets = targets.filter((t) => t.protocol === 'tcp');
   return [
-    ...(plain.length > 0 ? [countQuery(http.metric, http.extra, plain, interval, windows)] : []),
+    ...(plain.length > 0 ? [countQuery(http.metric, http.extra, plain, interval, windows, scraped)] : []),
     ...(tcpTargets.length > 0
-      ? [`label_replace(${countQuery(tcp.metric, tcp.extra, tcpTargets, interval, windows)}, "${PROTOCOL_LABEL}", "tcp", "destination_version", ".*")`]
+      ? [`label_replace(${countQuery(tcp.metric, tcp.extra, tcpTargets, interval, windows, scraped)}, "${PROTOCOL_LABEL}", "tcp", "destination_version", ".*")`]
       : []),
   ].join(' or ');
 };
 
 /**
  * The built-in batched queries for `targets` (of one routing kind): counts over `interval`
- * ("30s"), or over `windows.get(key)` ms for a sequential shift; p99 always over the interval.
+ * ("30s"), or exactly over `windows.get(key)` ms for a sequential shift (its requests query also
+ * carries the newest scrape time); p99 always over the interval.
  */
 export const builtinQueries = (targets: readonly GateTarget[], interval: string, windows: ReadonlyMap<string, number> = new Map()): MetricQueries => {
   const by = BY_LABELS.join(', ');
   const latency = targets.filter((t) => t.analysis.maxP99LatencyMs !== undefined);
   return {
-    requests: countQueryByProtocol({ metric: 'istio_requests_total', extra: '' }, TCP_METRICS.requests, targets, interval, windows),
+    requests: countQueryByProtocol({ metric: 'istio_requests_total', extra: '' }, TCP_METRICS.requests, targets, interval, windows, true),
     errors: countQueryByProtocol({ metric: 'istio_requests_total', extra: 'response_code=~"5..", ' }, TCP_METRICS.errors, targets, interval, windows),
     ...(latency.length > 0
       ? { p99: `histogram_quantile(0.99, sum by (${by}, le) (rate(istio_request_duration_milliseconds_bucket${selector(latency, '')}[${interval}])))` }

@@ -4,6 +4,11 @@
  * (samples.ts), keeps the latest per shift, and calls `onSample(keys)` so the daemon enqueues
  * those shifts. It measures; it never judges (that is the core's job).
  *
+ * A group with sequential shifts ticks at the scrape interval (at most its interval): their
+ * evidence is read every scrape (issue 11), soon after it (READ_AFTER_SCRAPE_MS, phased by the
+ * newest scrape time the batch reports), while its threshold shifts are still asked once per
+ * interval, in the same queries of a due tick — so a tick still sends one query per metric.
+ *
  * Defence in depth: whatever admission let through, the sampler sends a request only over a
  * route its pool gives (access.ts: configured or allowed URLs, credentials only for the
  * connection's namespaces); any other shift gets an Unavailable sample with the pool's sentence.
@@ -16,7 +21,7 @@ import { Prometheus, PromError, Vector } from './client';
 import { PrometheusPool } from './connections';
 import { QueryDurationLabels, prometheusQueryDuration } from './metrics';
 import { Destination, GateGroup, GateQuery, GateTarget, groupId, groupTargets, MetricQueries, planQueries, urlOf } from './queries';
-import { Answers, assessAnswers, NOTHING_ASKED } from './samples';
+import { Answers, assessAnswers, lastScrapeOf, NOTHING_ASKED } from './samples';
 import { Route } from './access';
 
 export interface GateSamplerDeps {
@@ -32,16 +37,41 @@ export interface GateSamplerDeps {
   readonly queryDuration?: Histogram<QueryDurationLabels>;
   /** Runs a group's `tick` every `ms` until the returned function is called. Default `everyInterval`. */
   readonly every?: Every;
+  /**
+   * How often Prometheus scrapes the mesh's metrics (--scrape-interval): a group with sequential
+   * shifts is read this often, or every interval when that is shorter. Default DEFAULT_SCRAPE_INTERVAL_MS.
+   */
+  readonly scrapeIntervalMs?: number;
 }
 
-/** A repeating timer: runs `tick` every `ms`; call the result to stop it. */
-export type Every = (ms: number, tick: () => Promise<unknown>) => () => void;
+/** --scrape-interval's default: 15 s, the scrape_interval of Istio's Prometheus add-on (samples/addons/prometheus.yaml). */
+export const DEFAULT_SCRAPE_INTERVAL_MS = 15_000;
 
-/** setInterval, unref'd so that a sampler's timers never keep the process alive. */
-export const everyInterval: Every = (ms, tick) => {
-  const timer = setInterval(() => void tick(), ms);
-  timer.unref?.();
-  return () => clearInterval(timer);
+/**
+ * How long after a scrape a sequential group reads: the scrape's samples are stored when it ends,
+ * and query times are whole seconds (floored), so 1.5 s puts the read's time after the scrape's.
+ */
+export const READ_AFTER_SCRAPE_MS = 1500;
+
+/** A read this far from READ_AFTER_SCRAPE_MS after a scrape is close enough; further, the timer is re-phased. */
+const PHASE_TOLERANCE_MS = 500;
+
+/** A repeating timer: runs `tick` every `ms`, the first time after `firstMs` (default `ms`); call the result to stop it. */
+export type Every = (ms: number, tick: () => Promise<unknown>, firstMs?: number) => () => void;
+
+/** setTimeout then setInterval, unref'd so that a sampler's timers never keep the process alive. */
+export const everyInterval: Every = (ms, tick, firstMs = ms) => {
+  let timer: NodeJS.Timeout | undefined;
+  const first = setTimeout(() => {
+    void tick();
+    timer = setInterval(() => void tick(), ms);
+    timer.unref?.();
+  }, firstMs);
+  first.unref?.();
+  return () => {
+    clearTimeout(first);
+    if (timer !== undefined) clearInterval(timer);
+  };
 };
 
 export interface GateSampler {
@@ -63,8 +93,18 @@ interface GroupState {
   readonly client?: { readonly id: string; readonly prometheus: Prometheus };
   /** Stops the group's timer while it is armed. */
   cancel?: () => void;
+  /** How often the timer ticks: the interval, or the scrape interval when shorter and the group has sequential shifts. */
+  tickMs: number;
+  /** When the group's threshold shifts were last asked (tick time, ms); they are asked once per interval. */
+  intervalAskedAt?: number;
   busy: boolean;
 }
+
+/** A sequential shift (its counts run from status.evidenceSince, gateTargetOf). */
+const isSequential = (t: GateTarget): boolean => t.evidenceSince !== undefined;
+
+/** a mod m in [0, m). */
+const mod = (a: number, m: number): number => ((a % m) + m) % m;
 
 /** What makes a sample belong to a target: anything that changes the query or its meaning (a new sequential period too). */
 const fingerprint = (t: GateTarget): string => JSON.stringify([t.namespace, t.service, t.version, t.analysis, t.evidenceSince ?? null, t.compareWith ?? null]);
@@ -72,6 +112,8 @@ const fingerprint = (t: GateTarget): string => JSON.stringify([t.namespace, t.se
 export const createGateSampler = (deps: GateSamplerDeps): GateSampler => {
   const now = deps.now ?? Date.now;
   const every = deps.every ?? everyInterval;
+  const scrapeMs = deps.scrapeIntervalMs ?? DEFAULT_SCRAPE_INTERVAL_MS;
+  const cadence = (group: GateGroup): number => (group.targets.some(isSequential) ? Math.min(group.intervalMs, scrapeMs) : group.intervalMs);
   const histogram = deps.queryDuration ?? prometheusQueryDuration;
   const targets = new Map<string, GateTarget>();
   const samples = new Map<string, GateSample>();
@@ -106,13 +148,21 @@ export const createGateSampler = (deps: GateSamplerDeps): GateSampler => {
     if (!state || state.busy) return [];
     state.busy = true;
     const started = generation;
-    const { group, client } = state;
+    const { client } = state;
+    const tickedAt = now();
+    // Query times are whole seconds, so sequential windows read "1m35s" in status messages.
+    const at = Math.floor(tickedAt / 1000) * 1000;
+    // Threshold shifts keep their windows: asked on the ticks one interval apart (half a tick early is close enough).
+    const fast = state.tickMs < state.group.intervalMs;
+    const due = !fast || state.intervalAskedAt === undefined || at - state.intervalAskedAt >= state.group.intervalMs - state.tickMs / 2;
+    const group = due ? state.group : { ...state.group, targets: state.group.targets.filter(isSequential) };
+    if (due && fast) state.intervalAskedAt = at;
     const queried = new Map(group.targets.map((t) => [t.key, fingerprint(t)]));
     try {
-      const at = now();
       const queries = planQueries(group, (t) => pool.queryRefusal(t.analysis), at);
       const answers = await Promise.all(queries.map((q) => answer(client?.prometheus, q, at)));
       if (started !== generation) return [];
+      rephase(id, state, tickedAt, answers.map(lastScrapeOf).find((t) => t !== undefined));
       const keys: string[] = [];
       queries.forEach((q, i) => {
         for (const { key, sample } of assessAnswers(q, answers[i]!, at)) {
@@ -129,8 +179,25 @@ export const createGateSampler = (deps: GateSamplerDeps): GateSampler => {
     }
   };
 
-  const arm = (id: string, state: GroupState): void => {
-    state.cancel = every(state.group.intervalMs, () => tick(id));
+  const arm = (id: string, state: GroupState, firstMs?: number): void => {
+    state.cancel = every(state.tickMs, () => tick(id), firstMs);
+  };
+
+  /**
+   * A group read every scrape should read READ_AFTER_SCRAPE_MS after one, not just before the next
+   * (up to a scrape interval of evidence would wait in Prometheus): when a tick at `tickedAt` saw
+   * the newest scrape at `scrapedAt` and was off by more than PHASE_TOLERANCE_MS, the timer is
+   * re-armed to fire next at a scrape plus READ_AFTER_SCRAPE_MS. With several scrape targets at
+   * different offsets this follows the one scraped last; clocks apart by s shift the read by s.
+   */
+  const rephase = (id: string, state: GroupState, tickedAt: number, scrapedAt: number | undefined): void => {
+    if (scrapedAt === undefined || state.tickMs !== scrapeMs || !running || groups.get(id) !== state) return;
+    const late = mod(tickedAt - scrapedAt - READ_AFTER_SCRAPE_MS, scrapeMs);
+    if (Math.min(late, scrapeMs - late) <= PHASE_TOLERANCE_MS) return;
+    // Ticks stay at least half a scrape apart (a re-phased read never comes right after the last one).
+    const next = scrapeMs - late;
+    state.cancel?.();
+    arm(id, state, next < scrapeMs / 2 ? next + scrapeMs : next);
   };
 
   const setActive = (next: readonly GateTarget[]): void => {
@@ -159,10 +226,16 @@ export const createGateSampler = (deps: GateSamplerDeps): GateSampler => {
       const state = groups.get(id);
       if (state) {
         state.group = group;
+        if (state.tickMs !== cadence(group)) {
+          state.tickMs = cadence(group);
+          state.cancel?.();
+          delete state.cancel;
+          if (running) arm(id, state);
+        }
         continue;
       }
       const route = group.destination._tag === 'Connection' ? routes.get(group.destination.id) : undefined;
-      const fresh: GroupState = { group, busy: false, ...(route ? { client: { id: route.id, prometheus: pool.client(route) } } : {}) };
+      const fresh: GroupState = { group, tickMs: cadence(group), busy: false, ...(route ? { client: { id: route.id, prometheus: pool.client(route) } } : {}) };
       groups.set(id, fresh);
       if (running) arm(id, fresh);
     }

@@ -9,7 +9,7 @@ import * as E from 'fp-ts/Either';
 import { formatDuration } from '../api/duration';
 import { ComparedCounts, GateSample } from '../core/types';
 import { PromError, Vector, describePromError } from './client';
-import { GateQuery, GateTarget, PROTOCOL_LABEL, seriesKey, WINDOW_LABEL } from './queries';
+import { GateQuery, GateTarget, PROTOCOL_LABEL, SCRAPED_LABEL, seriesKey, WINDOW_LABEL } from './queries';
 
 /** The answers to one GateQuery's metric queries (p99 only when it was asked). */
 export interface Answers {
@@ -73,6 +73,7 @@ const bySeries = (vector: Vector): ReadonlyMap<string, number> => {
   const values = new Map<string, number>();
   for (const s of vector) {
     const l = s.labels;
+    if (l[SCRAPED_LABEL] !== undefined) continue;
     const key = seriesKey(l['destination_service_namespace'] ?? '', l['destination_service_name'] ?? '', l['destination_version'] ?? '', l[WINDOW_LABEL] ?? '', l[PROTOCOL_LABEL] ?? '');
     if (isData(s.value)) values.set(key, (values.get(key) ?? 0) + s.value);
   }
@@ -101,6 +102,15 @@ const single = (metric: string, vector: Vector): E.Either<string, number | undef
 };
 
 const rightOr = (a: E.Either<PromError, Vector> | undefined): Vector => (a && E.isRight(a) ? a.right : []);
+
+/**
+ * The newest scrape time (epoch ms) of a batch's sequential series, from its requests answer
+ * (queries.ts SCRAPED_LABEL); undefined when the batch did not ask or nothing was scraped.
+ */
+export const lastScrapeOf = (answers: Answers): number | undefined => {
+  const found = rightOr(answers.requests).find((s) => s.labels[SCRAPED_LABEL] !== undefined);
+  return found !== undefined && Number.isFinite(found.value) ? Math.round(found.value * 1000) : undefined;
+};
 
 /** Stands in for the answers of an Unqueryable GateQuery (nothing was sent). */
 export const NOTHING_ASKED: Answers = { requests: E.right([]), errors: E.right([]) };

@@ -210,6 +210,43 @@ describe('gate queries against the real Prometheus and the mesh simulator', () =
     expect(s?._tag === 'Unavailable' && s.reason).toMatch(/^the requests query failed: Prometheus at .* rejected the query \(bad_data\): .*parse error/);
   });
 
+  it("counts a candidate's first 5xx at the first read after Prometheus scraped them, where increase() sees none (issue 11)", async () => {
+    // Given ns1's v2 answering without errors for a while: it has no 5xx series yet
+    const errorsOfV2 = `istio_requests_total{reporter="destination", destination_service_namespace="${ns1}", destination_service_name="reviews", destination_version="v2", response_code=~"5.."}`;
+    const client = prometheusClient({ url: PROM });
+    const vector = async (expr: string, at?: number) => {
+      const v = await client.query(expr, at)();
+      if (E.isLeft(v)) throw new Error(`${expr}: ${JSON.stringify(v.left)}`);
+      return v.right;
+    };
+    expect(await vector(errorsOfV2)).toEqual([]);
+    const evidenceSince = Date.now() - 20_000;
+    try {
+      // When v2 starts failing 20 % and Prometheus scrapes its first errors (Istio creates the series then)
+      sim!.setProfile({ namespace: ns1, service: 'reviews', version: 'v2', errorFraction: 0.2 });
+      const born = await waitFor(async () => {
+        const v = await vector(`timestamp(${errorsOfV2})`);
+        return v.length > 0 ? Math.max(...v.map((x) => x.value)) * 1000 : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 200, what: 'the first 5xx series of v2' });
+      const firstErrors = (await vector(errorsOfV2, born)).reduce((sum, x) => sum + x.value, 0);
+      await sleep(Math.max(0, born + 1_500 - Date.now())); // when the sampler reads: 1.5 s after the scrape
+      // Then the sequential shift's first read counts them
+      const latest = await sampleOnce(client, [{ ...target(ns1, 'reviews', 'v2', { method: 'sequential', intervalMs: 10_000 }), evidenceSince }]);
+      const s = latest(`${ns1}/reviews`);
+      if (s?._tag !== 'Measured') throw new Error(`expected counts, got ${JSON.stringify(s)}`);
+      expect(firstErrors).toBeGreaterThan(0);
+      expect(s.errors).toBeGreaterThanOrEqual(firstErrors);
+      expect(s.requests).toBeGreaterThan(s.errors);
+      // while increase() over the same window, from the one sample of the new series, says 0
+      const window = `${Math.round(s.windowMs / 1000)}s`;
+      const samplesSoFar = await vector(`count_over_time(${errorsOfV2}[${window}])`, s.at);
+      if (samplesSoFar.every((x) => x.value === 1)) expect(await vector(`sum(increase(${errorsOfV2}[${window}]))`, s.at)).toEqual([]);
+      else console.warn(`a second scrape came before the read (${JSON.stringify(samplesSoFar)}); increase() not compared`);
+    } finally {
+      sim!.setProfile({ namespace: ns1, service: 'reviews', version: 'v2', errorFraction: 0 });
+    }
+  });
+
   it('tells a server that never answers (Timeout) from a proxy error page (Http)', async () => {
     const silent = await serve(() => undefined);
     const proxy = await serve((_req, res) => res.writeHead(502, { 'Content-Type': 'text/html' }).end('<html><body>502 Bad Gateway</body></html>'));

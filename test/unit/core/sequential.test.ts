@@ -175,6 +175,57 @@ describe('decide with method sequential', () => {
     expect(shift.status.stalledSince).toBeUndefined();
   });
 
+  it('reads every scrape but records a verdict of the same kind at most once per interval; a decisive Fail acts at once', () => {
+    const shift = atFirstStep();
+    shift.checkAfter(5 * SEC, since(STEP1, 40, 0));
+    const first = shift.status.lastGate;
+    expect(first).toMatchObject({ result: 'NoData', requests: 40, time: iso(STEP1 + 5 * SEC) });
+    // 5 s later, still undecided with new counts: nothing to write (the 30 s interval has not passed)
+    const held = shift.checkAfter(5 * SEC, since(STEP1, 60, 1));
+    expect(shift.status.lastGate).toEqual(first);
+    expect(held.status).toEqual(shift.status);
+    // a change of kind is written at once: a decisive Fail 5 s later falls back
+    const d = shift.checkAfter(5 * SEC, since(STEP1, 80, 12));
+    expect(d.status.phase).toBe('RolledBack');
+    expect(d.status.lastGate).toMatchObject({ result: 'Fail', requests: 80, errors: 12, time: iso(STEP1 + 15 * SEC) });
+  });
+
+  it('writes the status of a shift waiting without traffic once, however long its window grows', () => {
+    const shift = atFirstStep();
+    shift.checkAfter(5 * SEC, since(STEP1, 0, 0));
+    const first = shift.status.lastGate;
+    expect(first).toMatchObject({ result: 'NoData', requests: 0, time: iso(STEP1 + 5 * SEC) });
+    for (let i = 0; i < 20; i++) shift.checkAfter(5 * SEC, since(STEP1, 0, 0));
+    expect(shift.status.lastGate).toEqual(first);
+    shift.checkAfter(5 * SEC, since(STEP1, 3, 0));
+    expect(shift.status.lastGate).toMatchObject({ result: 'NoData', requests: 3, time: iso(STEP1 + 110 * SEC) });
+  });
+
+  it('records the next undecided reading one interval after the last, and a kept Pass still advances after the dwell', () => {
+    const shift = atFirstStep();
+    shift.checkAfter(5 * SEC, since(STEP1, 40, 0));
+    shift.checkAfter(30 * SEC, since(STEP1, 60, 1));
+    expect(shift.status.lastGate).toMatchObject({ result: 'NoData', requests: 60, time: iso(STEP1 + 35 * SEC) });
+    shift.checkAfter(5 * SEC, since(STEP1, 150, 0));
+    expect(shift.status.lastGate).toMatchObject({ result: 'Pass', requests: 150, time: iso(STEP1 + 40 * SEC) });
+    // 21 s later, at the end of the 1m dwell: another Pass is not written, and the step advances on the kept one
+    const d = shift.checkAfter(21 * SEC, since(STEP1, 300, 0));
+    expect(d.status).toMatchObject({ step: 1, evidenceSince: iso(STEP1 + 61 * SEC) });
+    expect(d.status.lastGate).toMatchObject({ result: 'Pass', requests: 150 });
+  });
+
+  it('counts a latency failure at most once per interval, so failureThreshold still means intervals in a row', () => {
+    const shift = atFirstStep({ maxP99LatencyMs: 500, failureThreshold: 2 });
+    const slow = (requests: number) => since(STEP1, requests, 0, { p99LatencyMs: 900 });
+    shift.checkAfter(5 * SEC, slow(40));
+    expect(shift.status).toMatchObject({ consecutiveFailures: 1, lastGate: { result: 'Fail' } });
+    shift.checkAfter(5 * SEC, slow(60));
+    shift.checkAfter(5 * SEC, slow(80));
+    expect(shift.status).toMatchObject({ phase: 'Progressing', consecutiveFailures: 1 });
+    const d = shift.checkAfter(20 * SEC, slow(160));
+    expect(d.status).toMatchObject({ phase: 'RolledBack', consecutiveFailures: 2 });
+  });
+
   it('runs the stall clock while fewer than minRequests requests arrived since the step began', () => {
     const shift = atFirstStep();
     shift.checkAfter(30 * SEC, since(STEP1, 3, 0));

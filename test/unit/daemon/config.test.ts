@@ -13,8 +13,14 @@ describe('sluice run flags', () => {
     expect(parse([])).toEqual(E.right({
       namespaces: [], metricsAddr: ':8080', leaderElect: true, leaseName: 'sluice-leader', leaseNamespace: 'default',
       leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, resyncMs: 300_000, identity: 'host_1', logFormat: 'json', logLevel: 'info', byVerified: false,
-      clusterDomain: 'cluster.local', allowedHosts: [], allowedGateways: [],
+      clusterDomain: 'cluster.local', allowedHosts: [], allowedGateways: [], scrapeIntervalMs: 15_000,
     }));
+  });
+
+  it("reads Prometheus' scrape interval from --scrape-interval or SLUICE_SCRAPE_INTERVAL (what scripts/cluster.sh exports)", () => {
+    expect(parse(['--scrape-interval', '5s'])).toMatchObject(E.right({ scrapeIntervalMs: 5_000 }));
+    expect(parse([], { SLUICE_SCRAPE_INTERVAL: '1m' })).toMatchObject(E.right({ scrapeIntervalMs: 60_000 }));
+    expect(left(['--scrape-interval', '5'])).toBe('--scrape-interval: "5" is not a duration (expected e.g. "15s")');
   });
 
   it('repeats --namespace, reads --flag=value and booleans, and flags win over the environment', () => {

@@ -136,10 +136,10 @@ export const regexMatches = (pattern: string, value: string): boolean => new Reg
  */
 export const crankedTimer = () => {
   const ticks = new Set<{ readonly tick: () => Promise<unknown> }>();
-  const every: Every = (ms, tick) => {
+  const every: Every = (ms, tick, firstMs) => {
     const entry = { tick };
     ticks.add(entry);
-    const cancel = everyInterval(ms, tick);
+    const cancel = everyInterval(ms, tick, firstMs);
     return () => {
       ticks.delete(entry);
       cancel();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { NO_URL } from '../../../src/prometheus/access';
 import { ResolvedSpec } from '../../../src/api/spec';
-import { builtinQueries, countWindowMs, Destination, GateGroup, GateTarget, gateTargetOf, groupTargets, planQueries, urlOf } from '../../../src/prometheus/queries';
+import { builtinQueries, countStartMs, countWindowMs, Destination, GateGroup, GateTarget, gateTargetOf, groupTargets, planQueries, urlOf } from '../../../src/prometheus/queries';
 import { lexStrings, regexMatches, target } from './fixtures';
 
 const BY = 'destination_service_namespace, destination_service_name, destination_version';
@@ -138,7 +138,11 @@ describe('sequential shifts in a batch (issue 11)', () => {
   const AT = Date.UTC(2026, 11, 3, 12, 0, 0);
   const seq = (ns: string, svc: string, v: string, sinceMs: number): GateTarget => ({ ...target(ns, svc, v, { method: 'sequential' }), evidenceSince: AT - sinceMs });
 
-  it('counts a sequential shift since its period began, rounded up to whole intervals', () => {
+  it('counts a sequential shift since its period began rounded down to whole intervals, a start that stays put while it is read', () => {
+    expect(countStartMs(seq('a', 'b', 'v2', 95_000))).toBe(AT - 120_000);
+    expect(countWindowMs(seq('a', 'b', 'v2', 95_000), AT + 5_000)).toBe(125_000);
+    expect(countWindowMs(seq('a', 'b', 'v2', 95_000), AT + 7_000)).toBe(127_000);
+    expect(countStartMs(target('a', 'b', 'v2'))).toBeUndefined();
     expect(countWindowMs(seq('a', 'b', 'v2', 95_000), AT)).toBe(120_000);
     expect(countWindowMs(seq('a', 'b', 'v2', 90_000), AT)).toBe(90_000);
     expect(countWindowMs(seq('a', 'b', 'v2', 2_000), AT)).toBe(30_000);
@@ -151,10 +155,22 @@ describe('sequential shifts in a batch (issue 11)', () => {
     expect(rest).toEqual([]);
     expect(only?._tag === 'Batch' && [...only.windows!.entries()]).toEqual([['ns2/svc2', 120_000], ['ns3/svc3', 120_000], ['ns4/svc4', 30_000]]);
     const sel = (ns: string, svc: string) => `{reporter="destination", destination_service_namespace=~"${ns}", destination_service_name=~"${svc}"}`;
+    // A window's exact count (queries.ts exactSumBy): growth since the start, increase() across a reset, else from zero.
+    const exact = (x: string, w: string) =>
+      `sum by (${BY}) ((last_over_time(${x}[${w}]) - ${x} offset ${w} >= 0 unless resets(${x}[${w}]) > 0)` +
+      ` or (increase(${x}[${w}]) and resets(${x}[${w}]) > 0) or last_over_time(${x}[${w}]))`;
     expect(only?._tag === 'Batch' && only.queries.requests).toBe(
       `sum by (${BY}) (increase(istio_requests_total${sel('ns1', 'svc1')}[30s]))` +
-        ` or label_replace(sum by (${BY}) (increase(istio_requests_total${sel('ns4', 'svc4')}[30s])), "sluice_window", "30s", "destination_version", ".*")` +
-        ` or label_replace(sum by (${BY}) (increase(istio_requests_total${sel('ns2|ns3', 'svc2|svc3')}[2m])), "sluice_window", "2m", "destination_version", ".*")`,
+        ` or label_replace(${exact(`istio_requests_total${sel('ns4', 'svc4')}`, '30s')}, "sluice_window", "30s", "destination_version", ".*")` +
+        ` or label_replace(${exact(`istio_requests_total${sel('ns2|ns3', 'svc2|svc3')}`, '2m')}, "sluice_window", "2m", "destination_version", ".*")` +
+        ` or label_replace(max(timestamp(istio_requests_total${sel('ns2|ns3|ns4', 'svc2|svc3|svc4')})), "sluice_scraped", "last", "", "")`,
+    );
+    // The errors query has the same terms with the 5xx matcher, and no scrape time.
+    const sel5 = (ns: string, svc: string) => `{reporter="destination", response_code=~"5..", destination_service_namespace=~"${ns}", destination_service_name=~"${svc}"}`;
+    expect(only?._tag === 'Batch' && only.queries.errors).toBe(
+      `sum by (${BY}) (increase(istio_requests_total${sel5('ns1', 'svc1')}[30s]))` +
+        ` or label_replace(${exact(`istio_requests_total${sel5('ns4', 'svc4')}`, '30s')}, "sluice_window", "30s", "destination_version", ".*")` +
+        ` or label_replace(${exact(`istio_requests_total${sel5('ns2|ns3', 'svc2|svc3')}`, '2m')}, "sluice_window", "2m", "destination_version", ".*")`,
     );
   });
 

@@ -11,7 +11,7 @@ const histogram = () =>
   new Histogram<QueryDurationLabels>({ name: 'sluice_prometheus_query_duration_seconds', help: 'h', labelNames: ['query', 'outcome'], registers: [] });
 
 /** A sampler over one in-memory Prometheus answering `requests` and `errors` series by metric. */
-const setup = (answer: Parameters<typeof memoryPrometheus>[0], connections?: PrometheusConnections, options?: PoolOptions) => {
+const setup = (answer: Parameters<typeof memoryPrometheus>[0], connections?: PrometheusConnections, options?: PoolOptions, scrapeIntervalMs?: number) => {
   const prom = memoryPrometheus(answer);
   const { pool, created } = memoryPool(prom.prometheus, connections, options);
   const notified: string[][] = [];
@@ -24,6 +24,7 @@ const setup = (answer: Parameters<typeof memoryPrometheus>[0], connections?: Pro
     now: () => Date.now(),
     queryDuration,
     every: timer.every,
+    ...(scrapeIntervalMs !== undefined ? { scrapeIntervalMs } : {}),
   });
   /** One tick of every group now (the sampler started, its timers armed). */
   const tickNow = (): Promise<void> => {
@@ -195,5 +196,67 @@ describe('GateSampler', () => {
     expect(sampler.clients()).toEqual(['default']);
     sampler.setActive([]);
     expect(sampler.clients()).toEqual([]);
+  });
+});
+
+describe('GateSampler with sequential shifts (issue 11: the evidence is read every scrape)', () => {
+  /** A sequential shift whose period began 95 s before T0. */
+  const seq = (ns: string, svc: string, v: string) => ({ ...target(ns, svc, v, { method: 'sequential' }), evidenceSince: T0 - 95_000 });
+  /** Answers like `istio`, and the requests query of a batch with sequential shifts also says when the newest scrape was. */
+  const scrapedAt = (ms: number | undefined) => (expr: string) => {
+    const answer = istio(expr);
+    if (ms === undefined || !expr.includes('sluice_scraped') || answer._tag === 'Left') return answer;
+    return ok([...answer.right, { labels: { sluice_scraped: 'last' }, value: ms / 1000 }]);
+  };
+
+  it('reads a group with sequential shifts every scrape, still one query per metric per tick, and its threshold shifts once per interval', async () => {
+    const { prom, sampler, notified } = setup(scrapedAt(undefined), undefined, undefined, 5_000);
+    sampler.setActive([seq('shop', 'reviews', 'v2'), target('pay', 'ledger', 'v7')]);
+    sampler.start();
+    await jest.advanceTimersByTimeAsync(35_000);
+    expect(prom.asked.map((q) => q.at)).toEqual([5, 10, 15, 20, 25, 30, 35].flatMap((s) => [T0 + s * 1000, T0 + s * 1000]));
+    // the threshold shift rides along on the first tick and again one interval later
+    const withLedger = prom.asked.filter((q) => q.expr.includes('ledger')).map((q) => q.at);
+    expect(withLedger).toEqual([T0 + 5_000, T0 + 5_000, T0 + 35_000, T0 + 35_000]);
+    expect(notified.filter((k) => k.includes('pay/ledger'))).toHaveLength(2);
+    expect(notified).toHaveLength(7);
+    expect(sampler.latest('shop/reviews')).toMatchObject({ _tag: 'Measured', at: T0 + 35_000, windowMs: 155_000 });
+    expect(sampler.latest('pay/ledger')).toMatchObject({ _tag: 'Measured', at: T0 + 35_000, windowMs: 30_000 });
+    sampler.stop();
+  });
+
+  it('reads every interval when that is shorter than the scrape interval, and threshold-only groups as before', async () => {
+    const { prom, sampler } = setup(scrapedAt(undefined), undefined, undefined, 60_000);
+    sampler.setActive([seq('shop', 'reviews', 'v2'), target('pay', 'ledger', 'v7', { intervalMs: 20_000 })]);
+    sampler.start();
+    await jest.advanceTimersByTimeAsync(60_000);
+    const at = (key: string) => [...new Set(prom.asked.filter((q) => q.expr.includes(key)).map((q) => (q.at! - T0) / 1000))];
+    expect(at('reviews')).toEqual([30, 60]);
+    expect(at('ledger')).toEqual([20, 40, 60]);
+    sampler.stop();
+  });
+
+  /** The query times (ms after its start) of a sequential group over 20 s when Prometheus scrapes at `phase` after it and every 5 s. */
+  const readsWithScrapesAt = async (phase: number): Promise<number[]> => {
+    const t0 = Date.now();
+    const { prom, sampler } = setup((expr) => scrapedAt(Math.floor((Date.now() - t0 - phase) / 5_000) * 5_000 + t0 + phase)(expr), undefined, undefined, 5_000);
+    sampler.setActive([seq('shop', 'reviews', 'v2')]);
+    sampler.start();
+    await jest.advanceTimersByTimeAsync(20_000);
+    sampler.stop();
+    return [...new Set(prom.asked.map((q) => q.at! - t0))];
+  };
+
+  it('re-phases its timer to read 1.5 s after the newest scrape, not just before the next', async () => {
+    // scrapes at 2, 7, 12 … s: the first tick (5 s) is 3 s after one; then reads at 8.5, 13.5, 18.5 s, asked at whole seconds
+    expect(await readsWithScrapesAt(2_000)).toEqual([5_000, 8_000, 13_000, 18_000]);
+    // scrapes at 4, 9, 14 … s: the first tick is 1 s after one, close enough to 1.5 s: kept
+    expect(await readsWithScrapesAt(4_000)).toEqual([5_000, 10_000, 15_000, 20_000]);
+  });
+
+  it('never re-phases to a read less than half a scrape after the last one', async () => {
+    // scrapes at 0.5, 5.5, 10.5 … s: the first tick (5 s) is 3 s late; the next ideal read (7 s) is
+    // only 2 s away, so it reads at 12 s and then every 5 s
+    expect(await readsWithScrapesAt(500)).toEqual([5_000, 12_000, 17_000]);
   });
 });

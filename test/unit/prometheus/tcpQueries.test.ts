@@ -50,13 +50,15 @@ describe('TCP gate queries', () => {
   it('sequential windows and compareTo work on TCP series as on HTTP ones', () => {
     const t: GateTarget = { ...tcp(target('shop', 'db', 'v2', { method: 'sequential' })), evidenceSince: 0, compareWith: 'v1' };
     const [q] = planQueries(group([t]), undefined, 75_000);
-    expect(q!._tag === 'Batch' && q!.queries.requests).toContain('"sluice_window", "1m30s"');
-    const windowed = (s: ReturnType<typeof tcpSeries>) => ({ ...s, labels: { ...s.labels, sluice_window: '1m30s' } });
+    // counted exactly since the period's start (0 s), like HTTP series (queries.ts exactSumBy)
+    expect(q!._tag === 'Batch' && q!.queries.requests).toContain('"sluice_window", "1m15s"');
+    expect(q!._tag === 'Batch' && q!.queries.requests).toContain('last_over_time(istio_tcp_connections_opened_total{');
+    const windowed = (s: ReturnType<typeof tcpSeries>) => ({ ...s, labels: { ...s.labels, sluice_window: '1m15s' } });
     const [sample] = assessAnswers(q!, {
       requests: ok([windowed(tcpSeries('shop', 'db', 'v2', 30)), windowed(tcpSeries('shop', 'db', 'v1', 300))]),
       errors: ok([windowed(tcpSeries('shop', 'db', 'v2', 3))]),
     }, 75_000);
-    expect(sample!.sample).toMatchObject({ _tag: 'Measured', requests: 30, errors: 3, windowMs: 90_000, compared: { version: 'v1', requests: 300, errors: 0 } });
+    expect(sample!.sample).toMatchObject({ _tag: 'Measured', requests: 30, errors: 3, windowMs: 75_000, compared: { version: 'v1', requests: 300, errors: 0 } });
   });
 
   it('custom templates run as today for a TCP shift', () => {
