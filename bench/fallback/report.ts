@@ -193,3 +193,32 @@ export const chartSvg = (docs: readonly BenchDocument[]): string => {
     '</svg>',
   ].join('\n');
 };
+
+/**
+ * One document from documents of the same scenario and settings, each run with other tools
+ * (`--tools sluice:sequential`, then `--tools flagger`: one tool at a time, so the tools do not
+ * load the machine for each other): runs in order, the summary recomputed, the commands joined
+ * with "; ", each tool's settings and versions kept. Left: a sentence naming the mismatch.
+ */
+export const mergeDocuments = (docs: readonly BenchDocument[]): { readonly ok: true; readonly value: BenchDocument } | { readonly ok: false; readonly error: string } => {
+  const [first, ...rest] = docs;
+  if (first === undefined) return { ok: false, error: 'no documents to merge' };
+  const other = rest.find((d) => d.scenario.name !== first.scenario.name || d.scenario.settings !== first.scenario.settings);
+  if (other !== undefined)
+    return { ok: false, error: `${other.scenario.name} (${other.scenario.settings}) cannot be merged with ${first.scenario.name} (${first.scenario.settings})` };
+  const tools = docs.flatMap((d) => [...new Set(d.runs.map((r) => r.tool))]);
+  const twice = tools.find((t, i) => tools.indexOf(t) !== i);
+  if (twice !== undefined) return { ok: false, error: `${twice} has runs in more than one document` };
+  const runs = docs.flatMap((d) => d.runs);
+  const flaggerVersion = docs.map((d) => d.environment.flaggerVersion).find((v) => v !== undefined);
+  return {
+    ok: true,
+    value: {
+      ...first,
+      command: docs.map((d) => d.command).join('; '),
+      environment: { ...first.environment, ...(flaggerVersion !== undefined ? { flaggerVersion } : {}) },
+      runs,
+      summary: summarize(first.scenario, first.limit, runs),
+    },
+  };
+};

@@ -1,5 +1,5 @@
 import type { RunResult } from '../../../../bench/fallback/measure';
-import { chartSvg, markdownTable, median, summarize, tableCells, type BenchDocument } from '../../../../bench/fallback/report';
+import { chartSvg, markdownTable, median, mergeDocuments, summarize, tableCells, type BenchDocument } from '../../../../bench/fallback/report';
 import { parseScenario, type Scenario } from '../../../../bench/fallback/scenario';
 
 const scenario = ((): Scenario => {
@@ -46,6 +46,24 @@ describe('fallback report', () => {
     expect(svg.match(/<rect x="[\d.]+" y="[\d.]+" width/g)?.length).toBe(2 + 2 + 1); // 2 legend swatches; failed: 2 bars; seconds: sluice only (Flagger has "–")
     expect(svg).toContain('>sluice</text>');
     expect(svg).toContain('>flagger</text>');
+  });
+
+  it('merges the documents of tools run one at a time into one, with the summary of all runs', () => {
+    const doc = (tool: string, command: string, flaggerVersion?: string): BenchDocument => ({
+      benchmark: 'fallback', command, startedAt: '2026-12-03T20:00:00Z', scenario, limit: null,
+      environment: { scrapeSeconds: 5, propagationSeconds: 1, writeSeconds: 0.1, sluiceVersion: '0.1.0', cpus: 2, ...(flaggerVersion ? { flaggerVersion } : {}) },
+      settings: {} as BenchDocument['settings'],
+      runs: runs.filter((r) => r.tool === tool), summary: [],
+    });
+    const merged = mergeDocuments([doc('sluice', 'a --tools sluice'), doc('flagger', 'a --tools flagger', '1.44.0')]);
+    if (!merged.ok) throw new Error(merged.error);
+    expect(merged.value.command).toBe('a --tools sluice; a --tools flagger');
+    expect(merged.value.environment.flaggerVersion).toBe('1.44.0');
+    expect(merged.value.runs).toEqual(runs);
+    expect(merged.value.summary).toEqual(rows);
+    expect(mergeDocuments([doc('sluice', 'a'), doc('sluice', 'b')])).toEqual({ ok: false, error: 'sluice has runs in more than one document' });
+    const other = { ...doc('flagger', 'b'), scenario: { ...scenario, name: 'bad' } };
+    expect(mergeDocuments([doc('sluice', 'a'), other])).toEqual({ ok: false, error: 'bad (defaults) cannot be merged with healthy (defaults)' });
   });
 });
 
