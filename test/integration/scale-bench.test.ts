@@ -32,7 +32,7 @@ describe('scripts/bench.sh scale, short configuration', () => {
     const prefix = `sb-${Math.random().toString(36).slice(2, 7)}`;
     const run = spawnSync(process.execPath, [
       path.join(REPO_ROOT, 'dist', 'bench', 'scale', 'main.js'),
-      '--shifts', '50', '--unrelated-pods', '100', '--levels', '', '--commands', '30', '--command-rate', '10',
+      '--shifts', '50', '--unrelated-pods', '100', '--commands', '30', '--command-rate', '10',
       '--churn', '20s', '--interval', '5s', '--settle', '4s', '--quiet', '12s', '--lease-duration', '6s', '--prefix', prefix, '--json', json,
     ], { encoding: 'utf8', env: process.env, timeout: 840_000 });
     out = `${run.stdout}\n${run.stderr}`;
