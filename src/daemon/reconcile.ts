@@ -36,7 +36,7 @@ import { KubeError } from '../kube/errors';
 import { EventRecorder } from '../kube/events';
 import { Kube } from '../kube/kube';
 import {
-  DESTINATION_RULES, FINALIZER, KubeObject, ORIGINAL_SPEC_ANNOTATION, TRAFFIC_SHIFTS, VIRTUAL_SERVICES, ObjectRef,
+  DESTINATION_RULES, FINALIZER, KubeObject, ORIGINAL_SPEC_ANNOTATION, TRAFFIC_SHIFTS, VIRTUAL_SERVICES, ObjectRef, Service,
   keyOf, apiVersionOf,
 } from '../kube/objects';
 import { GateTarget, gateTargetOf } from '../prometheus/queries';
@@ -46,6 +46,7 @@ import { guardSpec } from './guardSpec';
 import { finalize, pinVersion, releaseRoutes } from './finalize';
 import { GatewayView, gatewayServingReady, httpRouteRoutingProblem, observeGateway, releaseGateway, writeGateway } from './gatewayRoutes';
 import { podsByVersion } from './observe';
+import { protocolMismatch } from '../istio/protocol';
 import { checkTargets, writtenKey } from './targets';
 
 /** One log line per decision: structured fields, the logger picks the format. */
@@ -265,6 +266,14 @@ interface Seen extends ReadShift {
   readonly input: ShiftInput;
 }
 
+/** spec.protocol against the Service's ports (istio/protocol.ts): a shift whose routes Istio would never use is refused, nothing written. */
+const protocolProblem = (caches: Caches, { obj, namespace, name, spec }: ReadShift): Problem | undefined => {
+  const explicit = (obj as { spec?: { protocol?: unknown } }).spec?.protocol !== undefined;
+  const ports = (caches.service(namespace, spec.service) as Service | undefined)?.spec?.ports;
+  const mismatch = protocolMismatch(namespace, spec.service, spec.protocol ?? 'http', explicit, ports);
+  return mismatch === undefined ? undefined : { reason: 'InvalidSpec', message: `${namespace}/${name}: ${mismatch}` };
+};
+
 const observe = (deps: ReconcileDeps, read: ReadShift): Seen => {
   const { obj, namespace, name, key, spec } = read;
   const current = currentRoutes(deps.caches, namespace, spec.service);
@@ -280,6 +289,7 @@ const observe = (deps: ReconcileDeps, read: ReadShift): Seen => {
       : ((E.isLeft(current) ? { reason: 'UnreadableRoutes', message: `${namespace}/${name}: ${current.left}; fix or delete it` } : undefined) ??
         (notOwned !== undefined ? { reason: 'NotOwned', message: `${namespace}/${name}: ${notOwned}, or delete or rename it` } : undefined) ??
         httpRouteRoutingProblem(deps.caches, namespace, name, spec.service))) ??
+    protocolProblem(deps.caches, read) ??
     (refused.length > 0 ? { reason: 'Refused', message: refused.join('; ') } : undefined) ??
     deps.troubles?.get(key);
   const now = deps.now();

@@ -65,16 +65,16 @@ export const deployment = (
   };
 };
 
-/** Service `reviews` and Deployments reviews-<version> (`replicas` each, default 2); waits for the pods. */
+/** Service `reviews` (one port, default `http` 9080) and Deployments reviews-<version> (`replicas` each, default 2); waits for the pods. */
 export const givenReviews = async (
   namespace: string,
   versions: readonly string[],
-  opts: { unready?: readonly string[]; replicas?: number } = {},
+  opts: { unready?: readonly string[]; replicas?: number; port?: { name: string; port: number; appProtocol?: string } } = {},
 ): Promise<void> => {
   const replicas = opts.replicas ?? 2;
   await core.createNamespacedService({
     namespace,
-    body: { metadata: { name: 'reviews' }, spec: { selector: { app: 'reviews' }, ports: [{ name: 'http', port: 9080 }] } },
+    body: { metadata: { name: 'reviews' }, spec: { selector: { app: 'reviews' }, ports: [opts.port ?? { name: 'http', port: 9080 }] } },
   });
   for (const version of versions) {
     const body = deployment(`reviews-${version}`, { app: 'reviews', version }, replicas, { unready: opts.unready?.includes(version), container: 'reviews' });
@@ -157,9 +157,9 @@ export interface IstioObject {
 export const getIstio = async (namespace: string, plural: 'virtualservices' | 'destinationrules'): Promise<IstioObject | undefined> =>
   (await custom.getNamespacedCustomObject({ ...ISTIO, namespace, plural, name: 'reviews' }).catch(() => undefined)) as IstioObject | undefined;
 
-/** The primary route's weights as `{ subset: weight }`. */
+/** The primary route's weights as `{ subset: weight }` (a TCP shift's: its tcp route's). */
 export const weightsOf = (vs: IstioObject | undefined): Record<string, number> => {
-  const http = (vs?.spec.http ?? []) as { name?: string; route?: { destination: { subset?: string }; weight?: number }[] }[];
+  const http = (vs?.spec.http ?? vs?.spec.tcp ?? []) as { name?: string; route?: { destination: { subset?: string }; weight?: number }[] }[];
   const primary = http.find((r) => r.name === 'primary') ?? http[http.length - 1];
   return Object.fromEntries((primary?.route ?? []).map((d) => [d.destination.subset ?? '', d.weight ?? 100]));
 };

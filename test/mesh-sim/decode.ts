@@ -3,7 +3,7 @@
  * JSON) -> the simulator's model. Tolerant: a malformed field reads as absent, as Envoy would
  * simply not get a route istiod could not translate.
  */
-import type { DestinationRule, GatewayHttpRoute, GatewayRouteMatch, HeaderOperations, HttpMatch, HttpRoute, MirrorPolicy, Pod, RouteDestination, Service, StringMatch, VirtualService } from './model';
+import type { DestinationRule, GatewayHttpRoute, GatewayRouteMatch, HeaderOperations, HttpMatch, HttpRoute, MirrorPolicy, Pod, RouteDestination, Service, ServicePort, StringMatch, TcpMatch, TcpRoute, VirtualService } from './model';
 
 type Obj = Record<string, unknown>;
 
@@ -93,6 +93,24 @@ const httpRoute = (u: unknown): HttpRoute => {
   };
 };
 
+const strings = (u: unknown): string[] | undefined => (Array.isArray(u) ? u.filter((x): x is string => typeof x === 'string') : undefined);
+
+const tcpMatch = (u: unknown): TcpMatch => {
+  const o = obj(u);
+  return {
+    port: typeof o.port === 'number' ? o.port : undefined,
+    sourceLabels: optional(o.sourceLabels, strMap),
+    sourceNamespace: str(o.sourceNamespace),
+    destinationSubnets: strings(o.destinationSubnets),
+    gateways: strings(o.gateways),
+  };
+};
+
+const tcpRoute = (u: unknown): TcpRoute => {
+  const o = obj(u);
+  return { match: o.match === undefined ? undefined : arr(o.match).map(tcpMatch), route: arr(o.route).map(routeDestination) };
+};
+
 export const virtualServiceFromK8s = (o: unknown): VirtualService => {
   const { namespace, name, m } = meta(o);
   const spec = obj(obj(o).spec);
@@ -102,6 +120,7 @@ export const virtualServiceFromK8s = (o: unknown): VirtualService => {
     hosts: arr(spec.hosts).filter((h): h is string => typeof h === 'string'),
     gateways: spec.gateways === undefined ? undefined : arr(spec.gateways).filter((g): g is string => typeof g === 'string'),
     http: arr(spec.http).map(httpRoute),
+    ...(spec.tcp !== undefined ? { tcp: arr(spec.tcp).map(tcpRoute) } : {}),
     creationTimestamp: time(m.creationTimestamp),
   };
 };
@@ -119,7 +138,12 @@ export const destinationRuleFromK8s = (o: unknown): DestinationRule => {
 
 export const serviceFromK8s = (o: unknown): Service => {
   const { namespace, name, m } = meta(o);
-  return { namespace, name, selector: strMap(obj(obj(o).spec).selector), creationTimestamp: time(m.creationTimestamp) };
+  const ports = arr(obj(obj(o).spec).ports).map((p): ServicePort => ({
+    port: typeof obj(p).port === 'number' ? (obj(p).port as number) : 0,
+    name: str(obj(p).name),
+    appProtocol: str(obj(p).appProtocol),
+  }));
+  return { namespace, name, selector: strMap(obj(obj(o).spec).selector), ...(ports.length > 0 ? { ports } : {}), creationTimestamp: time(m.creationTimestamp) };
 };
 
 /**

@@ -52,6 +52,15 @@ export const ISTIO_LABELS = [
 
 export type IstioLabels = Record<(typeof ISTIO_LABELS)[number], string>;
 
+/**
+ * The labels of Istio's TCP metrics (istio_tcp_connections_opened_total, ..._closed_total,
+ * istio_tcp_sent_bytes_total, istio_tcp_received_bytes_total): the standard ones without
+ * response_code and grpc_response_status, request_protocol "tcp" (istio/proxy
+ * testdata/metric/tcp_server_connection_close.yaml.tmpl, tcp_client_connection_open.yaml.tmpl).
+ */
+export const ISTIO_TCP_LABELS = ISTIO_LABELS.filter((l) => l !== 'response_code' && l !== 'grpc_response_status');
+export type IstioTcpLabels = Record<(typeof ISTIO_TCP_LABELS)[number], string>;
+
 export type Reporter = 'source' | 'destination';
 
 /** The synthetic client workload (default `loadgen`). */
@@ -75,6 +84,8 @@ export interface Report {
   readonly responseCode: number;
   /** Envoy response flags: "-" normally, "UH", "NC", "NR" when the proxy answered itself. */
   readonly responseFlags: string;
+  /** A TCP connection (Istio's TCP metrics, istioTcpLabels) rather than an HTTP request. Default HTTP. */
+  readonly protocol?: 'tcp';
 }
 
 const UNKNOWN = 'unknown';
@@ -143,3 +154,9 @@ export const istioLabels = (r: Report): IstioLabels => ({
   grpc_response_status: '',
   connection_security_policy: r.reporter === 'destination' ? 'mutual_tls' : UNKNOWN,
 });
+
+/** The label set of Istio's TCP metrics for a reported connection. */
+export const istioTcpLabels = (r: Report): IstioTcpLabels => {
+  const { response_code: _code, grpc_response_status: _grpc, ...rest } = istioLabels(r);
+  return { ...rest, request_protocol: 'tcp' };
+};

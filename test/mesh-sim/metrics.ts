@@ -1,9 +1,11 @@
 /**
  * istio_requests_total and istio_request_duration_milliseconds on the simulator's own prom-client
- * Registry, with Istio's names, labels and default buckets.
+ * Registry, with Istio's names, labels and default buckets; and Istio's TCP metrics
+ * (istio_tcp_connections_opened_total, istio_tcp_connections_closed_total,
+ * istio_tcp_sent_bytes_total, istio_tcp_received_bytes_total) for connections (tcp.ts).
  */
 import { Counter, Histogram, Registry } from 'prom-client';
-import { ISTIO_LABELS, istioLabels, type IstioLabels, type Report } from './labels';
+import { ISTIO_LABELS, ISTIO_TCP_LABELS, istioLabels, istioTcpLabels, type IstioLabels, type IstioTcpLabels, type Report } from './labels';
 
 /** Istio's default buckets for istio_request_duration_milliseconds. */
 export const ISTIO_DURATION_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000];
@@ -14,7 +16,28 @@ export interface IstioMetrics {
   readonly registry: Registry;
   /** Counts one report and observes its duration. */
   readonly record: (report: Report, durationMs: number) => void;
+  /** Counts one TCP connection report: opened, or closed with the bytes it moved (istio_tcp_*). */
+  readonly recordTcp: (report: Report, event: 'opened' | 'closed', bytes?: { readonly sent: number; readonly received: number }) => void;
 }
+
+type TcpLabel = (typeof ISTIO_TCP_LABELS)[number];
+type TcpCounts = { opened: number; closed: number; sent: number; received: number };
+
+/** A counter whose value per label set is added up in `series` and handed over when Prometheus scrapes. */
+const pendingCounter = (registry: Registry, name: string, help: string, series: Map<string, { labels: IstioTcpLabels; pending: TcpCounts }>, field: keyof TcpCounts): void => {
+  new Counter<TcpLabel>({
+    name,
+    help,
+    labelNames: [...ISTIO_TCP_LABELS],
+    registers: [registry],
+    collect() {
+      for (const s of series.values()) {
+        if (s.pending[field] > 0) this.inc(s.labels, s.pending[field]);
+        s.pending[field] = 0;
+      }
+    },
+  });
+};
 
 /** Everything that can make two reports' label sets differ, cheap to compute per request. */
 const reportKey = (r: Report): string =>
@@ -49,8 +72,24 @@ export const istioMetrics = (): IstioMetrics => {
     buckets: ISTIO_DURATION_BUCKETS,
     registers: [registry],
   });
+  const tcp = new Map<string, { labels: IstioTcpLabels; pending: TcpCounts }>();
+  pendingCounter(registry, 'istio_tcp_connections_opened_total', 'TCP connections opened (simulated).', tcp, 'opened');
+  pendingCounter(registry, 'istio_tcp_connections_closed_total', 'TCP connections closed (simulated).', tcp, 'closed');
+  pendingCounter(registry, 'istio_tcp_sent_bytes_total', 'Bytes sent during the response of TCP connections (simulated).', tcp, 'sent');
+  pendingCounter(registry, 'istio_tcp_received_bytes_total', 'Bytes received during the request of TCP connections (simulated).', tcp, 'received');
   return {
     registry,
+    recordTcp: (report, event, bytes) => {
+      const key = reportKey(report);
+      let s = tcp.get(key);
+      if (s === undefined) {
+        s = { labels: istioTcpLabels(report), pending: { opened: 0, closed: 0, sent: 0, received: 0 } };
+        tcp.set(key, s);
+      }
+      s.pending[event] += 1;
+      s.pending.sent += bytes?.sent ?? 0;
+      s.pending.received += bytes?.received ?? 0;
+    },
     record: (report, durationMs) => {
       const key = reportKey(report);
       let s = series.get(key);

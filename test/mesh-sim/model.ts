@@ -70,6 +70,26 @@ export interface HttpRoute {
   readonly responseHeaders?: HeaderOperations;
 }
 
+/** One entry of `tcp[].match[]` (Istio L4MatchAttributes); all of it must hold. */
+export interface TcpMatch {
+  /** The Service port the connection is addressed to. */
+  readonly port?: number;
+  /** Labels the client's workload must carry (decided by istiod per proxy, as for HTTP). */
+  readonly sourceLabels?: Readonly<Record<string, string>>;
+  /** Namespace the client's workload must run in. */
+  readonly sourceNamespace?: string;
+  /** Destination IP subnets: the simulator has no addresses, so a match with them never holds. */
+  readonly destinationSubnets?: readonly string[];
+  /** Gateways the match is limited to: one without "mesh" never applies to sidecars. */
+  readonly gateways?: readonly string[];
+}
+
+/** One entry of `spec.tcp[]`. Without `match` the route takes every connection. */
+export interface TcpRoute {
+  readonly match?: readonly TcpMatch[];
+  readonly route?: readonly RouteDestination[];
+}
+
 /** networking.istio.io/v1 VirtualService, the parts the data plane acts on. */
 export interface VirtualService {
   readonly namespace: string;
@@ -78,6 +98,8 @@ export interface VirtualService {
   /** Absent or containing "mesh" means the routes apply to sidecars. */
   readonly gateways?: readonly string[];
   readonly http: readonly HttpRoute[];
+  /** The routes for a TCP port (the Service port's protocol decides, see protocol.ts). Default none. */
+  readonly tcp?: readonly TcpRoute[];
   /** RFC 3339; the oldest VirtualService for a host wins, as in Istio. */
   readonly creationTimestamp?: string;
 }
@@ -97,8 +119,17 @@ export interface DestinationRule {
 }
 
 /** A Kubernetes Service: its selector decides which pods are its endpoints. */
+/** One entry of a Service's `spec.ports[]`: what Istio reads the port's protocol from. */
+export interface ServicePort {
+  readonly port: number;
+  readonly name?: string;
+  readonly appProtocol?: string;
+}
+
 export interface Service extends ServiceRef {
   readonly selector: Readonly<Record<string, string>>;
+  /** The Service's ports; the first one is the port the simulator's streams address. Default none (HTTP). */
+  readonly ports?: readonly ServicePort[];
   /** RFC 3339; a server sidecar reports the oldest Service that selects its pod. Default: unknown (sorts first). */
   readonly creationTimestamp?: string;
 }

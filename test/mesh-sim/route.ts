@@ -12,7 +12,7 @@ import { readyEndpoints } from './endpoints';
 import { responseHeaders, type ResponseHeaders } from './headers';
 import { resolveHost, sameService } from './hosts';
 import { routeMatches } from './match';
-import type { DestinationRule, HttpRoute, Pod, Request, RouteDestination, ServiceRef, VirtualService } from './model';
+import type { DestinationRule, HttpRoute, Pod, Request, RouteDestination, ServiceRef, TcpMatch, VirtualService } from './model';
 import type { Rng } from './prng';
 
 /** Where the request ended, before the workload's own behaviour (errors, latency) applies. */
@@ -117,6 +117,37 @@ export const routeWithMirrors = (target: ServiceRef, vs: VirtualService | undefi
 /** Routes one request addressed to `target`, its mirrored copies aside. */
 export const route = (target: ServiceRef, vs: VirtualService | undefined, upstreams: Upstreams, req: Request, rng: Rng): RouteOutcome =>
   routeWithMirrors(target, vs, upstreams, req, rng).outcome;
+
+/**
+ * Whether a tcp route's match holds for a connection from a sidecar (istiod `matchTCP`: the
+ * client's labels and namespace, the gateways, the port). A match naming destinationSubnets
+ * becomes a filter chain on those addresses, which the simulator does not have: it never holds.
+ */
+const tcpMatchHolds = (m: TcpMatch, port: number | undefined, source: Request['source']): boolean => {
+  if (m.destinationSubnets !== undefined && m.destinationSubnets.length > 0) return false;
+  if (m.gateways !== undefined && m.gateways.length > 0 && !m.gateways.includes('mesh')) return false;
+  if (m.port !== undefined && m.port !== port) return false;
+  if (m.sourceLabels !== undefined && !Object.entries(m.sourceLabels).every(([k, v]) => source?.labels[k] === v)) return false;
+  if (m.sourceNamespace !== undefined && m.sourceNamespace !== source?.namespace) return false;
+  return true;
+};
+
+/**
+ * Routes one TCP connection addressed to `target`'s `port`, as istiod builds a sidecar's outbound
+ * TCP filter chains (istio/istio pilot/pkg/networking/core, buildSidecarOutboundTCPFilterChainOpts):
+ * the first `tcp` route without a match, or with a match that holds, wins; its destinations
+ * become Envoy tcp_proxy `weighted_clusters`, picked once for the whole connection. No tcp route
+ * (http routes do not apply to a TCP port) or none matching: the Service's default cluster, all
+ * of its ready endpoints. Subsets and endpoints resolve as for HTTP (503 NC becomes flag NC, no
+ * ready endpoint flag UH).
+ */
+export const routeTcp = (target: ServiceRef, vs: VirtualService | undefined, upstreams: Upstreams, source: Request['source'], port: number | undefined, rng: Rng): RouteOutcome => {
+  const tcpRoute = vs?.tcp?.find((r) => r.match === undefined || r.match.length === 0 || r.match.some((m) => tcpMatchHolds(m, port, source)));
+  if (vs === undefined || tcpRoute === undefined) return resolve(target, undefined, upstreams, rng);
+  const chosen = pickWeighted(tcpRoute.route ?? [], rng());
+  if (chosen === undefined) return resolve(target, undefined, upstreams, rng);
+  return resolveDestination(target, vs, chosen.destination, upstreams, rng);
+};
 
 /** Whether a host, read relative to `namespace`, names `target`. */
 const names = (host: string, namespace: string, target: ServiceRef): boolean => {

@@ -18,7 +18,8 @@ import type { ServiceRef } from './model';
 import { deriveSeed, seededRng, type Rng } from './prng';
 import type { ProfileChange } from './profiles';
 import { closeServer, serveControl } from './server';
-import { jarKey, reportsOf, type SimulatedRequest, type Stream } from './simulate';
+import { isFailure, jarKey, reportsOf, type SimulatedRequest, type Stream } from './simulate';
+import { tcpEvents, type TcpEvent } from './tcp';
 import { cookieHeader } from './cookies';
 import { pathOf } from './match';
 import { registerTarget, unregisterTarget, writeAtomically } from './targets';
@@ -161,27 +162,38 @@ export const startMeshSim = async (input: unknown, options: MeshSimOptions = {})
     } else runs.push({ version, fromSecond: second, toSecond: second, requests: 1 });
   };
 
-  const book = (requests: readonly SimulatedRequest[], intervalStart: number) => {
+  /** TCP reports not yet due (tcp.ts): a connection is reported opened and closed later than it opens. */
+  let pendingTcp: TcpEvent[] = [];
+  const reportTcp = (now: number) => {
+    const due = pendingTcp.filter((e) => e.at <= now);
+    if (due.length === 0) return;
+    pendingTcp = pendingTcp.filter((e) => e.at > now);
+    for (const e of due.sort((a, b) => a.at - b.at)) metrics.recordTcp(e.report, e.event, e.bytes);
+  };
+  const book = (requests: readonly SimulatedRequest[], intervalStart: number, now = intervalStart) => {
     const second = secondOf(startedAtMs, intervalStart);
     for (const r of requests) {
-      for (const report of reportsOf(r)) metrics.record(report, r.latencyMs);
+      if (r.protocol === 'tcp') pendingTcp.push(...tcpEvents(r, now));
+      else for (const report of reportsOf(r)) metrics.record(report, r.latencyMs);
       if (r.mirrored) {
-        mirrored.book({ service: serviceKey(r.outcome.service), version: r.version, second, failed: r.status >= 500 });
+        mirrored.book({ service: serviceKey(r.outcome.service), version: r.version, second, failed: isFailure(r) });
         continue;
       }
       sent.set(r.stream, (sent.get(r.stream) ?? 0) + 1);
       const versions = received.get(r.stream) ?? new Map<string, number>();
       received.set(r.stream, versions.set(r.version, (versions.get(r.version) ?? 0) + 1));
       if (r.user !== undefined) bookUser(r.stream, r.user, r.version, second);
-      ledger.book({ service: serviceKey(r.outcome.service), version: r.version, second, failed: r.status >= 500 });
+      ledger.book({ service: serviceKey(r.outcome.service), version: r.version, second, failed: isFailure(r) });
     }
   };
   const step = () => {
     if (state === undefined) return;
     const intervalStart = state.lastTickMs;
-    const r = tick(setup, state, Date.now());
+    const now = Date.now();
+    const r = tick(setup, state, now);
     state = r.state;
-    book(r.requests, intervalStart);
+    book(r.requests, intervalStart, now);
+    reportTcp(now);
   };
   const writeLedger = async () => {
     if (config.ledgerPath === undefined) return;

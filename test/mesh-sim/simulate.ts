@@ -9,7 +9,8 @@ import type { MeshSnapshot, Pod, Request, ServiceRef } from './model';
 import type { Rng } from './prng';
 import { profileOf, type ProfileTable } from './profiles';
 import { meshRulesFor, routeByHttpRoute } from './httproute';
-import { destinationRuleFor, routeWithMirrors, virtualServiceFor, type RouteOutcome, type Upstreams } from './route';
+import { destinationRuleFor, routeTcp, routeWithMirrors, virtualServiceFor, type RouteOutcome, type Upstreams } from './route';
+import { serviceProtocol } from './protocol';
 import { arrivals, sampleLatencyMs, sampleStatus } from './traffic';
 import { cookieHeader, receive, type Jar } from './cookies';
 import { setCookiesOf } from './headers';
@@ -52,7 +53,18 @@ export interface SimulatedRequest {
    * per-stream counts never see it; only the server sidecar that answered it reports it.
    */
   readonly mirrored?: true;
+  /**
+   * A TCP connection (the Service's port is TCP for Istio, protocol.ts) instead of a request:
+   * `status` is 0 (no response code), `flags` are the server sidecar's, `latencyMs` is how long
+   * the connection stays open. Default: an HTTP request.
+   */
+  readonly protocol?: 'tcp';
+  /** TCP: the client sidecar's flags when they differ from the server's (see answerTcp). */
+  readonly sourceFlags?: string;
 }
+
+/** Whether the client saw a failure: a 5xx, or for a TCP connection any Envoy response flag. */
+export const isFailure = (r: SimulatedRequest): boolean => (r.protocol === 'tcp' ? r.flags !== '-' : r.status >= 500);
 
 /** What the data plane knows during a tick. */
 export interface TickContext {
@@ -108,6 +120,49 @@ export const answer = (outcome: RouteOutcome, ctx: TickContext, rng: Rng): Omit<
 };
 
 /**
+ * What happens to one TCP connection. A pod that served it fails it with the version's
+ * errorFraction as a workload that refuses or drops connections does: its server sidecar cannot
+ * connect to it and closes the connection at once with Envoy's flags "UF,URX" (upstream
+ * connection failure, connect attempts exhausted: istio/istio#31555 shows them on an inbound
+ * cluster), while the client sidecar, whose own connection to the server sidecar succeeded, sees
+ * a connection closed by its peer and no flag. Otherwise the connection stays open for a
+ * log-normal time with the version's p50Ms / p99Ms. No endpoint: the client sidecar's flag (UH,
+ * NC) and nothing else.
+ */
+export const answerTcp = (outcome: RouteOutcome, ctx: TickContext, rng: Rng): Omit<SimulatedRequest, 'stream' | 'source' | 'outcome'> => {
+  const tcp = { protocol: 'tcp' as const, status: 0 };
+  switch (outcome.kind) {
+    case 'served': {
+      const version = outcome.pod.labels[ctx.versionLabel(outcome.service)] ?? 'unknown';
+      const profile = profileOf(ctx.profiles, outcome.service.namespace, outcome.service.name, version);
+      if (rng() < profile.errorFraction) return { ...tcp, version, flags: 'UF,URX', sourceFlags: '-', latencyMs: 0 };
+      return { ...tcp, version, flags: '-', latencyMs: sampleLatencyMs(profile, rng) };
+    }
+    case 'noHealthyUpstream':
+      return { ...tcp, version: 'unknown', flags: 'UH', latencyMs: 0 };
+    case 'noClusterFound':
+      return { ...tcp, version: 'unknown', flags: 'NC', latencyMs: 0 };
+    case 'noRoute':
+    case 'invalidBackend':
+      return { ...tcp, version: 'unknown', flags: 'NR', latencyMs: 0 };
+  }
+};
+
+/**
+ * The connections a stream to a TCP Service opens in a tick: each picks its route once
+ * (routeTcp); headers, cookies, users and HTTPRoutes play no part.
+ */
+const simulateConnections = (stream: Stream, count: number, ctx: TickContext, upstreams: Upstreams, rng: Rng, port: number | undefined): SimulatedRequest[] => {
+  const vs = virtualServiceFor(ctx.snapshot.virtualServices, stream.target);
+  const out: SimulatedRequest[] = [];
+  for (let i = 0; i < count; i++) {
+    const outcome = routeTcp(stream.target, vs, upstreams, stream.request.source, port, rng);
+    out.push({ stream: stream.id, source: stream.source, outcome, ...answerTcp(outcome, ctx, rng) });
+  }
+  return out;
+};
+
+/**
  * The requests one stream sends in a tick of `dtMs`, and the carry for the next tick. With
  * `stream.users`, `jars` (keyed by jarKey) is read and updated in place: the caller owns it.
  */
@@ -121,6 +176,8 @@ export const simulateStream = (
   jars: Map<string, Jar> = new Map(),
 ): { readonly requests: readonly SimulatedRequest[]; readonly carry: number } => {
   const due = arrivals(carry, stream.rps, dtMs);
+  const service = findService(ctx.snapshot.services, stream.target);
+  if (serviceProtocol(service) === 'tcp') return { requests: simulateConnections(stream, due.count, ctx, upstreams, rng, service?.ports?.[0]?.port), carry: due.carry };
   const vs = virtualServiceFor(ctx.snapshot.virtualServices, stream.target);
   // An HTTPRoute bound to the Service (GAMMA) takes the Service's traffic (httproute.ts).
   const gatewayRules = meshRulesFor(ctx.snapshot.httpRoutes ?? [], stream.target);
@@ -160,9 +217,10 @@ export const serviceOf = (r: SimulatedRequest): ServiceRef => r.outcome.service;
 export const reportsOf = (r: SimulatedRequest): readonly Report[] => {
   const o = r.outcome;
   const via = o.kind === 'served' || o.kind === 'noHealthyUpstream' || o.kind === 'invalidBackend' ? o.via : undefined;
-  const common = { source: r.source, service: via?.backend ?? serviceOf(r), responseCode: r.status, responseFlags: r.flags };
+  const common = { source: r.source, service: via?.backend ?? serviceOf(r), responseCode: r.status, responseFlags: r.flags, ...(r.protocol === 'tcp' ? { protocol: 'tcp' as const } : {}) };
   if (o.kind !== 'served') return r.mirrored ? [] : [{ reporter: 'source', ...common }];
   const peer = { pod: o.pod };
+  if (r.protocol === 'tcp') return [{ reporter: 'destination', ...common, peer }, { reporter: 'source', ...common, responseFlags: r.sourceFlags ?? r.flags, peer }];
   if (r.mirrored) return [{ reporter: 'destination', ...common, peer }];
   return [
     { reporter: 'destination', ...common, service: via?.server ?? common.service, peer },

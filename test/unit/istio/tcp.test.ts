@@ -1,5 +1,6 @@
 /** spec.protocol: tcp — the routes sluice renders and writes for a TCP service (issue 13). */
 import { adoptionProblem } from '../../../src/istio/adopt';
+import { declaredProtocol, protocolMismatch } from '../../../src/istio/protocol';
 import { render, renderRoutes, renderTcp } from '../../../src/istio/render';
 import { routeProblems } from '../../../src/istio/safety';
 import { planWrites } from '../../../src/istio/writes';
@@ -68,5 +69,32 @@ describe('TCP routes', () => {
       'VirtualService shop/reviews cannot be adopted without dropping what sluice does not write: tcp[0] has match; add the hosts and gateways to the spec, or move those routes to another VirtualService',
     );
     expect(adoptionProblem(user([{ route: [{ destination: { host: 'ratings' } }] }]), desired)).toContain('tcp[0] routes to "ratings", not this Service');
+  });
+});
+
+describe("spec.protocol against the Service's ports", () => {
+  it('refuses a protocol no port of the Service takes, naming the port and what declared it', () => {
+    expect(protocolMismatch('shop', 'db', 'http', false, [{ port: 5432, name: 'tcp-postgres' }])).toBe(
+      'spec.protocol: "http" (the default) cannot route Service shop/db: Istio routes its port 5432 (name "tcp-postgres") as TCP, so only tcp routes apply to it and sluice\'s http routes would move no traffic; expected spec.protocol: tcp',
+    );
+    expect(protocolMismatch('shop', 'db', 'tcp', true, [{ port: 80, name: 'web', appProtocol: 'http' }, { port: 8080, name: 'http-alt' }])).toBe(
+      'spec.protocol: "tcp" cannot route Service shop/db: Istio routes all 2 of its ports (port 80: appProtocol "http") as HTTP, so only http routes apply to it and sluice\'s tcp routes would move no traffic; expected spec.protocol: http',
+    );
+  });
+
+  it('accepts a Service with a port of the protocol, a port left to detection, no ports, or none known', () => {
+    expect(protocolMismatch('shop', 'db', 'tcp', true, [{ port: 5432, name: 'tcp' }])).toBeUndefined();
+    expect(protocolMismatch('shop', 'db', 'tcp', true, [{ port: 5432, name: 'postgres' }])).toBeUndefined();
+    expect(protocolMismatch('shop', 'db', 'http', false, [{ port: 5432, name: 'tcp' }, { port: 80, name: 'http' }])).toBeUndefined();
+    expect(protocolMismatch('shop', 'db', 'http', false, [{ port: 5432, appProtocol: 'HTTP', name: 'tcp' }])).toBeUndefined();
+    expect(protocolMismatch('shop', 'db', 'http', false, [])).toBeUndefined();
+    expect(protocolMismatch('shop', 'db', 'http', false, undefined)).toBeUndefined();
+  });
+
+  it("reads ports as Istio does: appProtocol over the name, the name's prefix, any case; tls, https, mongo, mysql, redis are opaque TCP", () => {
+    expect(['tcp', 'TLS-x', 'https', 'mongo', 'mysql', 'redis', 'http', 'http2', 'grpc-web', 'GRPC', 'web', ''].map((name) => declaredProtocol({ name })?.protocol)).toEqual([
+      'tcp', 'tcp', 'tcp', 'tcp', 'tcp', 'tcp', 'http', 'http', 'http', 'http', undefined, undefined,
+    ]);
+    expect(declaredProtocol({ name: 'http', appProtocol: 'tcp' })).toEqual({ protocol: 'tcp', by: 'appProtocol "tcp"' });
   });
 });
