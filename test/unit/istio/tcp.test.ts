@@ -1,5 +1,7 @@
 /** spec.protocol: tcp — the routes sluice renders and writes for a TCP service (issue 13). */
 import { adoptionProblem } from '../../../src/istio/adopt';
+import { planRoutes } from '../../../src/cli/planRoutes';
+import type { TcpVirtualService, VirtualService } from '../../../src/istio/types';
 import { declaredProtocol, protocolMismatch } from '../../../src/istio/protocol';
 import { render, renderRoutes, renderTcp } from '../../../src/istio/render';
 import { routeProblems } from '../../../src/istio/safety';
@@ -96,5 +98,24 @@ describe("spec.protocol against the Service's ports", () => {
       'tcp', 'tcp', 'tcp', 'tcp', 'tcp', 'tcp', 'http', 'http', 'http', 'http', undefined, undefined,
     ]);
     expect(declaredProtocol({ name: 'http', appProtocol: 'tcp' })).toEqual({ protocol: 'tcp', by: 'appProtocol "tcp"' });
+  });
+});
+
+describe('TCP shifts in every state sluice plans', () => {
+  it.each([
+    ['canary', { ...canarySpec, protocol: 'tcp' }, ['start', 'step 1', 'step 2', 'step 3', 'promoting', 'promoted', 'fallback']],
+    ['blue-green', { service: 'reviews', version: 'v2', protocol: 'tcp', strategy: { blueGreen: { rollbackWindow: '5m' } } }, ['preview', 'promoting', 'promoted', 'fallback']],
+  ] as const)('%s: one tcp route per state, no http route, weights as for HTTP, every state safe', (_, spec, states) => {
+    const planned = planRoutes(shiftRef(spec), 'v1');
+    const http = planRoutes(shiftRef({ ...spec, protocol: 'http' }), 'v1');
+    expect(planned.map((p) => p.state)).toEqual(states);
+    planned.forEach((p, i) => {
+      const vs = p.virtualService as TcpVirtualService;
+      expect(Object.keys(vs.spec)).toEqual(['hosts', 'gateways', 'tcp']);
+      const httpPrimary = (http[i]!.virtualService as VirtualService).spec.http.find((r) => r.name === 'primary')!;
+      expect([p.state, vs.spec.tcp]).toEqual([p.state, [{ route: httpPrimary.route }]]);
+      expect(p.destinationRule).toEqual(http[i]!.destinationRule);
+      expect([p.state, routeProblems(vs, p.destinationRule)]).toEqual([p.state, []]);
+    });
   });
 });
