@@ -6,7 +6,7 @@
  *
  * Why each is HTTP-only: an Istio TCPRoute has only `match` (L4: port, source labels, subnets)
  * and `route` (weighted destinations); Envoy's tcp_proxy picks a cluster per connection and sees
- * no requests, so there are no headers to match (A/B, preview) or cookies to pin (sessionAffinity), no HTTP route options (timeout,
+ * no requests, so there are no headers to match (A/B, preview), cookies to pin (sessionAffinity) or requests to mirror (mirror), no HTTP route options (timeout,
  * retries, headers, CORS), and Istio reports no request duration (istio_request_duration_* is
  * HTTP only), so no p99 latency to judge. Gateway API's HTTPRoute carries HTTP only.
  */
@@ -26,6 +26,8 @@ export const tcpSpecErrors = (spec: TrafficShiftSpec): FieldError[] => {
     errors.push(fieldError('spec.strategy.canary.sessionAffinity', s.value.sessionAffinity, `pins users by an HTTP cookie, which spec.protocol: tcp cannot set or match (${TCP_ROUTE}, and a connection already stays on its version until it closes); expected no sessionAffinity`));
   if (s.kind === 'blueGreen' && s.value.previewMatch !== undefined)
     errors.push(fieldError('spec.strategy.blueGreen.previewMatch', HttpMatch.encode(s.value.previewMatch), `is an HTTP match, which spec.protocol: tcp cannot route (${TCP_ROUTE}); expected no previewMatch`));
+  if (s.kind !== 'abTest' && s.value.mirror !== undefined)
+    errors.push(fieldError(`spec.strategy.${s.kind}.mirror`, s.value.mirror, `copies HTTP requests, which spec.protocol: tcp cannot do (${TCP_ROUTE}, with no mirror); expected no mirror`));
   if (spec.route !== undefined)
     errors.push(fieldError('spec.route', spec.route, `holds HTTP route options, which spec.protocol: tcp cannot carry (${TCP_ROUTE}); expected no spec.route`));
   if (spec.analysis?.maxP99LatencyMs !== undefined)

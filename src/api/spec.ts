@@ -124,6 +124,28 @@ export const SessionAffinity = struct('SessionAffinity', {
   /** The cookie's Max-Age, renewed by every request it pins, 1s to 576h (whole seconds sent). Default 24h. */
   maxAge: duration(1000, LIMITS.longDurationMs),
 });
+/** A share of requests in percent, above 0 and at most 100 (Istio's mirrorPercentage is a double). */
+const percentage = leaf(
+  'percentage',
+  'is not a percentage above 0 and at most 100',
+  (u): u is number => typeof u === 'number' && Number.isFinite(u) && u > 0 && u <= 100,
+);
+
+/**
+ * Mirroring (shadow traffic) before any user is served by the candidate: Istio copies
+ * `percentage` % of the requests to stable (the VirtualService's `mirror` + `mirrorPercentage` on
+ * the primary route) to the candidate and discards its answers; the gate judges the candidate on
+ * those copies for `iterations` intervals. Only then does the first canary step (or the blue-green
+ * switch) begin; a failing gate while mirroring falls back before any client got the candidate.
+ */
+export const Mirror = struct('Mirror', {
+  /** Gate intervals (spec.analysis.interval) the candidate is judged on mirrored traffic before any user reaches it, 1 to 1000. Required. */
+  iterations: intIn(1, 1000),
+}, {
+  /** Share of stable's requests copied to the candidate, above 0 and at most 100. Default 100. */
+  percentage,
+});
+export type Mirror = t.TypeOf<typeof Mirror>;
 
 export const CanaryStrategy = struct('CanaryStrategy', {
   /** Candidate weights in percent, ascending integers in 1..99. */
@@ -133,6 +155,8 @@ export const CanaryStrategy = struct('CanaryStrategy', {
   stepInterval: duration(1000, LIMITS.longDurationMs),
   /** Keep users on the candidate once it served them, by a cookie (see SessionAffinity). Default none: every request is split by weight. */
   sessionAffinity: SessionAffinity,
+  /** Mirror requests to the candidate before the first step (see Mirror). Default none. */
+  mirror: Mirror,
 });
 
 export const BlueGreenStrategy = struct('BlueGreenStrategy', {}, {
@@ -142,6 +166,8 @@ export const BlueGreenStrategy = struct('BlueGreenStrategy', {}, {
   previewDuration: duration(0, LIMITS.longDurationMs),
   /** After the switch, how long the stable version stays routable and a failing gate switches back, at most 576h. Default 10m. */
   rollbackWindow: duration(0, LIMITS.longDurationMs),
+  /** Mirror requests to the candidate before the switch (see Mirror). Default none. */
+  mirror: Mirror,
 });
 
 /**
@@ -555,8 +581,8 @@ export interface ResolvedSpec {
   readonly gateways: readonly string[];
   readonly versionLabel: string;
   readonly strategy:
-    | { readonly kind: 'canary'; readonly steps: readonly number[]; readonly stepIntervalMs: number; readonly sessionAffinity?: ResolvedSessionAffinity }
-    | { readonly kind: 'blueGreen'; readonly previewMatch?: HttpMatch; readonly previewDurationMs: number; readonly rollbackWindowMs: number }
+    | { readonly kind: 'canary'; readonly steps: readonly number[]; readonly stepIntervalMs: number; readonly sessionAffinity?: ResolvedSessionAffinity; readonly mirror?: ResolvedMirror }
+    | { readonly kind: 'blueGreen'; readonly previewMatch?: HttpMatch; readonly previewDurationMs: number; readonly rollbackWindowMs: number; readonly mirror?: ResolvedMirror }
     | { readonly kind: 'abTest'; readonly matches: readonly HttpMatch[]; readonly iterations: number };
   readonly analysis: GateRule & {
     readonly intervalMs: number;
@@ -614,6 +640,18 @@ export interface ResolvedSessionAffinity {
   /** Max-Age of the cookie, ms (rendered in whole seconds). */
   readonly maxAgeMs: number;
 }
+
+/** spec.strategy.<canary|blueGreen>.mirror with its default filled. */
+export interface ResolvedMirror {
+  /** Share of stable's requests copied to the candidate, (0, 100]. */
+  readonly percentage: number;
+  /** Gate intervals the candidate is judged on the copies before any user reaches it. */
+  readonly iterations: number;
+}
+
+/** The strategy's mirroring, or undefined when it mirrors nothing (A/B tests never do). */
+export const mirrorOf = (spec: Pick<ResolvedSpec, 'strategy'>): ResolvedMirror | undefined =>
+  spec.strategy.kind === 'abTest' ? undefined : spec.strategy.mirror;
 
 /** One webhook with its defaults filled. */
 export interface ResolvedHook {
@@ -686,4 +724,5 @@ export const DEFAULTS = {
   notifySeverity: 'info',
   routing: 'virtualService',
   protocol: 'http',
+  mirrorPercentage: 100,
 } as const;

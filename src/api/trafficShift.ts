@@ -8,7 +8,7 @@ import * as t from 'io-ts';
 import { toFieldErrors } from './codecs';
 import { parseDuration } from './duration';
 import { FieldError, fieldError } from './fieldError';
-import { API_VERSION, DEFAULTS, Hook, HOOK_KINDS, KIND, ResolvedHook, ResolvedHooks, ResolvedSpec, TrafficShiftSpec, UserRoute, UserRouteJson } from './spec';
+import { API_VERSION, DEFAULTS, Hook, HOOK_KINDS, KIND, Mirror, ResolvedHook, ResolvedHooks, ResolvedMirror, ResolvedSpec, TrafficShiftSpec, UserRoute, UserRouteJson } from './spec';
 import { ShiftStatus } from './status';
 import { checkSchedule } from './scheduleCheck';
 import { gatewaySpecErrors } from '../gateway/check';
@@ -149,6 +149,9 @@ export const decodeTrafficShift = (u: unknown): E.Either<InvalidShift, TrafficSh
 
 const ms = (d: string | undefined, fallback: string): number => parseDuration(d ?? fallback)!;
 
+const resolveMirror = (m: Mirror | undefined): { mirror?: ResolvedMirror } =>
+  m === undefined ? {} : { mirror: { percentage: m.percentage ?? DEFAULTS.mirrorPercentage, iterations: m.iterations } };
+
 const resolveStrategy = (s: TrafficShiftSpec['strategy']): ResolvedSpec['strategy'] => {
   switch (s.kind) {
     case 'canary':
@@ -159,6 +162,7 @@ const resolveStrategy = (s: TrafficShiftSpec['strategy']): ResolvedSpec['strateg
         ...(s.value.sessionAffinity !== undefined
           ? { sessionAffinity: { cookieName: s.value.sessionAffinity.cookieName, maxAgeMs: ms(s.value.sessionAffinity.maxAge, DEFAULTS.sessionMaxAge) } }
           : {}),
+        ...resolveMirror(s.value.mirror),
       };
     case 'blueGreen':
       return {
@@ -166,6 +170,7 @@ const resolveStrategy = (s: TrafficShiftSpec['strategy']): ResolvedSpec['strateg
         ...(s.value.previewMatch ? { previewMatch: s.value.previewMatch } : {}),
         previewDurationMs: ms(s.value.previewDuration, DEFAULTS.previewDuration),
         rollbackWindowMs: ms(s.value.rollbackWindow, DEFAULTS.rollbackWindow),
+        ...resolveMirror(s.value.mirror),
       };
     case 'abTest':
       return { kind: 'abTest', matches: s.value.match, iterations: s.value.iterations };

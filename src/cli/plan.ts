@@ -13,7 +13,7 @@ import { pipe } from 'fp-ts/function';
 import { stringify as stringifyYaml } from 'yaml';
 import { formatDuration } from '../api/duration';
 import { formatFieldError, showValue } from '../api/fieldError';
-import { HttpMatch, ResolvedSpec } from '../api/spec';
+import { HttpMatch, mirrorOf, ResolvedSpec } from '../api/spec';
 import { decodeTrafficShift, resolveSpec, TrafficShift } from '../api/trafficShift';
 import { judgedPeriods } from '../core/gate';
 import { parentRefsOf } from '../gateway/render';
@@ -69,6 +69,8 @@ export interface ShiftPlan {
   readonly previewSeconds?: number;
   /** A/B test: gate intervals the candidate is judged on matching requests, and their least total time. */
   readonly abTest?: { readonly iterations: number; readonly seconds: number };
+  /** Mirroring before any client reaches the candidate: the share copied, the gate intervals judged on the copies, their least total time. */
+  readonly mirror?: { readonly percentage: number; readonly iterations: number; readonly seconds: number };
   /** Canary: each step, then 100. Blue-green: one step of 100 lasting the rollback window. */
   readonly steps: readonly StepPlan[];
   /** The last change waits for a promote command. */
@@ -114,7 +116,7 @@ const gatePlan = (spec: ResolvedSpec): GatePlan => {
     return { ...base, text: `${who} ≥ ${a.minRequests} ${things} in a ${window} window with ≤ ${percent(a.maxErrorRate)} ${failed}${latency}; ${failures}; ${noData}${shared}` };
   const periods = judgedPeriods(spec);
   const limits = sprtLimits(a.maxErrorRate, a.falseFailureRate, periods);
-  const each = spec.strategy.kind === 'canary' ? 'each step' : spec.strategy.kind === 'abTest' ? 'the A/B test' : periods === 2 ? 'the preview and the rollback window each' : 'the rollback window';
+  const each = spec.strategy.kind === 'canary' ? (mirrorOf(spec) !== undefined ? 'the mirroring, then each step,' : 'each step') : spec.strategy.kind === 'abTest' ? 'the A/B test' : periods === 2 ? 'the preview and the rollback window each' : 'the rollback window';
   const latencyRule = a.maxP99LatencyMs !== undefined ? `; p99 ≤ ${a.maxP99LatencyMs} ms in each ${window}, ${failures}` : '';
   return {
     ...base,
@@ -138,7 +140,10 @@ export const planShift = (shift: TrafficShift, nowMs: number): ShiftPlan => {
     s.kind === 'canary'
       ? [...s.steps.map((weight) => ({ weight, minDwellSeconds: seconds(s.stepIntervalMs) })), { weight: 100, minDwellSeconds: 0 }]
       : [{ weight: 100, minDwellSeconds: s.kind === 'blueGreen' ? seconds(s.rollbackWindowMs) : 0 }];
-  const preview = s.kind === 'blueGreen' ? seconds(s.previewDurationMs) : s.kind === 'abTest' ? seconds(s.iterations * spec.analysis.intervalMs) : 0;
+  const mirror = mirrorOf(spec);
+  const mirrorSeconds = mirror !== undefined ? seconds(mirror.iterations * spec.analysis.intervalMs) : 0;
+  // Mirroring comes before a canary's first step; a blue-green preview lasts the longer of the two.
+  const preview = s.kind === 'blueGreen' ? Math.max(seconds(s.previewDurationMs), mirrorSeconds) : s.kind === 'abTest' ? seconds(s.iterations * spec.analysis.intervalMs) : mirrorSeconds;
   const start = nextStartOf(spec, nowMs);
   return {
     name: shift.metadata.name,
@@ -148,6 +153,7 @@ export const planShift = (shift: TrafficShift, nowMs: number): ShiftPlan => {
     version: spec.version,
     ...(s.kind === 'blueGreen' ? { previewSeconds: preview } : {}),
     ...(s.kind === 'abTest' ? { abTest: { iterations: s.iterations, seconds: preview } } : {}),
+    ...(mirror !== undefined ? { mirror: { percentage: mirror.percentage, iterations: mirror.iterations, seconds: mirrorSeconds } } : {}),
     steps,
     manualPromotion: spec.manualPromotion,
     gate: gatePlan(spec),
@@ -176,6 +182,10 @@ const abTestLine = (matches: readonly HttpMatch[], version: string, iterations: 
   `requests matching any of ${JSON.stringify(matches.map((m) => HttpMatch.encode(m)))} reach ${version} for ${iterations} gate interval${iterations === 1 ? '' : 's'} ` +
   `(≥ ${formatDuration(iterations * intervalMs)}), the last check passing; all other traffic stays on stable`;
 
+const mirrorLine = (m: NonNullable<ShiftPlan['mirror']>, version: string, before: string): string =>
+  `a copy of ${m.percentage} % of stable's requests goes to ${version}, its answers discarded, for ${m.iterations} gate interval${m.iterations === 1 ? '' : 's'} ` +
+  `(≥ ${dur(m.seconds)}), the last check passing, before ${before}; no client is served by ${version} until then`;
+
 const scheduleLines = (spec: ResolvedSpec, plan: ShiftPlan): string[] => {
   const sc = spec.schedule;
   if (!sc) return ['  start:     as soon as the new version is seen (no schedule)'];
@@ -198,6 +208,7 @@ export const describePlan = (shift: TrafficShift, plan: ShiftPlan): string => {
   const lines = [`${plan.namespace}/${plan.name}: ${STRATEGY_WORDS[plan.strategy]} of Service ${plan.service} to version ${plan.version}`];
   if (s.kind === 'blueGreen') lines.push(`  preview:   ${previewLine(s.previewMatch, plan.version, plan.previewSeconds ?? 0)}`);
   if (s.kind === 'abTest') lines.push(`  a/b test:  ${abTestLine(s.matches, plan.version, s.iterations, spec.analysis.intervalMs)}`);
+  if (plan.mirror !== undefined) lines.push(`  mirror:    ${mirrorLine(plan.mirror, plan.version, s.kind === 'canary' ? 'the first step' : 'the switch')}`);
   const weights =
     s.kind === 'canary'
       ? plan.steps.map((st) => (st.weight === 100 ? '100 %' : `${st.weight} % for ≥ ${dur(st.minDwellSeconds)}`)).join(' -> ')

@@ -9,7 +9,7 @@
  * (stable kept at 0 so it stays routable), the new stable alone once Promoted, and the
  * fallback's stable 100 % with the candidate kept at 0.
  */
-import { candidateMatches, ResolvedSpec } from '../api/spec';
+import { candidateMatches, mirrorOf, ResolvedSpec } from '../api/spec';
 import { RouteIntent } from '../core/types';
 import { HTTPRoute, ParentService, renderGateway, VersionService } from '../gateway';
 import { renderRoutes } from '../istio/render';
@@ -17,7 +17,7 @@ import { DestinationRule, TcpVirtualService, VirtualService } from '../istio/typ
 
 /** One state of the rollout and what sluice writes for it. */
 export interface PlannedRoutes {
-  /** Short name: "start", "step 1", "preview", "a/b test", "promoting", "promoted", "fallback". */
+  /** Short name: "start", "mirror", "step 1", "preview", "a/b test", "promoting", "promoted", "fallback". */
   readonly state: string;
   /** The traffic in words. */
   readonly description: string;
@@ -32,12 +32,19 @@ export interface RouteState {
   readonly intent: RouteIntent;
 }
 
-const at = (stable: string, candidate: string, weight: number, preview = false): RouteIntent => ({
+const at = (stable: string, candidate: string, weight: number, preview = false, mirror = false): RouteIntent => ({
   stable,
   candidate,
   weights: { stable: 100 - weight, candidate: weight },
   preview,
+  ...(mirror ? { mirror: true } : {}),
 });
+
+/** ", a copy of 50 % of requests mirrored to v2 (answers discarded)" when the strategy mirrors. */
+const mirrorWords = (spec: ResolvedSpec, v: string): string => {
+  const m = mirrorOf(spec);
+  return m === undefined ? '' : `; a copy of ${m.percentage} % of requests mirrored to ${v} (answers discarded) for ${m.iterations} gate interval${m.iterations === 1 ? '' : 's'}`;
+};
 
 /**
  * The intents of a rollout from `stable` to spec.version, in order, then the fallback. A preview
@@ -48,14 +55,20 @@ export const routeStates = (spec: ResolvedSpec, stable: string): readonly RouteS
   const v = spec.version;
   const s = spec.strategy;
   const audience = candidateMatches(spec) !== undefined;
+  const mirror = mirrorOf(spec) !== undefined;
   const head: RouteState[] =
     s.kind === 'canary'
       ? [
-          { state: 'start', description: `${stable} 100 %, ${v} 0 % (until the first step)`, intent: at(stable, v, 0) },
+          { state: 'start', description: `${stable} 100 %, ${v} 0 % (until the first step${mirror ? ' or mirroring' : ''})`, intent: at(stable, v, 0) },
+          ...(mirror ? [{ state: 'mirror', description: `${stable} 100 %, ${v} 0 %${mirrorWords(spec, v)}`, intent: at(stable, v, 0, false, true) }] : []),
           ...s.steps.map((w, i) => ({ state: `step ${i + 1}`, description: `${stable} ${100 - w} %, ${v} ${w} %`, intent: at(stable, v, w) })),
         ]
       : s.kind === 'blueGreen'
-        ? [{ state: 'preview', description: audience ? `${stable} 100 %; requests matching previewMatch reach ${v}` : `${stable} 100 %; ${v} gets no traffic (no previewMatch)`, intent: at(stable, v, 0, audience) }]
+        ? [{
+            state: 'preview',
+            description: `${audience ? `${stable} 100 %; requests matching previewMatch reach ${v}` : `${stable} 100 %; ${v} ${mirror ? 'serves no client' : 'gets no traffic'} (no previewMatch)`}${mirrorWords(spec, v)}`,
+            intent: at(stable, v, 0, audience, mirror),
+          }]
         : [{ state: 'a/b test', description: `${stable} 100 %; requests matching abTest.match reach ${v}`, intent: at(stable, v, 0, true) }];
   return [
     ...head,

@@ -5,7 +5,7 @@
  */
 import { Condition, ConditionType, HISTORY_LIMIT, HistoryEntry, ShiftStatus } from '../api/status';
 import {
-  ALL_STABLE, Ctx, dwellMs, guarded, iso, isActive, keepCondition, MIN_REQUEUE_MS, msOf, Note, patch, podsOf, podsSentence, previewRouted, Progress,
+  ALL_STABLE, Ctx, guarded, inMirror, iso, isActive, keepCondition, MIN_REQUEUE_MS, mirrorRouted, msOf, Note, patch, periodDwellMs, podsOf, podsSentence, previewRouted, Progress,
   showDuration, STEADY_RESYNC_MS, Step,
 } from './state';
 
@@ -19,13 +19,13 @@ export const routesFor = (ctx: Ctx, status: ShiftStatus): RouteIntent => {
   const candidate = status.candidateVersion;
   const withCandidate = isActive(status.phase) || status.phase === 'RolledBack';
   if (!withCandidate || candidate === undefined || candidate === stable) return { stable, weights: ALL_STABLE, preview: false };
-  return { stable, candidate, weights: status.weights ?? ALL_STABLE, preview: previewRouted(ctx, status) };
+  return { stable, candidate, weights: status.weights ?? ALL_STABLE, preview: previewRouted(ctx, status), ...(mirrorRouted(ctx, status) ? { mirror: true } : {}) };
 };
 
 const describe = (r: RouteIntent): string =>
   r.candidate === undefined
     ? `${r.stable} 100 %`
-    : `${r.stable} ${r.weights.stable} %, ${r.candidate} ${r.weights.candidate} %${r.preview ? ', preview requests to ' + r.candidate : ''}`;
+    : `${r.stable} ${r.weights.stable} %, ${r.candidate} ${r.weights.candidate} %${r.preview ? ', preview requests to ' + r.candidate : ''}${r.mirror === true ? ', requests mirrored to ' + r.candidate : ''}`;
 
 /** Set a condition; lastTransitionTime moves only when its status flips. */
 const condition = (ctx: Ctx, prior: ShiftStatus, type: ConditionType, p: Progress): Condition => {
@@ -120,9 +120,9 @@ export const requeueFor = (ctx: Ctx, status: ShiftStatus, soon: boolean): number
   if (soon) return MIN_REQUEUE_MS;
   const at = (time: string | undefined, plus: number): number => msOf(time, Number.NaN) + plus - ctx.now;
   const strategy = ctx.spec.strategy;
-  const dwell = dwellMs(ctx.spec, status.phase);
+  const dwell = periodDwellMs(ctx.spec, status);
   const running = status.phase === 'Progressing' || status.phase === 'Promoting';
-  const dwelling = running && (strategy.kind !== 'canary' || (status.step ?? -1) >= 0);
+  const dwelling = running && (strategy.kind !== 'canary' || (status.step ?? -1) >= 0 || inMirror(ctx.spec, status));
   const schedule = ctx.observed.schedule;
   const timers = [
     guarded(ctx, status) ? ctx.spec.analysis.intervalMs : Number.NaN,

@@ -116,9 +116,22 @@ const judgeThreshold = (version: string, c: Counts, rule: GateRule, window: stri
   };
 };
 
-/** How many periods a shift's gate judges, each with a fresh sequential test: canary steps; blue-green preview (with a match) and rollback window; an A/B test's one period. */
-export const judgedPeriods = (spec: ResolvedSpec): number =>
-  spec.strategy.kind === 'canary' ? spec.strategy.steps.length : spec.strategy.kind === 'blueGreen' && spec.strategy.previewMatch !== undefined ? 2 : 1;
+/**
+ * How many periods a shift's gate judges, each with a fresh sequential test: canary steps (and
+ * the mirroring before them); blue-green preview (with a match or mirroring) and rollback window;
+ * an A/B test's one period.
+ */
+export const judgedPeriods = (spec: ResolvedSpec): number => {
+  const s = spec.strategy;
+  switch (s.kind) {
+    case 'canary':
+      return s.steps.length + (s.mirror !== undefined ? 1 : 0);
+    case 'blueGreen':
+      return s.previewMatch !== undefined || s.mirror !== undefined ? 2 : 1;
+    case 'abTest':
+      return 1;
+  }
+};
 
 /** "4 of 21 requests failed in 1m30s; 1 : 240 against ≤ 1 %" (odds of ≤ the limit : of p1). */
 const evidenceSentence = (c: Counts, window: string, limits: SprtLimits, reading: SprtReading): string => {

@@ -6,7 +6,7 @@
 import { GateRecord, ShiftStatus } from '../api/status';
 import { assess, gateRecord, judgedPeriods, sameEvidence, sameVerdict, Verdict } from './gate';
 import {
-  Ctx, currentGate, evidenceStart, guarded, inPreview, msOf, Note, patch, podsOf, podsSentence, runningPhase, showDuration,
+  Ctx, currentGate, evidenceStart, guarded, inMirror, inPreview, msOf, Note, patch, podsOf, podsSentence, runningPhase, showDuration,
 } from './state';
 import { GateSample, Problem } from './types';
 
@@ -147,7 +147,8 @@ export const gateStall = (ctx: Ctx, status: ShiftStatus): StallCause | undefined
   // Blue-green's preview is optional traffic: its lack of data does not hold the switch. An A/B
   // test is judged on its matching traffic only, so there no data holds as it does for a canary step.
   // A NoData with enough requests is undecided sequential evidence: it is gathering, not stalled.
-  const optional = ctx.spec.strategy.kind === 'blueGreen' && inPreview(ctx.spec, status);
+  // Mirrored traffic is not optional: it is what the candidate is judged on before the switch.
+  const optional = ctx.spec.strategy.kind === 'blueGreen' && inPreview(ctx.spec, status) && !inMirror(ctx.spec, status);
   const noData = gate.result === 'NoData' && ctx.spec.analysis.noData === 'hold' && !optional && !((gate.requests ?? 0) >= ctx.spec.analysis.minRequests);
   const holds = gate.result === 'Unavailable' || gate.hold === 'SharedFailure' || noData;
   return holds ? { head: 'no gate data', tail: `: ${gate.message}`, reason: 'NoGateData' } : undefined;

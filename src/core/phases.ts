@@ -6,8 +6,9 @@
 import { ShiftStatus } from '../api/status';
 import { gateStall, lostReadiness, observeGate, readinessStall, runStallClock, StallCause } from './guard';
 import {
-  Ctx, currentGate, dwellMs, freshPass, inPreview, inWindow, keepCondition, msOf, Note, patch, Progress, Step, stepWeight,
+  Ctx, currentGate, dwellMs, freshPass, inPreview, inWindow, keepCondition, msOf, Note, patch, periodDwellMs, Progress, Step, stepWeight,
 } from './state';
+import { mirrorOf, ResolvedMirror } from '../api/spec';
 import { duringFailing, gateHooks, HookGate, observeDuring, occasion } from './hooks';
 import { enterStep, fallback, promote, switchOver } from './transitions';
 import { HookCall, Problem } from './types';
@@ -24,7 +25,7 @@ const stallHold = (status: ShiftStatus, cause: StallCause): Step =>
   hold(status, cause.reason, `waiting: ${cause.head}${cause.tail}`);
 
 const dwellLeft = (ctx: Ctx, status: ShiftStatus): number =>
-  msOf(status.stepStartedAt, ctx.now) + dwellMs(ctx.spec, status.phase) - ctx.now;
+  msOf(status.stepStartedAt, ctx.now) + periodDwellMs(ctx.spec, status) - ctx.now;
 
 const outsideWindow = (status: ShiftStatus): Step =>
   hold(status, 'OutsideWindow', `${status.candidateVersion} holds at ${status.weights?.candidate ?? 0} %: outside the schedule's windows`);
@@ -66,15 +67,46 @@ const awaitPromotion = (status: ShiftStatus, message: string): Step => {
   return hold(status, 'AwaitingPromotion', message, already ? [] : [{ event: 'AwaitingPromotion', message }]);
 };
 
-/** Canary at step -1: the first step needs a ready candidate pod (and an open window). */
+const intervals = (n: number): string => `${n} gate interval${n === 1 ? '' : 's'}`;
+
+/** What mirroring does, in words: "mirroring 50 % of requests to v2 (answers discarded) for 3 gate intervals". */
+const mirroringText = (status: ShiftStatus, mirror: ResolvedMirror): string =>
+  `mirroring ${mirror.percentage} % of requests to ${status.candidateVersion} (answers discarded) for ${intervals(mirror.iterations)}`;
+
+/**
+ * Mirroring before any user reaches the candidate: hold until iterations x interval have passed
+ * and the latest check is a fresh Pass on the mirrored requests, then `next` (the first step, the
+ * switch). Failing checks fall back through the guard (run before), while no client has been
+ * served by the candidate.
+ */
+const mirrored = (ctx: Ctx, status: ShiftStatus, mirror: ResolvedMirror, next: (status: ShiftStatus) => Step): Step => {
+  const held = `${mirroringText(status, mirror)}; ${status.stableVersion} serves every client`;
+  if (dwellLeft(ctx, status) > 0 || !freshPass(ctx, status)) return hold(status, 'Mirroring', held);
+  const failing = duringHold(ctx, status);
+  if (failing !== undefined) return failing;
+  return withNotes([{ event: 'MirrorPassed', message: `${status.candidateVersion} passed ${intervals(mirror.iterations)} on mirrored requests (${status.lastGate?.message})` }], next(status));
+};
+
+/**
+ * Canary at step -1: the first step needs a ready candidate pod (and an open window). With
+ * mirroring, the candidate is first judged on copies of stable's requests (mirrored); their
+ * lack of data holds and runs the stall clock, as at a step.
+ */
 const firstStep = (ctx: Ctx, status: ShiftStatus): Step => {
-  const cause = readinessStall(ctx, status);
+  const mirror = mirrorOf(ctx.spec);
+  const ready = readinessStall(ctx, status);
+  const cause = ready ?? (mirror !== undefined ? gateStall(ctx, status) : undefined);
   const clock = runStallClock(ctx, status, cause);
   if (clock.exceeded !== undefined) return fallback(ctx, clock.status, 'ProgressDeadlineExceeded', clock.exceeded);
   if (cause !== undefined) return stallHold(clock.status, cause);
-  if (!inWindow(ctx)) return outsideWindow(clock.status);
-  return throughHooks(ctx, gateHooks(ctx, clock.status, 'preStart', occasion.preStart(clock.status)), (s) =>
-    preStep(ctx, s, occasion.step(s, 0), (ready) => enterStep(ctx, ready, 0)));
+  const stepIn = (s: ShiftStatus): Step => preStep(ctx, s, occasion.step(s, 0), (stepped) => enterStep(ctx, stepped, 0));
+  if (mirror === undefined) {
+    if (!inWindow(ctx)) return outsideWindow(clock.status);
+    return throughHooks(ctx, gateHooks(ctx, clock.status, 'preStart', occasion.preStart(clock.status)), stepIn);
+  }
+  // Mirroring gives no client the candidate, so it may run outside the schedule's windows; the first step may not.
+  return throughHooks(ctx, gateHooks(ctx, clock.status, 'preStart', occasion.preStart(clock.status)), (started) =>
+    mirrored(ctx, started, mirror, (passed) => (inWindow(ctx) ? stepIn(passed) : outsideWindow(passed))));
 };
 
 /** Canary at step i: advance after the dwell on a fresh Pass; after the last step, promote. */
@@ -112,10 +144,14 @@ const progressBlueGreen = (ctx: Ctx, status: ShiftStatus): Step => {
   const clock = runStallClock(ctx, status, cause);
   if (clock.exceeded !== undefined) return fallback(ctx, clock.status, 'ProgressDeadlineExceeded', clock.exceeded);
   const s = clock.status;
-  const previewing = `previewing ${s.candidateVersion}${inPreview(ctx.spec, s) ? ' to matching requests' : ''}; ${s.stableVersion} serves 100 %`;
+  const mirror = mirrorOf(ctx.spec);
+  const previewing = `previewing ${s.candidateVersion}${inPreview(ctx.spec, s) ? ' to matching requests' : ''}${mirror !== undefined ? `, ${mirroringText(s, mirror)}` : ''}; ${s.stableVersion} serves 100 %`;
   if (ready !== undefined) return stallHold(s, ready);
+  if (mirror !== undefined && cause !== undefined) return stallHold(s, cause);
   return throughHooks(ctx, gateHooks(ctx, s, 'preStart', occasion.preStart(s)), (started) => {
     if (dwellLeft(ctx, started) > 0) return hold(started, 'Previewing', previewing);
+    // Mirroring is judged like a step: the switch needs a fresh Pass on the copies.
+    if (mirror !== undefined && !freshPass(ctx, started)) return hold(started, 'Mirroring', `${previewing}; the switch waits for a passing check on mirrored requests`);
     if (previewBlocked(ctx, started)) return hold(started, 'Previewing', `${previewing}; the switch waits for a passing preview check (${started.lastGate?.message})`);
     const failing = duringHold(ctx, started);
     if (failing !== undefined) return failing;

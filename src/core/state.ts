@@ -3,7 +3,7 @@
  * `Step` every phase handler returns, and small pure readings of the status (clocks, readiness,
  * whether the gate guards, whether a Pass is fresh enough to advance on).
  */
-import { candidateMatches, HookKind, ResolvedSpec } from '../api/spec';
+import { candidateMatches, HookKind, mirrorOf, ResolvedSpec } from '../api/spec';
 import { ConditionType, Phase, ShiftStatus, Weights } from '../api/status';
 import { formatDuration, parseDuration } from '../api/duration';
 import { HookCall, Observations, ShiftInput, VersionPods } from './types';
@@ -108,9 +108,28 @@ export const hooksPassed = (ctx: Ctx, status: ShiftStatus, kind: HookKind, occas
 export const previewRouted = (ctx: Ctx, status: ShiftStatus): boolean =>
   inPreview(ctx.spec, status) && podsOf(ctx, status.candidateVersion).ready > 0 && hooksPassed(ctx, status, 'preStart', runOf(status));
 
-/** Whether the candidate receives traffic the gate should judge (and the daemon should sample). */
+/**
+ * A canary before its first step, or a blue-green before the switch, whose strategy mirrors and
+ * whose candidate serves no client: a copy of stable's requests goes to the candidate
+ * (spec.strategy.<kind>.mirror).
+ */
+export const inMirror = (spec: ResolvedSpec, status: ShiftStatus): boolean =>
+  mirrorOf(spec) !== undefined &&
+  runningPhase(status) === 'Progressing' &&
+  (spec.strategy.kind !== 'canary' || (status.step ?? -1) < 0) &&
+  // A set-weight while mirroring gives the candidate real clients: their answers are the evidence then.
+  (status.weights?.candidate ?? 0) === 0;
+
+/**
+ * Copies are mirrored to the candidate only while it has a ready pod (a copy to no endpoint is
+ * judged by no one) and once its preStart hooks passed, as preview requests are (previewRouted).
+ */
+export const mirrorRouted = (ctx: Ctx, status: ShiftStatus): boolean =>
+  inMirror(ctx.spec, status) && podsOf(ctx, status.candidateVersion).ready > 0 && hooksPassed(ctx, status, 'preStart', runOf(status));
+
+/** Whether the candidate receives traffic the gate should judge (and the daemon should sample): real, preview or mirrored requests. */
 export const guarded = (ctx: Ctx, status: ShiftStatus): boolean =>
-  isActive(status.phase) && ((status.weights?.candidate ?? 0) > 0 || previewRouted(ctx, status) || status.phase === 'Promoting');
+  isActive(status.phase) && ((status.weights?.candidate ?? 0) > 0 || previewRouted(ctx, status) || mirrorRouted(ctx, status) || status.phase === 'Promoting');
 
 /** Canary weight of a step index; -1 (before the first step) is 0. Indices past the end clamp to the last step. */
 export const stepWeight = (spec: ResolvedSpec, step: number): number => {
@@ -131,6 +150,19 @@ export const dwellMs = (spec: ResolvedSpec, phase: Phase | undefined): number =>
   }
 };
 
+/** How long the candidate is judged on mirrored traffic at least: iterations x analysis.interval (0 without mirroring). */
+export const mirrorDwellMs = (spec: ResolvedSpec): number => (mirrorOf(spec)?.iterations ?? 0) * spec.analysis.intervalMs;
+
+/**
+ * The dwell of the period the shift is in: the phase's own (dwellMs), and while mirroring at least
+ * the mirror's iterations (a blue-green preview lasts the longer of previewDuration and those).
+ */
+export const periodDwellMs = (spec: ResolvedSpec, status: ShiftStatus): number => {
+  const phase = runningPhase(status);
+  if (!inMirror(spec, status)) return dwellMs(spec, phase);
+  return spec.strategy.kind === 'canary' ? mirrorDwellMs(spec) : Math.max(dwellMs(spec, phase), mirrorDwellMs(spec));
+};
+
 /**
  * Whether status.lastGate is a Pass for the candidate taken late enough to speak for the current
  * step: its window must end at least min(query window, dwell) after the step began, so the window
@@ -144,7 +176,7 @@ export const freshPass = (ctx: Ctx, status: ShiftStatus): boolean => {
   const stepStart = msOf(status.stepStartedAt, ctx.now);
   // A number since windowMs exists; a status written before it carries only the words.
   const window = gate.windowMs ?? parseDuration(gate.window) ?? ctx.spec.analysis.intervalMs;
-  const cover = Math.min(window, dwellMs(ctx.spec, runningPhase(status)));
+  const cover = Math.min(window, periodDwellMs(ctx.spec, status));
   return msOf(gate.time, -Infinity) >= stepStart + cover;
 };
 

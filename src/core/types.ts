@@ -147,6 +147,11 @@ export interface RouteIntent {
   readonly weights: Weights;
   /** Blue-green preview: route requests matching previewMatch to the candidate. */
   readonly preview: boolean;
+  /**
+   * Mirroring (spec.strategy.<kind>.mirror): copy mirror.percentage % of the primary route's
+   * requests to the candidate, whose answers are discarded. Default false.
+   */
+  readonly mirror?: boolean;
 }
 
 /** A Kubernetes Event to record (type Normal or Warning), one per meaningful decision. */

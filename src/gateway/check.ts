@@ -35,6 +35,8 @@ export const gatewaySpecErrors = (spec: TrafficShiftSpec): FieldError[] => {
   }
   if (spec.strategy.kind === 'canary' && spec.strategy.value.sessionAffinity !== undefined)
     errors.push(fieldError('spec.strategy.canary.sessionAffinity', spec.strategy.value.sessionAffinity, 'is not supported with spec.routing: gatewayAPI (sluice renders the sticky cookie routes as VirtualService routes only); expected no sessionAffinity, or spec.routing: virtualService'));
+  if (spec.strategy.kind !== 'abTest' && spec.strategy.value.mirror !== undefined)
+    errors.push(fieldError(`spec.strategy.${spec.strategy.kind}.mirror`, spec.strategy.value.mirror, 'is not supported with spec.routing: gatewayAPI (sluice renders no HTTPRoute RequestMirror filter); expected no mirror, or spec.routing: virtualService'));
   if (spec.adopt === true) errors.push(fieldError('spec.adopt', true, 'is not supported with spec.routing: gatewayAPI (sluice adopts no HTTPRoute or Service); expected false'));
   const gateways = spec.gateways ?? ['mesh'];
   const viaGateway = gateways.some((g) => !isMesh(g));

@@ -17,12 +17,16 @@
  *   and expires the cookie. Neither names the candidate once its weight is 0 (a fallback).
  * - User routes (spec.routes.before / after) come first and last, as written, except that a
  *   destination naming the routed Service gets the primary route's split (userRoutes.ts).
+ * - Mirroring (spec.strategy.<kind>.mirror, intent.mirror) is `mirror` + `mirrorPercentage` on the
+ *   primary route only: copies of stable's requests go to the candidate subset (kept in the
+ *   DestinationRule, as at weight 0), and Envoy discards their answers. Requests taking a preview
+ *   route already reach the candidate and are not copied.
  * - The candidate weight is authoritative: it is rounded and clamped to 0..100, and the stable
  *   destination gets the rest, so every rendered route sums to 100 whatever the intent says.
  * - spec.protocol: tcp renders one `tcp` route with the same weighted destinations instead of the
  *   `http` routes (renderRoutes picks by protocol): Envoy's tcp_proxy weighs them per connection.
  */
-import { candidateMatches, HttpMatch, ResolvedSpec, ResolvedUserRoutes } from '../api/spec';
+import { candidateMatches, HttpMatch, mirrorOf, ResolvedSpec, ResolvedUserRoutes } from '../api/spec';
 import { RouteIntent } from '../core/types';
 import { previewMatches } from './match';
 import { sortKeys } from './canonical';
@@ -86,6 +90,7 @@ const httpRoutes = (shift: ShiftRef, intent: RouteIntent, host: string, own: Rea
     const match = audience.flatMap((m) => previewMatches(istioMatch(m), routeMatch) ?? []);
     if (match.length > 0) routes.push({ name: spec.strategy.kind === 'abTest' ? 'ab-test' : 'preview', match, route: [destination(candidate, 100)], ...options });
   }
+  const mirror = intent.mirror === true && candidate !== undefined ? mirrorOf(spec) : undefined;
   // Sticky canary (sticky.ts): pinned while the candidate has weight, expired whenever it has none.
   const affinity = spec.strategy.kind === 'canary' ? spec.strategy.sessionAffinity : undefined;
   const pinned = affinity !== undefined && candidate !== undefined && (weights[1]?.weight ?? 0) > 0 ? { affinity, candidate } : undefined;
@@ -104,6 +109,9 @@ const httpRoutes = (shift: ShiftRef, intent: RouteIntent, host: string, own: Rea
       const d = destination(s.version, s.weight);
       return pinned !== undefined && s.version === pinned.candidate ? { ...d, headers: addSetCookie(pinCookie(pinned.affinity, pinned.candidate)) } : d;
     }),
+    ...(mirror !== undefined && candidate !== undefined
+      ? { mirror: { host, subset: subsetName(candidate) }, mirrorPercentage: { value: mirror.percentage } }
+      : {}),
     ...options,
   });
   return [...routes, ...user(spec.routes?.after)];

@@ -3,10 +3,17 @@
  * rendered output and to what is read back from the cluster alike:
  *   1. every http and tcp route's destination weights are integers 0..100 summing to 100 (a redirect or
  *      a direct response has none);
- *   2. every subset a route names exists in the DestinationRule (else Envoy answers 503 NC).
+ *   2. every subset a route (or an http route's mirror) names exists in the DestinationRule (else Envoy answers 503 NC).
  */
 
-type RouteLike = { readonly name?: string; readonly redirect?: unknown; readonly directResponse?: unknown; readonly route?: readonly { readonly destination?: { readonly host?: string; readonly subset?: string }; readonly weight?: number }[] };
+type RouteLike = {
+  readonly name?: string;
+  readonly redirect?: unknown;
+  readonly directResponse?: unknown;
+  readonly route?: readonly { readonly destination?: { readonly host?: string; readonly subset?: string }; readonly weight?: number }[];
+  /** Mirroring (http routes only): the subset copies go to. */
+  readonly mirror?: { readonly subset?: string };
+};
 export interface RoutesLike {
   readonly spec?: { readonly http?: readonly RouteLike[]; readonly tcp?: readonly RouteLike[] };
 }
@@ -40,12 +47,16 @@ export const routeProblems = (vs: RoutesLike, dr: SubsetsLike): string[] => {
 /** Invariant 2 alone: every route destination naming a subset the DestinationRule lacks, as sentences. */
 export const missingSubsets = (vs: RoutesLike, dr: SubsetsLike): string[] => {
   const subsets = new Set((dr.spec?.subsets ?? []).map((s) => s.name));
-  return routesOf(vs).flatMap(({ where, route }) =>
-    (route.route ?? []).flatMap((d, j) => {
+  return routesOf(vs).flatMap(({ where, route }) => [
+    ...(route.route ?? []).flatMap((d, j) => {
       const subset = d.destination?.subset;
       return subset !== undefined && !subsets.has(subset)
         ? [`${where}.route[${j}].destination.subset: "${subset}" is not a subset of the DestinationRule`]
         : [];
     }),
-  );
+    // A mirror to a missing subset answers no copy, so its check would judge nothing.
+    ...(route.mirror?.subset !== undefined && !subsets.has(route.mirror.subset)
+      ? [`${where}.mirror.subset: "${route.mirror.subset}" is not a subset of the DestinationRule`]
+      : []),
+  ]);
 };

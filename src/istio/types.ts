@@ -61,6 +61,10 @@ export interface HttpRoute {
   /** OR of HTTPMatchRequests; absent means every request. */
   readonly match?: readonly Record<string, unknown>[];
   readonly route: readonly RouteDestination[];
+  /** Mirroring (primary route only): the candidate's subset, sent a copy of each mirrored request; answers discarded. */
+  readonly mirror?: { readonly host: string; readonly subset: string };
+  /** Share of the route's requests mirrored, in percent (Istio's Percent). Absent: none mirrored here. */
+  readonly mirrorPercentage?: { readonly value: number };
   readonly timeout?: string;
   readonly retries?: Record<string, unknown>;
   readonly headers?: Record<string, unknown>;

@@ -25,6 +25,10 @@ export const CATALOG: Record<string, readonly unknown[]> = {
     { blueGreen: { previewMatch: { headers: Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`h${i}`, { exact: '1' }])) } } },
     { blueGreen: { previewMatch: { headers: { ['h'.repeat(129)]: { exact: '1' } } } } }, { blueGreen: { previewMatch: { sourceNamespace: 'Bad_NS' } } },
     { canary: { steps: [1] }, blueGreen: {} },
+    { canary: { steps: [10], mirror: { iterations: 3 } } }, { canary: { steps: [10], mirror: { iterations: 3, percentage: 0.5 } } }, { canary: { steps: [10], mirror: { iterations: 3, percentage: 0 } } },
+    { canary: { steps: [10], mirror: { iterations: 3, percentage: 100.5 } } }, { canary: { steps: [10], mirror: { percentage: 10 } } }, { canary: { steps: [10], mirror: { iterations: 0 } } },
+    { canary: { steps: [10], mirror: { iterations: 1001 } } }, { canary: { steps: [10], mirror: {} } }, { blueGreen: { mirror: { iterations: 2, percentage: 100 } } },
+    { blueGreen: { mirror: { iterations: 2, extra: 1 } } }, { blueGreen: { mirror: 'yes' } },
   ],
   analysis: [
     u, {}, { interval: '1s' }, { interval: '900ms' }, { interval: '20m' }, { interval: '10m' }, { maxErrorRate: 0 }, { maxErrorRate: 1.5 },

@@ -33,13 +33,17 @@ describe('the TrafficShift CRD', () => {
     expect(defaulted.spec).toEqual(minimalCanaryDefaulted);
     const blueGreen = applyDefaults(schema, manifest({ ...minimalCanary, strategy: { blueGreen: {} }, schedule: {} })) as { spec: Record<string, unknown> };
     expect(blueGreen.spec.strategy).toEqual({ blueGreen: { previewDuration: '0s', rollbackWindow: '10m' } });
+    const mirrored = applyDefaults(schema, manifest({ ...minimalCanary, strategy: { canary: { steps: [10], mirror: { iterations: 3 } } } })) as { spec: Record<string, unknown> };
+    expect(mirrored.spec.strategy).toEqual({ canary: { steps: [10], stepInterval: '1m', mirror: { iterations: 3, percentage: 100 } } });
+    expect(resolved(mirrored)).toEqual(resolved(manifest({ ...minimalCanary, strategy: { canary: { steps: [10], mirror: { iterations: 3 } } } })));
+    expect(resolved(mirrored).strategy).toMatchObject({ mirror: { percentage: 100, iterations: 3 } });
     expect(blueGreen.spec.schedule).toEqual({ timeZone: 'UTC' });
   });
 });
 
 describe('the samples', () => {
-  it('are all readable, and the TrafficShifts are A/B, canary (sticky too), blue-green, TCP canary, Gateway API (mesh canary, ingress blue-green), hooks, manual, scheduled and user routes', () => {
-    expect(sampleShifts().map((s) => s.file)).toEqual(['ab-test.yaml', 'blue-green.yaml', 'canary-sticky.yaml', 'canary-tcp.yaml', 'canary.yaml', 'gateway-api-canary.yaml', 'gateway-api-ingress.yaml', 'hooks-and-notifications.yaml', 'manual-promotion.yaml', 'scheduled-canary.yaml', 'user-routes.yaml']);
+  it('are all readable, and the TrafficShifts are A/B, canary (sticky and mirrored too), blue-green, TCP canary, Gateway API (mesh canary, ingress blue-green), hooks, manual, scheduled and user routes', () => {
+    expect(sampleShifts().map((s) => s.file)).toEqual(['ab-test.yaml', 'blue-green.yaml', 'canary-mirror.yaml', 'canary-sticky.yaml', 'canary-tcp.yaml', 'canary.yaml', 'gateway-api-canary.yaml', 'gateway-api-ingress.yaml', 'hooks-and-notifications.yaml', 'manual-promotion.yaml', 'scheduled-canary.yaml', 'user-routes.yaml']);
     expect(sampleDocuments().filter((d) => d.file === 'app.yaml').map((d) => `${d.doc.kind}`)).toEqual(['Namespace', 'Service', 'Deployment', 'Deployment']);
   });
 
@@ -201,9 +205,22 @@ const broken: [string, Record<string, unknown>, string[]][] = [
     ['shop/reviews: spec.routes: {"before":[{"match":[{"uri":{"prefix":"/b"}}],"route":[{"... is not supported with spec.routing: gatewayAPI (sluice writes user routes into its VirtualService only); expected no spec.routes, or routing virtualService']],
   ['user routes with protocol tcp', { ...minimalCanary, protocol: 'tcp', routes: { before: [{ match: [{ uri: { prefix: '/b' } }], route: [{ destination: { host: 'reviews' } }] }] } },
     ['shop/reviews: spec.routes: {"before":[{"match":[{"uri":{"prefix":"/b"}}],"route":[{"... is not supported with spec.protocol: tcp (user routes are HTTP routes); expected no spec.routes, or protocol http']],
+  // Mirroring (issue 13): how much is copied to the candidate, and for how long it is judged on the copies.
+  ['a mirror of 0 %', { ...minimalCanary, strategy: { canary: { steps: [10], mirror: { percentage: 0, iterations: 2 } } } },
+    ['shop/reviews: spec.strategy.canary.mirror.percentage: 0 is not a percentage above 0 and at most 100']],
+  ['a mirror of 150 %', { ...minimalCanary, strategy: { blueGreen: { mirror: { percentage: 150, iterations: 2 } } } },
+    ['shop/reviews: spec.strategy.blueGreen.mirror.percentage: 150 is not a percentage above 0 and at most 100']],
+  ['a mirror without iterations', { ...minimalCanary, strategy: { canary: { steps: [10], mirror: { percentage: 20 } } } },
+    ['shop/reviews: spec.strategy.canary.mirror.iterations: (missing) is required']],
+  ['a mirror percentage as text', { ...minimalCanary, strategy: { canary: { steps: [10], mirror: { percentage: '50%', iterations: 1 } } } },
+    ['shop/reviews: spec.strategy.canary.mirror.percentage: "50%" is not a percentage above 0 and at most 100']],
+  ['a mirror with an unknown field', { ...minimalCanary, strategy: { canary: { steps: [10], mirror: { iterations: 1, host: 'other' } } } },
+    ['shop/reviews: spec.strategy.canary.mirror.host: "other" is not a known field (known: iterations, percentage)']],
   ['a window at 24:00', { ...minimalCanary, schedule: { windows: [{ days: ['Mon'], from: '24:00', to: '05:00' }] } },
     ['shop/reviews: spec.schedule.windows[0].from: "24:00" is not a time of day (expected "HH:MM", 00:00 to 23:59)']],
   // spec.protocol: tcp (issue 13): the HTTP-only fields are refused, each naming itself.
+  ['a mirror over TCP', { ...minimalCanary, protocol: 'tcp', strategy: { canary: { steps: [10], mirror: { iterations: 2 } } } },
+    ['shop/reviews: spec.strategy.canary.mirror: {"iterations":2} copies HTTP requests, which spec.protocol: tcp cannot do (an Istio TCP route carries only weighted destinations, chosen per connection, with no mirror); expected no mirror']],
   ['an unknown protocol', { ...minimalCanary, protocol: 'udp' },
     ['shop/reviews: spec.protocol: "udp" is not one of http, tcp']],
   ['an A/B test over TCP', { ...minimalCanary, protocol: 'tcp', strategy: { abTest: { match: [{ headers: { 'x-beta': { exact: '1' } } }], iterations: 2 } } },

@@ -63,6 +63,10 @@ export const CEL: CelEquivalents = {
     self.protocol !== 'tcp' || self.strategy?.blueGreen?.previewMatch === undefined,
   "!has(self.protocol) || self.protocol != 'tcp' || !has(self.strategy.canary) || !has(self.strategy.canary.sessionAffinity)": (self) =>
     self.protocol !== 'tcp' || self.strategy?.canary?.sessionAffinity === undefined,
+  "!has(self.protocol) || self.protocol != 'tcp' || !has(self.strategy.canary) || !has(self.strategy.canary.mirror)": (self) =>
+    self.protocol !== 'tcp' || self.strategy?.canary?.mirror === undefined,
+  "!has(self.protocol) || self.protocol != 'tcp' || !has(self.strategy.blueGreen) || !has(self.strategy.blueGreen.mirror)": (self) =>
+    self.protocol !== 'tcp' || self.strategy?.blueGreen?.mirror === undefined,
   "!has(self.protocol) || self.protocol != 'tcp' || !has(self.route)": (self) => self.protocol !== 'tcp' || self.route === undefined,
   "!has(self.protocol) || self.protocol != 'tcp' || !has(self.analysis) || !has(self.analysis.maxP99LatencyMs)": (self) =>
     self.protocol !== 'tcp' || self.analysis?.maxP99LatencyMs === undefined,

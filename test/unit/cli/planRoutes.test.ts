@@ -16,6 +16,9 @@ const httpOf = (p: { virtualService: { spec: object } }) => (p.virtualService.sp
 /** Per route name, `{subset: weight}`. */
 const weights = (p: { virtualService: { spec: object } }) =>
   Object.fromEntries(httpOf(p).map((r) => [r.name, Object.fromEntries(r.route.map((d) => [d.destination.subset, d.weight]))]));
+/** The http routes with their mirror fields (a tcp VirtualService has none). */
+const mirrorsOf = (p: { virtualService: { spec: object } }) =>
+  ('http' in p.virtualService.spec ? p.virtualService.spec.http : []) as { name: string; mirror?: { subset: string }; mirrorPercentage?: { value: number } }[];
 const subsets = (p: { destinationRule: { spec: { subsets: readonly { name: string }[] } } }) => p.destinationRule.spec.subsets.map((s) => s.name);
 
 describe('planRoutes', () => {
@@ -50,6 +53,28 @@ describe('planRoutes', () => {
       ['fallback', ['primary']],
     ]);
     expect(weights(ab[0]!)).toEqual({ 'ab-test': { v2: 100 }, primary: { v1: 100, v2: 0 } });
+  });
+
+  it('canary with mirror: a mirror state between the start and the first step, the only one with mirror on the primary route', () => {
+    const spec = { ...canarySpec, strategy: { canary: { steps: [10, 50], mirror: { percentage: 40, iterations: 2 } } } };
+    const states = planRoutes(shiftRef(spec), 'v1');
+    expect(states.map((s) => s.state)).toEqual(['start', 'mirror', 'step 1', 'step 2', 'promoting', 'promoted', 'fallback']);
+    const mirrors = states.map((s) => (mirrorsOf(s)[0]!.mirror?.subset ?? '-') + ' ' + String(mirrorsOf(s)[0]!.mirrorPercentage?.value ?? '-'));
+    expect(mirrors).toEqual(['- -', 'v2 40', '- -', '- -', '- -', '- -', '- -']);
+    expect(weights(states[1]!)).toEqual({ primary: { v1: 100, v2: 0 } });
+    expect(states[1]!.description).toBe('v1 100 %, v2 0 %; a copy of 40 % of requests mirrored to v2 (answers discarded) for 2 gate intervals');
+    expect(states.flatMap((s) => routeProblems(s.virtualService, s.destinationRule))).toEqual([]);
+  });
+
+  it('blue-green with mirror: the preview state mirrors, the switch and the fallback do not', () => {
+    const spec = { ...blueGreenSpec, strategy: { blueGreen: { mirror: { iterations: 3 } } } };
+    const states = planRoutes(shiftRef(spec), 'v1');
+    expect(states.map((s) => [s.state, mirrorsOf(s).map((r) => `${r.name}${r.mirror ? ' mirror ' + r.mirror.subset : ''}`)])).toEqual([
+      ['preview', ['primary mirror v2']],
+      ['promoting', ['primary']],
+      ['promoted', ['primary']],
+      ['fallback', ['primary']],
+    ]);
   });
 
   it('a blue-green shift without previewMatch previews with no route of its own', () => {

@@ -52,6 +52,7 @@ const specArb: fc.Arbitrary<ResolvedSpec> = fc
     blueGreen: fc.boolean(),
     abTest: fc.boolean(),
     previewMatch: fc.boolean(),
+    mirror: fc.boolean(),
     manualPromotion: fc.boolean(),
     noData: fc.constantFrom('hold' as const, 'fail' as const),
     failureThreshold: fc.integer({ min: 1, max: 3 }),
@@ -60,8 +61,9 @@ const specArb: fc.Arbitrary<ResolvedSpec> = fc
   .map((r) => {
     const analysis = { noData: r.noData, failureThreshold: r.failureThreshold };
     if (r.abTest) return abTestSpec({ manualPromotion: r.manualPromotion, analysis, strategy: { kind: 'abTest', matches: [PREVIEW_MATCH], iterations: r.steps.length } });
-    if (!r.blueGreen) return canarySpec({ manualPromotion: r.manualPromotion, analysis, strategy: { kind: 'canary', steps: r.steps, stepIntervalMs: MIN } });
-    const strategy: ResolvedSpec['strategy'] = { kind: 'blueGreen', previewDurationMs: MIN, rollbackWindowMs: 3 * MIN, ...(r.previewMatch ? { previewMatch: PREVIEW_MATCH } : {}) };
+    const mirror = r.mirror ? { mirror: { percentage: 50, iterations: 2 } } : {};
+    if (!r.blueGreen) return canarySpec({ manualPromotion: r.manualPromotion, analysis, strategy: { kind: 'canary', steps: r.steps, stepIntervalMs: MIN, ...mirror } });
+    const strategy: ResolvedSpec['strategy'] = { kind: 'blueGreen', previewDurationMs: MIN, rollbackWindowMs: 3 * MIN, ...(r.previewMatch ? { previewMatch: PREVIEW_MATCH } : {}), ...mirror };
     return blueGreenSpec({ manualPromotion: r.manualPromotion, analysis, strategy });
   });
 
@@ -217,6 +219,40 @@ describe('decide: invariants over random histories', () => {
     // The histories do fall back, on failed checks too: the property is not vacuous.
     expect(fellBack).toBeGreaterThan(0);
     expect(gateFailures).toBeGreaterThan(0);
+  });
+
+  it('mirrors only to a ready candidate that serves no client, in a shift that asks for it, before its first step or switch', () => {
+    let mirrored = 0;
+    everyTurn((t) => {
+      const r = t.decision.routes;
+      if (r?.mirror !== true) return;
+      mirrored++;
+      const s = t.spec.strategy;
+      check(s.kind !== 'abTest' && s.mirror !== undefined, 'mirror only when the spec asks for it', t);
+      check(r.candidate !== undefined && r.weights.candidate === 0, 'a mirrored candidate has weight 0', t);
+      check((t.observed.pods[r.candidate!]?.ready ?? 0) > 0, 'mirror only to a ready candidate', t);
+      check(s.kind !== 'canary' || (t.decision.status.step ?? -1) < 0, 'a canary mirrors only before its first step', t);
+      check(t.decision.status.phase === 'Progressing' || t.decision.status.phase === 'Paused', 'mirror only in a running shift before promotion', t);
+      check(t.decision.gateActive, 'the gate samples while mirroring', t);
+    });
+    expect(mirrored).toBeGreaterThan(0);
+  });
+
+  it('a mirroring canary enters its first step only after the iterations, on a Pass for the candidate (or a promote)', () => {
+    let stepped = 0;
+    everyTurn((t) => {
+      const { before, decision, spec } = t;
+      const s = spec.strategy;
+      if (s.kind !== 'canary' || s.mirror === undefined) return;
+      if (before.phase !== 'Progressing' || (before.step ?? -1) >= 0 || before.candidateVersion !== decision.status.candidateVersion) return;
+      if (decision.status.phase !== 'Progressing' || (decision.status.step ?? -1) < 0) return;
+      stepped++;
+      const gate = decision.status.lastGate;
+      check(gate?.result === 'Pass' && gate.version === decision.status.candidateVersion, 'the first step needs a Pass', t);
+      const since = t.now - Date.parse(before.startedAt ?? '');
+      check(since >= s.mirror.iterations * spec.analysis.intervalMs, 'the first step waits for the iterations', t);
+    });
+    expect(stepped).toBeGreaterThan(0);
   });
 
   it('is deterministic and keeps its bounds: same input twice gives deep-equal output; requeue >= 1s; history <= 50', () => {

@@ -64,6 +64,14 @@ describe('spec.routing: gatewayAPI refuses what an HTTPRoute cannot carry, namin
     ]);
   });
 
+  it('refuses mirroring (sluice renders no RequestMirror filter), naming the strategy', () => {
+    expect(lines({ routing: 'gatewayAPI', strategy: { canary: { steps: [10], mirror: { iterations: 2 } } } })).toEqual([
+      'shop/reviews: spec.strategy.canary.mirror: {"iterations":2} is not supported with spec.routing: gatewayAPI (sluice renders no HTTPRoute RequestMirror filter); expected no mirror, or spec.routing: virtualService',
+    ]);
+    expect(lines({ routing: 'gatewayAPI', strategy: { blueGreen: { mirror: { iterations: 2, percentage: 10 } } } })).toHaveLength(1);
+    expect(lines({ strategy: { canary: { steps: [10], mirror: { iterations: 2 } } } })).toEqual([]);
+  });
+
   it('refuses an unknown routing kind', () => {
     expect(lines({ routing: 'linkerd' })).toEqual(['shop/reviews: spec.routing: "linkerd" is not one of virtualService, gatewayAPI']);
   });

@@ -1,6 +1,7 @@
 import { canonicalJson } from '../../../src/istio/canonical';
 import { render } from '../../../src/istio/render';
 import { routeProblems } from '../../../src/istio/safety';
+import { HttpRoute } from '../../../src/istio/types';
 import { abTestSpec, blueGreenSpec, canarySpec, intent, shiftRef } from './fixtures';
 
 const FQDN = 'reviews.shop.svc.cluster.local';
@@ -139,5 +140,44 @@ describe('render: A/B test', () => {
 
   it('after a fallback (preview off) has no ab-test route', () => {
     expect(render(shiftRef(abTestSpec), intent('v1', 'v2', 0, false)).virtualService.spec.http.map((r) => r.name)).toEqual(['primary']);
+  });
+});
+
+describe('render: mirroring', () => {
+  const mirrorCanary = { ...canarySpec, strategy: { canary: { steps: [10, 50], mirror: { percentage: 25, iterations: 3 } } } };
+  const mirroring = { ...intent('v1', 'v2', 0), mirror: true };
+
+  it('puts mirror + mirrorPercentage on the primary route, the candidate subset kept in the DestinationRule', () => {
+    const { virtualService, destinationRule } = render(shiftRef(mirrorCanary), mirroring);
+    expect(virtualService.spec.http).toEqual([{
+      name: 'primary',
+      route: [{ destination: { host: FQDN, subset: 'v1' }, weight: 100 }, { destination: { host: FQDN, subset: 'v2' }, weight: 0 }],
+      mirror: { host: FQDN, subset: 'v2' },
+      mirrorPercentage: { value: 25 },
+    }]);
+    expect(destinationRule.spec.subsets.map((s) => s.name)).toEqual(['v1', 'v2']);
+    expect(routeProblems(virtualService, destinationRule)).toEqual([]);
+  });
+
+  it('mirrors 100 % by default, and nothing once the intent stops mirroring, without a candidate, or without spec.mirror', () => {
+    const full = { ...canarySpec, strategy: { canary: { steps: [10], mirror: { iterations: 1 } } } };
+    expect(render(shiftRef(full), mirroring).virtualService.spec.http[0]!.mirrorPercentage).toEqual({ value: 100 });
+    expect(render(shiftRef(mirrorCanary), intent('v1', 'v2', 10)).virtualService.spec.http[0]!.mirror).toBeUndefined();
+    expect(render(shiftRef(mirrorCanary), { ...intent('v1', undefined, 0), mirror: true }).virtualService.spec.http[0]!.mirror).toBeUndefined();
+    expect(render(shiftRef(canarySpec), mirroring).virtualService.spec.http[0]!.mirror).toBeUndefined();
+  });
+
+  it('blue-green: the preview route sends its requests to the candidate; only the primary route mirrors', () => {
+    const spec = { ...blueGreenSpec, strategy: { blueGreen: { ...blueGreenSpec.strategy.blueGreen, mirror: { iterations: 2, percentage: 10 } } } };
+    const http = render(shiftRef(spec), { ...intent('v1', 'v2', 0, true), mirror: true }).virtualService.spec.http as readonly HttpRoute[];
+    expect(http.map((r) => [r.name, r.mirror?.subset, r.mirrorPercentage?.value])).toEqual([['preview', undefined, undefined], ['primary', 'v2', 10]]);
+  });
+
+  it('a mirror to a subset the DestinationRule lacks is a route problem, named by its field', () => {
+    const { virtualService } = render(shiftRef(mirrorCanary), mirroring);
+    expect(routeProblems(virtualService, { spec: { subsets: [{ name: 'v1' }] } })).toEqual([
+      'spec.http[0] (primary).route[1].destination.subset: "v2" is not a subset of the DestinationRule',
+      'spec.http[0] (primary).mirror.subset: "v2" is not a subset of the DestinationRule',
+    ]);
   });
 });
