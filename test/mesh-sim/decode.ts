@@ -3,7 +3,8 @@
  * JSON) -> the simulator's model. Tolerant: a malformed field reads as absent, as Envoy would
  * simply not get a route istiod could not translate.
  */
-import type { DestinationRule, GatewayHttpRoute, GatewayRouteMatch, HeaderOperations, HttpMatch, HttpRoute, MirrorPolicy, Pod, RouteDestination, Service, ServicePort, StringMatch, TcpMatch, TcpRoute, VirtualService } from './model';
+import { parseDuration } from '../../src/api/duration';
+import type { FaultInjection, DestinationRule, GatewayHttpRoute, GatewayRouteMatch, HeaderOperations, HttpMatch, HttpRoute, MirrorPolicy, Pod, RouteDestination, Service, ServicePort, StringMatch, TcpMatch, TcpRoute, VirtualService } from './model';
 
 type Obj = Record<string, unknown>;
 
@@ -81,6 +82,27 @@ const mirrorsOf = (o: Obj): MirrorPolicy[] => [
   ...arr(o.mirrors).map((m) => ({ destination: destinationOf(obj(m).destination), percentage: percentOf(obj(m).percentage) })),
 ].filter((m) => m.percentage > 0 && m.destination.host !== '');
 
+/** A fault's Percent `{value: 12.5}`; absent: 0 (Envoy's unset FractionalPercent, numerator 0). */
+const faultPercent = (u: unknown): number => {
+  const v = obj(u).value;
+  return typeof v === 'number' ? Math.min(100, Math.max(0, v)) : 0;
+};
+
+/**
+ * istiod (pilot/pkg/networking/core/route/route.go TranslateFault): `fault.delay` (fixedDelay) and
+ * `fault.abort` (httpStatus) become Envoy's per-route HTTPFault, each with its percentage.
+ */
+const faultOf = (u: unknown): FaultInjection | undefined => {
+  if (u === undefined) return undefined;
+  const delay = obj(obj(u).delay);
+  const abort = obj(obj(u).abort);
+  const delayMs = typeof delay.fixedDelay === 'string' ? parseDuration(delay.fixedDelay) : undefined;
+  return {
+    ...(delayMs !== undefined ? { delay: { fixedDelayMs: delayMs, percentage: faultPercent(delay.percentage) } } : {}),
+    ...(typeof abort.httpStatus === 'number' ? { abort: { httpStatus: abort.httpStatus, percentage: faultPercent(abort.percentage) } } : {}),
+  };
+};
+
 const httpRoute = (u: unknown): HttpRoute => {
   const o = obj(u);
   const mirrors = mirrorsOf(o);
@@ -89,6 +111,10 @@ const httpRoute = (u: unknown): HttpRoute => {
     match: o.match === undefined ? undefined : arr(o.match).map(httpMatch),
     route: arr(o.route).map(routeDestination),
     ...(mirrors.length > 0 ? { mirrors } : {}),
+    ...(o.fault !== undefined ? { fault: faultOf(o.fault) } : {}),
+    // istiod's HTTPRedirect default: 301 Moved Permanently.
+    ...(o.redirect !== undefined ? { redirect: { status: typeof obj(o.redirect).redirectCode === 'number' ? (obj(o.redirect).redirectCode as number) : 301 } } : {}),
+    ...(o.directResponse !== undefined ? { directResponse: { status: typeof obj(o.directResponse).status === 'number' ? (obj(o.directResponse).status as number) : 200 } } : {}),
     ...(responseOps(o.headers) !== undefined ? { responseHeaders: responseOps(o.headers) } : {}),
   };
 };

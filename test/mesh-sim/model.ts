@@ -68,6 +68,18 @@ export interface HttpRoute {
   readonly mirrors?: readonly MirrorPolicy[];
   /** `headers.response` of the route (request operations are not simulated). */
   readonly responseHeaders?: HeaderOperations;
+  /** `fault`, as istiod hands it to Envoy's fault filter (percentages 0 to 100). */
+  readonly fault?: FaultInjection;
+  /** `redirect`: Envoy answers with this status (istiod's default 301) and forwards nothing. */
+  readonly redirect?: { readonly status: number };
+  /** `directResponse`: Envoy answers with this status and forwards nothing. */
+  readonly directResponse?: { readonly status: number };
+}
+
+/** A route's fault injection: a delay first, then an abort, each for its share of requests (Envoy's fault filter). */
+export interface FaultInjection {
+  readonly delay?: { readonly fixedDelayMs: number; readonly percentage: number };
+  readonly abort?: { readonly httpStatus: number; readonly percentage: number };
 }
 
 /** One entry of `tcp[].match[]` (Istio L4MatchAttributes); all of it must hold. */

@@ -25,7 +25,11 @@ export type RouteOutcome =
   /** 503 NC: the route names a subset no DestinationRule defines. */
   | { readonly kind: 'noClusterFound'; readonly service: ServiceRef; readonly subset?: string }
   /** 404 NR: a VirtualService exists but none of its routes matches. */
-  | { readonly kind: 'noRoute'; readonly service: ServiceRef };
+  | { readonly kind: 'noRoute'; readonly service: ServiceRef }
+  /** Envoy's fault filter answered (response flag FI) before the router: no upstream saw the request. */
+  | { readonly kind: 'faultAbort'; readonly service: ServiceRef; readonly subset?: string; readonly status: number }
+  /** The route answered itself (a redirect, a direct response): no upstream. */
+  | { readonly kind: 'localReply'; readonly service: ServiceRef; readonly status: number };
 
 /**
  * How an HTTPRoute reached the request's pod (httproute.ts): `service` of the outcome stays the
@@ -87,6 +91,8 @@ const resolveDestination = (target: ServiceRef, vs: VirtualService, dest: RouteD
 /** A request's own outcome and the outcomes of the copies its route mirrored (fire and forget). */
 export interface Routed {
   readonly outcome: RouteOutcome;
+  /** A delay the route's fault injected before anything else happened (Envoy response flag DI). Default none. */
+  readonly delayMs?: number;
   /** One per mirror policy that sampled this request (Envoy's runtime_fraction), in policy order. */
   readonly mirrored: readonly RouteOutcome[];
   /**
@@ -106,12 +112,26 @@ export interface Routed {
 export const routeWithMirrors = (target: ServiceRef, vs: VirtualService | undefined, upstreams: Upstreams, req: Request, rng: Rng): Routed => {
   if (vs === undefined) return { outcome: resolve(target, undefined, upstreams, rng), mirrored: [], responseHeaders: [] };
   const httpRoute = firstMatchingRoute(vs, req);
+  // A redirect or direct response is answered by the route itself (Envoy's redirect / direct_response action).
+  const local = httpRoute?.redirect ?? httpRoute?.directResponse;
+  if (local !== undefined) return { outcome: { kind: 'localReply', service: target, status: local.status }, mirrored: [], responseHeaders: [] };
   const chosen = httpRoute && pickWeighted(httpRoute.route ?? [], rng());
   if (httpRoute === undefined || chosen === undefined) return { outcome: { kind: 'noRoute', service: target }, mirrored: [], responseHeaders: [] };
+  // Envoy picks the weighted cluster when it resolves the route, before the fault filter runs
+  // (the filter sits before the router); the filter delays, then aborts: an aborted request
+  // reaches no upstream. The PRNG is drawn for faults only on routes that have them.
+  const fault = httpRoute.fault;
+  const delayMs = fault?.delay !== undefined && rng() * 100 < fault.delay.percentage ? fault.delay.fixedDelayMs : 0;
+  const aborted = fault?.abort !== undefined && rng() * 100 < fault.abort.percentage ? fault.abort.httpStatus : undefined;
+  const delay = delayMs > 0 ? { delayMs } : {};
+  if (aborted !== undefined) {
+    const service = resolveHost(chosen.destination.host, vs.namespace) ?? target;
+    return { outcome: { kind: 'faultAbort', service, subset: chosen.destination.subset, status: aborted }, mirrored: [], responseHeaders: [], ...delay };
+  }
   const outcome = resolveDestination(target, vs, chosen.destination, upstreams, rng);
   const mirrored = (httpRoute.mirrors ?? []).flatMap((m) => (rng() * 100 < m.percentage ? [resolveDestination(target, vs, m.destination, upstreams, rng)] : []));
   const weighted = (httpRoute.route ?? []).length > 1;
-  return { outcome, mirrored, responseHeaders: responseHeaders([], httpRoute.responseHeaders, chosen.responseHeaders, weighted) };
+  return { outcome, mirrored, responseHeaders: responseHeaders([], httpRoute.responseHeaders, chosen.responseHeaders, weighted), ...delay };
 };
 
 /** Routes one request addressed to `target`, its mirrored copies aside. */

@@ -116,8 +116,16 @@ export const answer = (outcome: RouteOutcome, ctx: TickContext, rng: Rng): Omit<
       return { version: 'unknown', status: 404, flags: 'NR', latencyMs: 0 };
     case 'invalidBackend':
       return { version: 'unknown', status: 500, flags: '-', latencyMs: 0 };
+    case 'faultAbort':
+      return { version: 'unknown', status: outcome.status, flags: 'FI', latencyMs: 0 };
+    case 'localReply':
+      return { version: 'unknown', status: outcome.status, flags: '-', latencyMs: 0 };
   }
 };
+
+/** `answered` after a fault's delay: the time added, and Envoy's flag DI beside any other. */
+const delayed = <A extends { readonly flags: string; readonly latencyMs: number }>(answered: A, delayMs: number | undefined): A =>
+  delayMs === undefined || delayMs <= 0 ? answered : { ...answered, latencyMs: answered.latencyMs + delayMs, flags: answered.flags === '-' ? 'DI' : `DI,${answered.flags}` };
 
 /**
  * What happens to one TCP connection. A pod that served it fails it with the version's
@@ -144,6 +152,9 @@ export const answerTcp = (outcome: RouteOutcome, ctx: TickContext, rng: Rng): Om
       return { ...tcp, version: 'unknown', flags: 'NC', latencyMs: 0 };
     case 'noRoute':
     case 'invalidBackend':
+    // http-only outcomes (a fault, a redirect or direct response): routeTcp never gives them
+    case 'faultAbort':
+    case 'localReply':
       return { ...tcp, version: 'unknown', flags: 'NR', latencyMs: 0 };
   }
 };
@@ -189,11 +200,11 @@ export const simulateStream = (
     const key = user === undefined ? undefined : jarKey(stream.id, user);
     const jar = key === undefined ? undefined : jars.get(key) ?? [];
     const request = jar === undefined ? stream.request : withCookies(stream.request, cookieHeader(jar, path, now));
-    const { outcome, mirrored, responseHeaders } = gatewayRules.length > 0
-      ? { outcome: routeByHttpRoute(stream.target, gatewayRules, ctx.snapshot, upstreams, request, rng), mirrored: [], responseHeaders: [] }
+    const { outcome, mirrored, responseHeaders, delayMs } = gatewayRules.length > 0
+      ? { outcome: routeByHttpRoute(stream.target, gatewayRules, ctx.snapshot, upstreams, request, rng), mirrored: [], responseHeaders: [], delayMs: undefined }
       : routeWithMirrors(stream.target, vs, upstreams, request, rng);
     if (key !== undefined && jar !== undefined) jars.set(key, receive(jar, setCookiesOf(responseHeaders), path, now));
-    requests.push({ stream: stream.id, source: stream.source, outcome, ...answer(outcome, ctx, rng), ...(user !== undefined ? { user } : {}) });
+    requests.push({ stream: stream.id, source: stream.source, outcome, ...delayed(answer(outcome, ctx, rng), delayMs), ...(user !== undefined ? { user } : {}) });
     // A copy no pod answered (no cluster, no healthy upstream) is reported by no one (istio/istio#23496: no client-side report of mirrored requests).
     for (const copy of mirrored) if (copy.kind === 'served') requests.push({ stream: stream.id, source: stream.source, outcome: copy, ...answer(copy, ctx, rng), mirrored: true });
   }
