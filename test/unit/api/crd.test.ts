@@ -304,6 +304,16 @@ describe('broken manifests', () => {
     expect(resolved(manifest(spec)).routes?.before.map((r) => r.name)).toEqual(['game-day', 'legacy', 'moved']);
   });
 
+  it('an empty spec.routes holds no user route, so protocol tcp and routing gatewayAPI accept it in both (the property test once found them disagreeing)', () => {
+    for (const extra of [{ protocol: 'tcp', routes: {} }, { protocol: 'tcp', routes: { before: [], after: [] } }, { routing: 'gatewayAPI', routes: {} }]) {
+      const spec = { ...minimalCanary, ...extra };
+      expect([crdErrors(manifest(spec)), codecErrors(manifest(spec))]).toEqual([[], []]);
+    }
+    const spec = { ...minimalCanary, protocol: 'tcp', routes: { before: [{ match: [{ uri: { prefix: '/x' } }], route: [{ destination: { host: 'ratings' } }] }] } };
+    expect(crdErrors(manifest(spec))).not.toEqual([]);
+    expect(codecErrors(manifest(spec))).not.toEqual([]);
+  });
+
   it('a versionLabel other than "version" is accepted by both with custom queries', () => {
     const spec = { ...minimalCanary, versionLabel: 'app.kubernetes.io/version', analysis: { query: { requests: 'a', errors: 'b' } } };
     expect(crdErrors(manifest(spec))).toEqual([]);

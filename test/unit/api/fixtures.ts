@@ -22,6 +22,9 @@ const HOUR = 3_600_000;
 const chars = (s: string): number => [...s].length;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/** spec.routes holds no user route: absent, or both lists absent or empty (as the codec reads it). */
+const noUserRoutes = (self: { routes?: { before?: unknown[]; after?: unknown[] } }): boolean => (self.routes?.before?.length ?? 0) + (self.routes?.after?.length ?? 0) === 0;
+
 /** What each CEL rule in the CRD means, in JS. structuralProblems fails on a rule missing here. */
 export const CEL: CelEquivalents = {
   'size(self.metadata.name) <= 63': (self) => String(self.metadata?.name ?? '').length <= 63,
@@ -54,8 +57,8 @@ export const CEL: CelEquivalents = {
   'size(self) == 1 ? (!has(self[0].weight) || self[0].weight == 100) : (self.all(d, has(d.weight)) && self.map(d, d.weight).sum() == 100)': (self: { weight?: number }[]) =>
     self.length === 1 ? self[0]!.weight === undefined || self[0]!.weight === 100 : self.every((d) => d.weight !== undefined) && self.reduce((s, d) => s + (d.weight ?? 0), 0) === 100,
   '!has(self.subset)': (self) => self.subset === undefined,
-  "!has(self.routes) || !has(self.protocol) || self.protocol != 'tcp'": (self) => self.routes === undefined || self.protocol !== 'tcp',
-  "!has(self.routes) || !has(self.routing) || self.routing != 'gatewayAPI'": (self) => self.routes === undefined || self.routing !== 'gatewayAPI',
+  "!has(self.routes) || ((!has(self.routes.before) || size(self.routes.before) == 0) && (!has(self.routes.after) || size(self.routes.after) == 0)) || !has(self.protocol) || self.protocol != 'tcp'": (self) => noUserRoutes(self) || self.protocol !== 'tcp',
+  "!has(self.routes) || ((!has(self.routes.before) || size(self.routes.before) == 0) && (!has(self.routes.after) || size(self.routes.after) == 0)) || !has(self.routing) || self.routing != 'gatewayAPI'": (self) => noUserRoutes(self) || self.routing !== 'gatewayAPI',
   "!has(self.versionLabel) || self.versionLabel == 'version' || (has(self.analysis) && has(self.analysis.query))": (self) =>
     self.versionLabel === undefined || self.versionLabel === 'version' || self.analysis?.query !== undefined,
   "!has(self.protocol) || self.protocol != 'tcp' || !has(self.strategy.abTest)": (self) => self.protocol !== 'tcp' || self.strategy?.abTest === undefined,
