@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { chartSvg, markdownTable, rowsOf, type BenchDocument } from './report';
 
-const ORDER = ['bad', 'subtle', 'healthy-low-traffic', 'prometheus-outage', 'shared-failure', 'shared-failure-compare'];
+const ORDER = ['bad', 'subtle', 'at-limit', 'healthy-low-traffic', 'prometheus-outage', 'shared-failure', 'shared-failure-compare'];
 
 const rank = (d: BenchDocument): number => {
   const i = ORDER.indexOf(d.scenario.name);

@@ -25,7 +25,7 @@ const errorsOf = (text: string): readonly string[] => {
 describe('fallback scenarios', () => {
   it('every shipped scenario is valid, with the traffic the issue asks for', () => {
     const files = readdirSync(SCENARIOS).filter((f) => f.endsWith('.yaml')).sort();
-    expect(files).toEqual(['bad.yaml', 'healthy-low-traffic.yaml', 'prometheus-outage.yaml', 'shared-failure-compare.yaml', 'shared-failure.yaml', 'subtle.yaml']);
+    expect(files).toEqual(['at-limit.yaml', 'bad.yaml', 'healthy-low-traffic.yaml', 'prometheus-outage.yaml', 'shared-failure-compare.yaml', 'shared-failure.yaml', 'subtle.yaml']);
     const byName = new Map(files.map((f) => [f.replace('.yaml', ''), decoded(readFileSync(path.join(SCENARIOS, f), 'utf8'))]));
     expect(byName.get('bad')).toMatchObject({ rps: 50, candidate: { errorFraction: 0.2 }, expect: 'fallback' });
     expect(byName.get('subtle')).toMatchObject({ rps: 50, candidate: { errorFraction: 0.03 }, gate: { maxErrorRate: 0.01 } });
@@ -34,6 +34,10 @@ describe('fallback scenarios', () => {
     expect(byName.get('prometheus-outage')).toMatchObject({ prometheusOutage: { forSeconds: 60 }, expect: 'promote' });
     expect(byName.get('shared-failure')).toMatchObject({ stable: { errorFraction: 0.1 }, candidate: { errorFraction: 0.1 }, expect: 'hold', sluiceAnalysis: {} });
     expect(byName.get('shared-failure-compare')!.sluiceAnalysis).toEqual({ compareTo: 'stable' });
+    // inside the limit, so it must be promoted: every fallback is a false one
+    const atLimit = byName.get('at-limit')!;
+    expect(atLimit).toMatchObject({ rps: 50, candidate: { errorFraction: 0.008 }, gate: { maxErrorRate: 0.01 }, expect: 'promote' });
+    expect(atLimit.candidate.errorFraction).toBeLessThan(atLimit.gate!.maxErrorRate);
   });
 
   it('fills in defaults: settings from the presence of a gate, one run, α 0.01, candidate bad from the start, 20/100 ms latency', () => {
