@@ -81,7 +81,21 @@ export interface CheckSummary {
   readonly replayedWrites: number;
   /** Replicas seen writing (identities from the User-Agent). */
   readonly replicas: string[];
+  /**
+   * Route writes by sluice in a namespace the namespace controller was already emptying, whose
+   * subsets or backends it had just removed: counted here, not judged (see `emptying` below).
+   */
+  readonly racedNamespaceDeletion: number;
 }
+
+/**
+ * The namespace controller: it writes in a namespace only to delete its content once the namespace
+ * is being deleted. Known by its service account (kube-controller-manager with
+ * --use-service-account-credentials) or by the controller name client-go appends to its
+ * User-Agent (the local control plane: `sluice-testenv/... kubernetes/sluice-/namespace-controller`).
+ */
+export const NAMESPACE_CONTROLLER = 'system:serviceaccount:kube-system:namespace-controller';
+const byNamespaceController = (e: AuditEvent): boolean => e.user?.username === NAMESPACE_CONTROLLER || /\/namespace-controller$/.test(e.userAgent ?? '');
 
 type Kind = 'VirtualService' | 'DestinationRule' | 'HTTPRoute' | 'Service' | 'Pod' | 'TrafficShift' | 'Lease';
 const KINDS: Readonly<Record<string, Kind>> = {
@@ -231,6 +245,20 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
   const competing = new Map<string, string>();
 
   let sluiceWrites = 0;
+  let racedNamespaceDeletion = 0;
+  /**
+   * Namespaces the namespace controller has begun to empty. A route write there can meet a rule or
+   * Service removed between sluice's fresh read of it (daemon/targets.ts checkTargets, right
+   * before the write) and the write itself: two objects cannot be written atomically, and
+   * everything in such a namespace, pods included, is being removed anyway. The subsets and
+   * backends rules count those writes instead of flagging them; every other rule still applies.
+   */
+  const emptying = new Set<string>();
+  const racedDeletion = (w: Write): boolean => {
+    if (!emptying.has(w.namespace)) return false;
+    racedNamespaceDeletion++;
+    return true;
+  };
   let sluiceRouteWrites = 0;
   let replayedWrites = 0;
   const replicas = new Set<string>();
@@ -297,13 +325,14 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
         const service = services.get(keyOf(namespace, name));
         const at = `${route.where}.backendRefs[${j}]`;
         if (service === undefined) {
+          if (racedDeletion(w)) return;
           flag('backends', w, `${at}.name: Service ${namespace}/${name} does not exist at that moment`);
           return;
         }
         const weight = weightOf(route, d);
         if (typeof weight !== 'number' || weight <= 0) return;
         const { selected, ready } = readyPodsOf(service, namespace);
-        if (ready === 0) {
+        if (ready === 0 && !racedDeletion(w)) {
           const selector = Object.entries(selectorOf(service)).map(([k, v]) => `${k}=${v}`).join(',') || 'none';
           flag('backends', w, `${at}: weight ${weight} for Service ${namespace}/${name}, which selects no ready Pod at that moment (selector ${selector}: ${selected} Pods, none ready)`);
         }
@@ -340,6 +369,7 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
         const host = fqdn(d.host, w.namespace);
         const { names, found } = subsetsFor(host, w.namespace);
         if (names.has(d.subset)) return;
+        if (racedDeletion(w)) return;
         const have = found ? `its subsets are ${[...names].sort().join(', ') || 'none'}` : 'there is no DestinationRule for that host';
         flag('subsets', w, `${route.where}.route[${j}].destination.subset: "${d.subset}" is not a subset of the DestinationRule for ${host} at that moment (${have})`);
       });
@@ -476,6 +506,7 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
   };
 
   writes.forEach((w, index) => {
+    if (w.ok && byNamespaceController(w.event)) emptying.add(w.namespace);
     if (w.kind === 'Lease' && w.replica !== undefined && w.replica !== '') competing.set(w.replica, keyOf(w.namespace, w.name));
     if (!w.ok) return;
     replayedWrites++;
@@ -578,7 +609,7 @@ export const summarizeWrites = (events: readonly AuditEvent[], options: CheckOpt
     }
   });
 
-  return { violations, sluiceWrites, sluiceRouteWrites, replayedWrites, replicas: [...replicas].sort() };
+  return { violations, sluiceWrites, sluiceRouteWrites, replayedWrites, replicas: [...replicas].sort(), racedNamespaceDeletion };
 };
 
 /** Violations as lines for a test failure or a terminal: `<time> <rule> <object>: <message> (audit <id>)`. */

@@ -31,10 +31,11 @@ const main = (args: readonly string[]): number => {
     process.stderr.write(`${(e as Error).message}\n`);
     return 2;
   }
-  const { violations, sluiceWrites, sluiceRouteWrites, replayedWrites, replicas } = summary;
+  const { violations, sluiceWrites, sluiceRouteWrites, replayedWrites, replicas, racedNamespaceDeletion } = summary;
   process.stdout.write(
     `${file}: ${replayedWrites} writes replayed; ${sluiceWrites} by sluice (${sluiceRouteWrites} VirtualService and HTTPRoute writes) ` +
-      `from ${replicas.length} replicas checked; ${violations.length} violations\n`,
+      `from ${replicas.length} replicas checked; ${violations.length} violations` +
+      `${racedNamespaceDeletion > 0 ? `; ${racedNamespaceDeletion} route writes raced a namespace deletion (counted, not judged)` : ''}\n`,
   );
   if (violations.length > 0) process.stdout.write(`${formatViolations(violations)}\n`);
   return violations.length > 0 ? 1 : 0;

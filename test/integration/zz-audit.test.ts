@@ -43,7 +43,7 @@ describe('the audit log', () => {
     const mine = events.filter((e) => e.userAgent === agent && e.objectRef?.resource === 'virtualservices' && (e.responseStatus?.code ?? 0) < 300);
     const summary = summarizeWrites(events);
     process.stderr.write(
-      `[audit] ${summary.sluiceWrites} sluice writes checked so far (${summary.sluiceRouteWrites} route writes, ${summary.replicas.length} replicas); ${summary.violations.length} violations\n`,
+      `[audit] ${summary.sluiceWrites} sluice writes checked so far (${summary.sluiceRouteWrites} route writes, ${summary.replicas.length} replicas); ${summary.violations.length} violations; ${summary.racedNamespaceDeletion} raced a namespace deletion (counted, not judged)\n`,
     );
     expect(mine.length).toBeGreaterThan(0);
     expect(formatViolations(summary.violations)).toBe('');

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AuditEvent, checkWrites, readAuditEvents, summarizeWrites, Violation } from '../../audit/audit';
+import { AuditEvent, checkWrites, NAMESPACE_CONTROLLER, readAuditEvents, summarizeWrites, Violation } from '../../audit/audit';
 import {
   BLUE_GREEN, dr, gate, lease, progressing, reconcileWrites, shift, sluiceAgent, STARTED, ts, vs, write,
 } from './fixtures';
@@ -88,6 +88,23 @@ describe('checkWrites', () => {
         write('virtualservices', vs({ v1: 100 }), { at: 2 }),
       ];
       expect(rules(checkWrites(log))).toEqual(['subsets']);
+    });
+
+    it('counts, without flagging, a route write that met a rule the namespace controller had just removed while emptying the namespace', () => {
+      const cleanup = { kind: 'DestinationRuleList', items: [dr(['v1', 'v2'])] };
+      const byController = { ...write('destinationrules', undefined, { at: 1, verb: 'deletecollection', name: '', agent: 'kube-controller-manager/v1.36.3' }), responseObject: cleanup, user: { username: NAMESPACE_CONTROLLER } };
+      const log = [write('destinationrules', dr(['v1', 'v2']), { at: 0, agent: KUBECTL }), byController, write('virtualservices', vs({ v1: 100 }), { at: 2 })];
+      const summary = summarizeWrites(log);
+      expect(summary.violations).toEqual([]);
+      expect(summary.racedNamespaceDeletion).toBe(1);
+      // every other rule still applies there: bad weights are flagged
+      expect(rules(checkWrites([...log, write('virtualservices', vs({ v1: 60 }), { at: 3 })]))).toEqual(['weights']);
+      // the local control plane's controller-manager is known by its User-Agent
+      const byAgent = { ...byController, user: { username: 'sluice-admin' }, userAgent: 'sluice-testenv/v1.36.3 (linux/amd64) kubernetes/sluice-/namespace-controller' };
+      expect(summarizeWrites([log[0]!, byAgent, log[2]!])).toMatchObject({ racedNamespaceDeletion: 1, violations: [] });
+      // and in a namespace nobody is emptying, the same write is flagged
+      const other = [write('destinationrules', dr(['v1', 'v2']), { at: 0, agent: KUBECTL }), { ...byController, user: { username: 'alice' } }, write('virtualservices', vs({ v1: 100 }), { at: 2 })];
+      expect(summarizeWrites(other)).toMatchObject({ racedNamespaceDeletion: 0, violations: [expect.objectContaining({ rule: 'subsets' })] });
     });
 
     it('orders writes by the API server time, not by file order', () => {
